@@ -1,0 +1,124 @@
+# senti - one non-recursive GNU Makefile.
+#
+#   make            build bin/senti-* (installs missing Debian packages first)
+#   make check      build and run every test (prints "N passed, M failed")
+#   make SAN=1 check   the same under AddressSanitizer + UBSan, in build/san/
+#   make demo       run the main pipeline on a real corpus
+#   make bench      benchmarks against peers (bench/)
+#   make deps       install the Debian packages the build needs
+#
+# New files are picked up by pattern: lib/*.c go into the library,
+# tools/NAME.c and corpora/NAME.c become bin/senti-NAME, tests/unit/test_*.c
+# become unit tests, tests/sh/*.sh shell tests, bench/*.sh benchmarks.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+CC ?= cc
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+
+SAN ?= 0
+# Warnings are errors in CI (CI=true) or with WERROR=1.
+WERROR ?= $(if $(filter true 1,$(CI)),1,0)
+
+ifeq ($(SAN),1)
+BUILD := build/san
+BIN := build/san/bin
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT := -O1
+else
+BUILD := build/release
+BIN := bin
+SANFLAGS :=
+OPT := -O2
+endif
+
+# Debian packages the build and the tests need.
+DEPS_PKGS := gcc make pkg-config libopenblas-dev libpcre2-dev libstemmer-dev \
+             libutf8proc-dev ca-certificates curl gzip tar
+DEPS_STAMP := build/deps.stamp
+
+PKG_LIBS := openblas libpcre2-8 libutf8proc
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKG_LIBS) 2>/dev/null)
+PKG_LDLIBS = $(shell pkg-config --libs $(PKG_LIBS) 2>/dev/null || echo -lopenblas -lpcre2-8 -lutf8proc)
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wold-style-definition -Wpointer-arith -Wformat=2 -Wvla -Wundef \
+        -Wcast-align -Wwrite-strings -Wnull-dereference -Wimplicit-fallthrough
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+CFLAGS ?= $(OPT) -g
+ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(CFLAGS) $(WARN) $(SANFLAGS) \
+              -Ilib $(PKG_CFLAGS) -MMD -MP
+ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS)
+LDLIBS := $(PKG_LDLIBS) -lstemmer -lm -lpthread
+
+LIB_SRC := $(sort $(wildcard lib/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_A := $(BUILD)/libsenti.a
+
+TOOL_SRC := $(sort $(wildcard tools/*.c))
+CORPUS_SRC := $(sort $(wildcard corpora/*.c))
+PROGS := $(patsubst tools/%.c,$(BIN)/senti-%,$(TOOL_SRC)) \
+         $(patsubst corpora/%.c,$(BIN)/senti-%,$(CORPUS_SRC))
+
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps check unit shell demo bench clean golden help
+all: $(PROGS)
+
+help:
+	@sed -n '2,12s/^# \{0,1\}//p' Makefile
+
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): Makefile pipelines/need-pkgs
+	@bash pipelines/need-pkgs $(DEPS_PKGS)
+	@mkdir -p $(@D) && touch $@
+
+$(BUILD)/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB_A): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN)/senti-%: $(BUILD)/tools/%.o $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
+
+$(BIN)/senti-%: $(BUILD)/corpora/%.o $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
+
+# Tests: unit binaries and shell scripts, summed into one closing line.
+check: $(PROGS) $(UNIT_BIN)
+	@SENTI_BIN=$(abspath $(BIN)) SENTI_UNIT=$(abspath $(BUILD)/tests) SAN=$(SAN) \
+	  bash tests/run $(TESTS)
+
+# make golden: regenerate tests/golden/ expected outputs (review the diff).
+golden: $(PROGS)
+	@SENTI_BIN=$(abspath $(BIN)) bash tests/golden.sh
+
+demo: $(PROGS)
+	@SENTI_BIN=$(abspath $(BIN)) bash pipelines/demo
+
+bench: $(PROGS)
+	@SENTI_BIN=$(abspath $(BIN)) bash bench/run $(BENCH)
+
+clean:
+	rm -rf build bin
+
+-include $(LIB_OBJ:.o=.d) $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d) \
+         $(TOOL_SRC:%.c=$(BUILD)/%.d) $(CORPUS_SRC:%.c=$(BUILD)/%.d)

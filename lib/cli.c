@@ -1,0 +1,343 @@
+/* cli.c - messages, checked allocation, atomic output and progress for the
+ * senti-* programs (see cli.h). */
+#define _POSIX_C_SOURCE 200809L
+#include "cli.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+const char *cli_prog = "senti";
+int cli_quiet = 0;
+
+/* ------------------------------------------------------------------------
+ * pending temporary files, removed on die() and on SIGINT/SIGTERM */
+
+#define CLI_MAX_TMP 16
+static char *volatile tmp_paths[CLI_MAX_TMP];
+static int progress_dirty = 0;
+
+static void remove_pending(void)
+{
+    for (int i = 0; i < CLI_MAX_TMP; i++)
+        if (tmp_paths[i]) unlink(tmp_paths[i]);
+}
+
+static void on_signal(int sig)
+{
+    /* unlink() and raise() are async-signal-safe */
+    for (int i = 0; i < CLI_MAX_TMP; i++)
+        if (tmp_paths[i]) unlink(tmp_paths[i]);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void cli_init(const char *prog)
+{
+    cli_prog = prog;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+/* ------------------------------------------------------------------------
+ * messages */
+
+static void end_progress_line(void)
+{
+    if (progress_dirty) {
+        fputc('\n', stderr);
+        progress_dirty = 0;
+    }
+}
+
+static void vmsg(const char *file, long line, const char *fmt, va_list ap)
+{
+    end_progress_line();
+    fflush(stdout);
+    if (file)
+        fprintf(stderr, "%s: %s:%ld: ", cli_prog, file, line);
+    else
+        fprintf(stderr, "%s: ", cli_prog);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+void die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg(NULL, 0, fmt, ap);
+    va_end(ap);
+    remove_pending();
+    exit(EXIT_DATA);
+}
+
+void die_at(const char *file, long line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg(file, line, fmt, ap);
+    va_end(ap);
+    remove_pending();
+    exit(EXIT_DATA);
+}
+
+void die_usage(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg(NULL, 0, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "Try '%s --help' for more information.\n", cli_prog);
+    remove_pending();
+    exit(EXIT_USAGE);
+}
+
+void warn(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg(NULL, 0, fmt, ap);
+    va_end(ap);
+}
+
+void note(const char *fmt, ...)
+{
+    if (cli_quiet) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg(NULL, 0, fmt, ap);
+    va_end(ap);
+}
+
+/* ------------------------------------------------------------------------
+ * allocation */
+
+void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) die("out of memory allocating %zu bytes", n);
+    return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p) die("out of memory allocating %zu x %zu bytes", n, size);
+    return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q) die("out of memory allocating %zu bytes", n);
+    return q;
+}
+
+void *xmallocarray(size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size) die("allocation of %zu x %zu bytes overflows", n, size);
+    return xmalloc(n * size);
+}
+
+void *xreallocarray(void *p, size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size) die("allocation of %zu x %zu bytes overflows", n, size);
+    return xrealloc(p, n * size);
+}
+
+char *xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = xmalloc(n);
+    memcpy(p, s, n);
+    return p;
+}
+
+/* ------------------------------------------------------------------------
+ * files */
+
+const char *cli_name(const char *path)
+{
+    return (!path || strcmp(path, "-") == 0) ? "(stdin)" : path;
+}
+
+FILE *xfopen(const char *path, const char *mode)
+{
+    int writing = strchr(mode, 'w') || strchr(mode, 'a');
+    if (strcmp(path, "-") == 0) return writing ? stdout : stdin;
+    FILE *f = fopen(path, mode);
+    if (!f) die("%s: %s", path, strerror(errno));
+    if (!writing) {
+        struct stat st;
+        if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) die("%s: Is a directory", path);
+    }
+    return f;
+}
+
+void xfclose(FILE *f, const char *path)
+{
+    if (f == stdin || f == stdout) return;
+    int err = ferror(f);
+    if (fclose(f) != 0 || err) die("%s: %s", cli_name(path), err ? "read/write error" : strerror(errno));
+}
+
+void cli_close_stdout(void)
+{
+    end_progress_line();
+    int err = ferror(stdout);
+    if (fflush(stdout) != 0 || err) {
+        int e = errno;
+        if (e == EPIPE) exit(0);
+        die("write error on standard output: %s", e ? strerror(e) : "unknown error");
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * atomic output */
+
+cli_out *cli_out_open(const char *path)
+{
+    cli_out *o = xcalloc(1, sizeof *o);
+    o->path = xstrdup(path);
+    o->slot = -1;
+    if (strcmp(path, "-") == 0) {
+        o->f = stdout;
+        return o;
+    }
+    size_t n = strlen(path) + 16;
+    o->tmp = xmalloc(n);
+    snprintf(o->tmp, n, "%s.tmpXXXXXX", path);
+    int fd = mkstemp(o->tmp);
+    if (fd < 0) die("%s: cannot create temporary file: %s", path, strerror(errno));
+    fchmod(fd, 0644);
+    for (int i = 0; i < CLI_MAX_TMP; i++)
+        if (!tmp_paths[i]) {
+            tmp_paths[i] = o->tmp;
+            o->slot = i;
+            break;
+        }
+    o->f = fdopen(fd, "wb");
+    if (!o->f) die("%s: %s", path, strerror(errno));
+    return o;
+}
+
+static void out_free(cli_out *o)
+{
+    if (o->slot >= 0) tmp_paths[o->slot] = NULL;
+    free(o->tmp);
+    free(o->path);
+    free(o);
+}
+
+void cli_out_commit(cli_out *o)
+{
+    if (!o) return;
+    if (!o->tmp) {
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+            if (errno == EPIPE) exit(0);
+            die("write error on standard output: %s", strerror(errno));
+        }
+        out_free(o);
+        return;
+    }
+    int err = ferror(o->f);
+    if (fflush(o->f) != 0 || err) die("%s: write error: %s", o->path, strerror(errno));
+    if (fclose(o->f) != 0) die("%s: write error: %s", o->path, strerror(errno));
+    if (rename(o->tmp, o->path) != 0) die("%s: cannot rename from %s: %s", o->path, o->tmp, strerror(errno));
+    out_free(o);
+}
+
+void cli_out_abort(cli_out *o)
+{
+    if (!o) return;
+    if (o->tmp) {
+        fclose(o->f);
+        unlink(o->tmp);
+    }
+    out_free(o);
+}
+
+/* ------------------------------------------------------------------------
+ * progress and time */
+
+int cli_progress_enabled(void)
+{
+    return !cli_quiet && isatty(STDERR_FILENO);
+}
+
+void cli_progress(const char *fmt, ...)
+{
+    if (!cli_progress_enabled()) return;
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "\r%s: ", cli_prog);
+    vfprintf(stderr, fmt, ap);
+    fputs("\033[K", stderr);
+    va_end(ap);
+    progress_dirty = 1;
+}
+
+void cli_progress_end(void)
+{
+    end_progress_line();
+}
+
+double cli_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void cli_version(void)
+{
+    printf("%s (senti) %s\n", cli_prog, SENTI_VERSION);
+    cli_close_stdout();
+    exit(0);
+}
+
+/* ------------------------------------------------------------------------
+ * option values */
+
+long cli_parse_long(const char *opt, const char *s, long lo, long hi)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end || errno) die_usage("%s: '%s' is not an integer", opt, s);
+    if (v < lo || v > hi) die_usage("%s: %ld is out of range [%ld, %ld]", opt, v, lo, hi);
+    return v;
+}
+
+double cli_parse_double(const char *opt, const char *s, double lo, double hi)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end || errno || isnan(v)) die_usage("%s: '%s' is not a number", opt, s);
+    if (v < lo || v > hi) die_usage("%s: %g is out of range [%g, %g]", opt, v, lo, hi);
+    return v;
+}
+
+unsigned long long cli_parse_u64(const char *opt, const char *s)
+{
+    char *end;
+    errno = 0;
+    if (*s == '-') die_usage("%s: '%s' must not be negative", opt, s);
+    unsigned long long v = strtoull(s, &end, 0);
+    if (end == s || *end || errno) die_usage("%s: '%s' is not an unsigned integer", opt, s);
+    return v;
+}

@@ -1,0 +1,116 @@
+/* sparse.h - the sparse line format (docs/format.md): a streaming reader, a
+ * writer and a CSR matrix that grows as lines arrive.
+ *
+ *   label idx:val idx:val ... [# comment]
+ *   # senti sparse dim=5000 vocab=0123456789abcdef      (optional header)
+ *
+ * Indices are 1-based and strictly increasing in the text; in memory they are
+ * 0-based column numbers ("col").  Values are float32, labels double.
+ * The library never exits: functions return -1 and leave a message
+ * ("file:line: reason") in the reader for the tool to print.
+ */
+#ifndef SENTI_SPARSE_H
+#define SENTI_SPARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Largest index accepted (and so largest dimension): 2^31 - 1. */
+#define SPARSE_MAX_DIM 2147483647u
+/* Vocabulary digest: 16 lowercase hex digits (64 bits), "" when unknown. */
+#define SPARSE_DIGEST_LEN 16
+
+/* Label of an unlabeled row ('?' or absent). */
+#define SPARSE_NO_LABEL 0
+
+/* One parsed line.  Arrays belong to the reader and stay valid until the
+ * next call of sparse_next(). */
+typedef struct sparse_row {
+    int has_label;         /* 0 when the label was '?' or absent */
+    double label;          /* valid when has_label */
+    size_t n;              /* number of entries */
+    const uint32_t *col;   /* n 0-based column numbers, strictly increasing */
+    const float *val;      /* n finite values (zeros are kept if written) */
+    const char *comment;   /* text after " #" without leading blanks, or NULL */
+} sparse_row;
+
+/* Header information: dim 0 = not declared; vocab "" = not declared. */
+typedef struct sparse_header {
+    uint32_t dim;
+    char vocab[SPARSE_DIGEST_LEN + 1];
+} sparse_header;
+
+typedef struct sparse_reader sparse_reader;
+
+/* Start reading f; name is used in messages (pass cli_name(path)).
+ * The reader does not own f.  Returns NULL only on allocation failure. */
+sparse_reader *sparse_reader_new(FILE *f, const char *name);
+void sparse_reader_free(sparse_reader *r);
+
+/* Require every index to be <= dim (a model's input dimension), in addition
+ * to any dim declared by a header.  0 = no limit beyond SPARSE_MAX_DIM. */
+void sparse_reader_limit(sparse_reader *r, uint32_t dim);
+
+/* Read the next data line into *row, skipping '#' lines (headers are parsed
+ * and remembered).  Returns 1 for a row, 0 at end of input, -1 on a
+ * malformed line or read error: sparse_reader_error() says why. */
+int sparse_next(sparse_reader *r, sparse_row *row);
+
+/* "file:line: reason" of the last error. */
+const char *sparse_reader_error(const sparse_reader *r);
+/* Line number of the last line read (1-based). */
+long sparse_reader_line(const sparse_reader *r);
+/* The header seen so far (dim/vocab zero/empty if none). */
+const sparse_header *sparse_reader_header(const sparse_reader *r);
+/* Largest column + 1 seen so far. */
+uint32_t sparse_reader_maxdim(const sparse_reader *r);
+
+/* Parse one line (without its newline; a trailing '\r' is accepted) into the
+ * reader's buffers.  Exposed for tests and fuzzing; sparse_next() uses it.
+ * len may include NUL bytes, which are rejected. */
+int sparse_parse_line(sparse_reader *r, const char *line, size_t len, sparse_row *row);
+
+/* ------------------------------------------------------------------------
+ * writing (C locale, shortest text that reads back to the same value) */
+
+/* Writes "# senti sparse dim=D[ vocab=V]\n".  vocab may be NULL or "". */
+int sparse_write_header(FILE *f, uint32_t dim, const char *vocab);
+/* Writes one row: label (or '?'), then " col+1:val" for each entry, then
+ * " # comment" when comment is non-NULL, then '\n'.  Returns -1 on a write
+ * error (check ferror). */
+int sparse_write_row(FILE *f, int has_label, double label, size_t n,
+                     const uint32_t *col, const float *val, const char *comment);
+/* Shortest decimal text for v that strtof() reads back exactly; buf needs 32
+ * bytes.  Returns the length. */
+int sparse_format_float(char *buf, float v);
+/* Same for doubles (labels); buf needs 32 bytes. */
+int sparse_format_double(char *buf, double v);
+
+/* ------------------------------------------------------------------------
+ * CSR matrix */
+
+typedef struct sparse_csr {
+    size_t rows, nnz;
+    size_t cap_rows, cap_nnz;
+    size_t *rowptr;        /* rows+1 offsets into col/val */
+    uint32_t *col;         /* nnz 0-based columns */
+    float *val;            /* nnz values */
+    double *label;         /* rows labels (0 when unlabeled) */
+    unsigned char *has_label; /* rows flags */
+    uint32_t dim;          /* max(declared dim, largest column + 1) */
+    sparse_header header;  /* header of the input, if any */
+} sparse_csr;
+
+/* Create an empty matrix; free with sparse_csr_free (NULL is fine). */
+sparse_csr *sparse_csr_new(void);
+void sparse_csr_free(sparse_csr *m);
+/* Append a row (copies its arrays).  Returns -1 on allocation failure. */
+int sparse_csr_append(sparse_csr *m, const sparse_row *row);
+/* Read every remaining row of r into m (header included).  Returns 0, or -1
+ * with the reason in sparse_reader_error(r) (or "out of memory"). */
+int sparse_csr_read(sparse_csr *m, sparse_reader *r);
+/* View row i as a sparse_row (comment NULL). */
+void sparse_csr_row(const sparse_csr *m, size_t i, sparse_row *row);
+
+#endif

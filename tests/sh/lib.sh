@@ -1,0 +1,75 @@
+# tests/sh/lib.sh - sourced by every shell test.
+#
+#   . "$(dirname "$0")/lib.sh"
+#   ok "description" command args...          passes when the command exits 0
+#   run command args...                        runs it: $rc, $T/out, $T/err
+#   expect_fail CODE 'stderr regex' "description" command args...
+#   same FILE1 FILE2 "description"             byte-for-byte comparison
+#   finish                                     prints "N passed, M failed"
+#
+# $T is a fresh temporary directory removed on exit; $B is the directory of
+# the senti-* programs; $F is tests/fixtures.
+set -u
+export LC_ALL=C
+B=${SENTI_BIN:?SENTI_BIN is not set}
+F=${SENTI_TESTS:?}/fixtures
+G=${SENTI_TESTS:?}/golden
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+PATH=$B:$PATH
+t_pass=0 t_fail=0
+
+t_result() { # 0|1 description
+    if [ "$1" -eq 0 ]; then
+        t_pass=$((t_pass + 1))
+    else
+        t_fail=$((t_fail + 1))
+        echo "FAIL: $2" >&2
+    fi
+}
+
+ok() {
+    local d=$1; shift
+    "$@" >/dev/null 2>"$T/ok.err"
+    local r=$?
+    [ $r -ne 0 ] && sed 's/^/  | /' "$T/ok.err" >&2
+    t_result $r "$d"
+}
+
+run() {
+    "$@" >"$T/out" 2>"$T/err"
+    rc=$?
+}
+
+expect_fail() { # code regex description cmd...
+    local code=$1 re=$2 d=$3; shift 3
+    "$@" >"$T/out" 2>"$T/err"
+    rc=$?
+    local r=0
+    if [ "$rc" -ne "$code" ]; then
+        echo "  exit $rc, wanted $code" >&2; r=1
+    fi
+    if [ "$(wc -l <"$T/err")" -ne 1 ] && [ "$code" -ne 2 ]; then
+        echo "  stderr is not one line:" >&2; r=1
+    fi
+    if ! grep -Eq -- "$re" "$T/err"; then
+        echo "  stderr does not match /$re/:" >&2; r=1
+    fi
+    [ $r -ne 0 ] && sed 's/^/  | /' "$T/err" | head -5 >&2
+    t_result $r "$d"
+}
+
+same() { # file1 file2 description
+    if cmp -s "$1" "$2"; then
+        t_result 0 "$3"
+    else
+        diff "$1" "$2" | head -10 | sed 's/^/  | /' >&2
+        t_result 1 "$3"
+    fi
+}
+
+finish() {
+    echo "$t_pass passed, $t_fail failed"
+    [ "$t_fail" -eq 0 ]
+    exit
+}
