@@ -335,20 +335,31 @@ int sparse_next(sparse_reader *r, sparse_row *row)
 /* ------------------------------------------------------------------------
  * writer */
 
+/* snprintf "%.*g" through a buffer large enough for any double, so the
+ * compiler can see no truncation; the result always fits in 32 bytes. */
+static int fmt_g(char *buf, int prec, double v)
+{
+    char tmp[400];
+    int n = snprintf(tmp, sizeof tmp, "%.*g", prec, v);
+    if (n < 0 || n >= 32) n = 31;
+    memcpy(buf, tmp, (size_t)n);
+    buf[n] = 0;
+    return n;
+}
+
 int sparse_format_float(char *buf, float v)
 {
     if (v == 0.0f) return snprintf(buf, 32, signbit(v) ? "-0" : "0");
     if (fabsf(v) < 1e7f && (float)(long)v == v) return snprintf(buf, 32, "%ld", (long)v);
-    int lo = 1, hi = 9, n = 0;
     /* smallest precision that reads back exactly (9 always does for float) */
+    int lo = 1, hi = 9;
     while (lo < hi) {
         int mid = (lo + hi) / 2;
-        snprintf(buf, 32, "%.*g", mid, (double)v);
+        fmt_g(buf, mid, (double)v);
         if (strtof(buf, NULL) == v) hi = mid;
         else lo = mid + 1;
     }
-    n = snprintf(buf, 32, "%.*g", lo, (double)v);
-    return n;
+    return fmt_g(buf, lo, (double)v);
 }
 
 int sparse_format_double(char *buf, double v)
@@ -358,11 +369,11 @@ int sparse_format_double(char *buf, double v)
     int lo = 1, hi = 17;
     while (lo < hi) {
         int mid = (lo + hi) / 2;
-        snprintf(buf, 32, "%.*g", mid, v);
+        fmt_g(buf, mid, v);
         if (strtod(buf, NULL) == v) hi = mid;
         else lo = mid + 1;
     }
-    return snprintf(buf, 32, "%.*g", lo, v);
+    return fmt_g(buf, lo, v);
 }
 
 int sparse_write_header(FILE *f, uint32_t dim, const char *vocab)
