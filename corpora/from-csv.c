@@ -270,7 +270,8 @@ static void convert(const char *path)
     if (!read_record(&r, &rc, sep)) die_at(r.file, 1, "empty file: a header row is required");
     size_t nf = rc.nf;
     size_t rcol = rating_col ? find_col(&rc, rating_col, r.file) : (size_t)-1;
-    size_t *tcol = xmallocarray(n_text_cols, sizeof *tcol);
+    static size_t *tcol; /* static: still reachable when a die() ends the run */
+    tcol = xreallocarray(tcol, n_text_cols, sizeof *tcol);
     for (size_t i = 0; i < n_text_cols; i++) tcol[i] = find_col(&rc, text_cols[i], r.file);
 
     char label[CONV_RATING_MAX];
@@ -297,7 +298,6 @@ static void convert(const char *path)
         }
         conv_emit(label, &text);
     }
-    free(tcol);
     xfclose(r.f, path);
 }
 
