@@ -312,6 +312,64 @@ const char *text_default_pattern(int punct)
 }
 
 /* ------------------------------------------------------------------------
+ * ASCII fast path: the default pattern without --punct (MAIN_A) coded by
+ * hand for case-folded ASCII text.  Same leftmost-first result as PCRE2:
+ * a match starts at the first [a-z0-9]; from a digit the number
+ * alternative [0-9]+(?:[.,][0-9]+)+ wins when it has at least one group,
+ * otherwise the word alternative [a-z0-9]+(?:'[a-z0-9]+)* applies.
+ * tests/sh/tokenize.sh checks it against --pcre-only. */
+
+/* bit 1: [a-z0-9], bit 2: [0-9] */
+static const unsigned char ascii_class[256] = {
+    ['0'] = 3, ['1'] = 3, ['2'] = 3, ['3'] = 3, ['4'] = 3, ['5'] = 3, ['6'] = 3, ['7'] = 3,
+    ['8'] = 3, ['9'] = 3, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+    ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1,
+    ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1,
+    ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+};
+
+static inline int al(unsigned char c)
+{
+    return ascii_class[c] & 1;
+}
+
+static inline int dg(unsigned char c)
+{
+    return ascii_class[c] & 2;
+}
+
+static int ascii_next(const char *s, size_t n, size_t start, size_t *ms, size_t *me)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = start;
+    while (i < n && !al(p[i])) i++;
+    if (i == n) return 0;
+    *ms = i;
+    if (dg(p[i])) {
+        size_t j = i;
+        while (j < n && dg(p[j])) j++;
+        int groups = 0;
+        while (j + 1 < n && (p[j] == '.' || p[j] == ',') && dg(p[j + 1])) {
+            j++;
+            while (j < n && dg(p[j])) j++;
+            groups++;
+        }
+        if (groups) {
+            *me = j;
+            return 1;
+        }
+    }
+    size_t j = i;
+    while (j < n && al(p[j])) j++;
+    while (j + 1 < n && p[j] == '\'' && al(p[j + 1])) {
+        j++;
+        while (j < n && al(p[j])) j++;
+    }
+    *me = j;
+    return 1;
+}
+
+/* ------------------------------------------------------------------------
  * the tokenizer */
 
 typedef struct tok_span {
@@ -321,6 +379,7 @@ typedef struct tok_span {
 struct text_tok {
     text_opts o;
     int user; /* a user pattern: tokens may need cleaning */
+    int fast; /* ASCII lines may take ascii_next() */
     pcre2_code *re, *re_ascii;
     int jit, jit_ascii;
     pcre2_match_data *md;
@@ -386,6 +445,7 @@ text_tok *text_new(const text_opts *o, char *err, size_t errlen)
     }
     t->o = *o;
     t->user = o->pattern != NULL;
+    t->fast = !o->pattern && !o->punct && !o->no_fold && !o->pcre_only;
     t->o.pattern = NULL;
     t->o.stem = NULL;
     const char *pat = o->pattern ? o->pattern : text_default_pattern(o->punct);
@@ -462,11 +522,11 @@ static int fold_segment(text_tok *t, const char *s, size_t n)
     }
 }
 
-static inline void lower_ascii(char *d, const char *s, size_t n)
+static inline void lower_ascii(char *restrict d, const char *restrict s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        d[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        d[i] = (char)(c + (((unsigned char)(c - 'A') < 26) << 5));
     }
 }
 
@@ -632,7 +692,14 @@ long text_tokenize(text_tok *t, const char *s, size_t len, text_buf *out)
     int scope = 0;
     long ntok = 0;
     t->nspans = 0;
+    int fast = ascii && t->fast;
     while (start <= n) {
+        if (fast) {
+            size_t a, b;
+            if (!ascii_next(p, n, start, &a, &b)) break;
+            ov[0] = a;
+            ov[1] = b;
+        } else {
         int rc = jit ? pcre2_jit_match(re, (PCRE2_SPTR)p, n, start, 0, t->md, t->mctx)
                      : pcre2_match(re, (PCRE2_SPTR)p, n, start, PCRE2_NO_UTF_CHECK, t->md, t->mctx);
         if (rc == PCRE2_ERROR_NOMATCH) break;
@@ -640,6 +707,7 @@ long text_tokenize(text_tok *t, const char *s, size_t len, text_buf *out)
             PCRE2_UCHAR msg[160];
             pcre2_get_error_message(rc, msg, sizeof msg);
             return tfail(t, "token pattern: %s", (const char *)msg);
+        }
         }
         size_t ms = ov[0], me = ov[1];
         if (me <= ms) { /* empty match: step one character */

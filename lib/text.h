@@ -32,6 +32,7 @@ typedef struct text_opts {
     int min_len;         /* drop tokens shorter than this (code points) */
     int strict;          /* invalid UTF-8 is an error instead of U+FFFD */
     int no_fold;         /* skip normalisation and case folding */
+    int pcre_only;       /* no hand-coded ASCII fast path (for tests) */
 } text_opts;
 
 /* The default token pattern (without and with opts.punct), for --help and

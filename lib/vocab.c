@@ -23,23 +23,53 @@ static inline uint64_t mix64(uint64_t h)
     return h;
 }
 
+static inline uint64_t load64(const char *s)
+{
+    uint64_t w;
+    memcpy(&w, s, 8);
+    return w;
+}
+
+static inline uint32_t load32(const char *s)
+{
+    uint32_t w;
+    memcpy(&w, s, 4);
+    return w;
+}
+
+/* Fixed-size (possibly overlapping) loads only: no calls, no loop for
+ * tokens up to 16 bytes. */
 uint64_t vocab_hash(const char *s, size_t n)
 {
     uint64_t h = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)n * 0xff51afd7ed558ccdULL);
-    while (n >= 8) {
-        uint64_t w;
-        memcpy(&w, s, 8);
-        h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
-        h ^= h >> 29;
-        s += 8;
-        n -= 8;
-    }
-    if (n) {
-        uint64_t w = 0;
-        memcpy(&w, s, n);
-        h ^= w;
+    if (n >= 8) {
+        const char *last = s + n - 8;
+        while (s < last) {
+            h = (h ^ load64(s)) * 0xc4ceb9fe1a85ec53ULL;
+            h ^= h >> 29;
+            s += 8;
+        }
+        h ^= load64(last);
+    } else if (n >= 4) {
+        h ^= (uint64_t)load32(s) | (uint64_t)load32(s + n - 4) << 32;
+    } else if (n > 0) {
+        const unsigned char *u = (const unsigned char *)s;
+        h ^= (uint64_t)u[0] | (uint64_t)u[n >> 1] << 8 | (uint64_t)u[n - 1] << 16;
     }
     return mix64(h);
+}
+
+/* a == b for n bytes, inline for short strings */
+static inline int same_bytes(const char *a, const char *b, size_t n)
+{
+    if (n >= 8) {
+        if (n > 16) return memcmp(a, b, n) == 0;
+        return load64(a) == load64(b) && load64(a + n - 8) == load64(b + n - 8);
+    }
+    if (n >= 4) return load32(a) == load32(b) && load32(a + n - 4) == load32(b + n - 4);
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i]) return 0;
+    return 1;
 }
 
 uint64_t vocab_digest_add(uint64_t h, const char *term, size_t n)
@@ -97,7 +127,7 @@ vocab_term *vocab_table_find(const vocab_table *t, const char *s, size_t n, uint
         if (!v) return NULL;
         if ((v >> 32) == hi) {
             vocab_term *e = &t->terms[(uint32_t)v - 1];
-            if (e->len == n && memcmp(t->arena + e->off, s, n) == 0) return e;
+            if (e->len == n && same_bytes(t->arena + e->off, s, n)) return e;
         }
         i = (i + 1) & t->mask;
     }
@@ -133,7 +163,7 @@ vocab_term *vocab_table_add(vocab_table *t, const char *s, size_t n, uint64_t ha
         if (!v) break;
         if ((v >> 32) == hi) {
             vocab_term *e = &t->terms[(uint32_t)v - 1];
-            if (e->len == n && memcmp(t->arena + e->off, s, n) == 0) return e;
+            if (e->len == n && same_bytes(t->arena + e->off, s, n)) return e;
         }
         i = (i + 1) & t->mask;
     }

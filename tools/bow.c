@@ -36,32 +36,12 @@ static void usage(const char *vocab_path, int counts)
 typedef struct bow_state {
     const vocab *v;
     int counts;
-    uint32_t *seen;   /* per rank: last document (+1) that used it */
+    size_t nwords;    /* 64-bit words in bits */
     float *count;     /* per rank: occurrences in the current document */
+    uint64_t *bits;   /* per rank: set when the current document uses it */
     uint32_t *cols;   /* 0-based columns of the current document */
     float *vals;
-    uint32_t doc;
 } bow_state;
-
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
-}
-
-static void sort_u32(uint32_t *a, size_t n)
-{
-    if (n > 32) {
-        qsort(a, n, sizeof *a, cmp_u32);
-        return;
-    }
-    for (size_t i = 1; i < n; i++) {
-        uint32_t x = a[i];
-        size_t j = i;
-        for (; j > 0 && a[j - 1] > x; j--) a[j] = a[j - 1];
-        a[j] = x;
-    }
-}
 
 static void bow_file(bow_state *s, const char *path)
 {
@@ -84,10 +64,6 @@ static void bow_file(bow_state *s, const char *path)
         double label;
         if (text_parse_rating(line, rl, &has, &label) < 0)
             die_at(name, ln, "rating '%.*s' is neither a number nor '?'", (int)(rl > 40 ? 40 : rl), line);
-        if (++s->doc == 0) { /* wrapped: reset the marks */
-            memset(s->seen, 0, (size_t)s->v->dim * sizeof *s->seen);
-            s->doc = 1;
-        }
         size_t m = 0, i = rl + 1;
         while (i < n) {
             while (i < n && (line[i] == ' ' || line[i] == '\t')) i++;
@@ -96,14 +72,25 @@ static void bow_file(bow_state *s, const char *path)
             if (i == a) break;
             uint32_t r = vocab_lookup(s->v, line + a, i - a);
             if (!r) continue;
-            if (s->seen[r - 1] != s->doc) {
-                s->seen[r - 1] = s->doc;
+            uint64_t bit = 1ULL << ((r - 1) & 63);
+            if (!(s->bits[(r - 1) >> 6] & bit)) {
+                s->bits[(r - 1) >> 6] |= bit;
                 s->count[r - 1] = 0;
-                s->cols[m++] = r - 1;
+                m++;
             }
             s->count[r - 1] += 1;
         }
-        sort_u32(s->cols, m);
+        /* the set bits, in increasing order, are the document's columns */
+        m = 0;
+        for (size_t w = 0; w < s->nwords; w++) {
+            uint64_t x = s->bits[w];
+            if (!x) continue;
+            s->bits[w] = 0;
+            while (x) {
+                s->cols[m++] = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(x));
+                x &= x - 1;
+            }
+        }
         for (size_t j = 0; j < m; j++) s->vals[j] = s->counts ? s->count[s->cols[j]] : 1.0f;
         if (sparse_write_row(stdout, has, label, m, s->cols, s->vals, NULL) < 0)
             die("write error on standard output");
@@ -145,20 +132,23 @@ int main(int argc, char **argv)
     bow_state s = {0};
     s.v = v;
     s.counts = counts;
-    s.seen = xcalloc(v->dim, sizeof *s.seen);
+    s.nwords = ((size_t)v->dim + 63) / 64;
+    s.bits = xcalloc(s.nwords, sizeof *s.bits);
     s.count = xcalloc(v->dim, sizeof *s.count);
     s.cols = xmallocarray(v->dim, sizeof *s.cols);
     s.vals = xmallocarray(v->dim, sizeof *s.vals);
     static char obuf[1 << 20];
     setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
     if (sparse_write_header(stdout, v->dim, v->digest) < 0) die("write error on standard output");
+    flockfile(stdout); /* one owner: cheaper putc/fputs in sparse_write_row */
     if (optind == argc) {
         bow_file(&s, "-");
     } else {
         for (int i = optind; i < argc; i++) bow_file(&s, argv[i]);
     }
+    funlockfile(stdout);
     cli_progress_end();
-    free(s.seen);
+    free(s.bits);
     free(s.count);
     free(s.cols);
     free(s.vals);

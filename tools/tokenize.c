@@ -29,6 +29,8 @@ static void usage(const text_opts *o)
            "  -S, --stopwords=FILE drop the words listed in FILE [%s]\n"
            "      --strict         invalid UTF-8 is an error, not replaced [%s]\n"
            "      --no-fold        no Unicode normalisation or case folding [%s]\n"
+           "      --pcre-only      match ASCII lines with PCRE2 too, not the equivalent\n"
+           "                       hand-coded scanner of the default pattern [%s]\n"
            "  -q, --quiet          no progress or notes\n"
            "  -h, --help           show this help and exit\n"
            "  -V, --version        show the version and exit\n"
@@ -37,7 +39,8 @@ static void usage(const text_opts *o)
            "or whose rating is neither a number nor '?', is an error.\n",
            cli_prog, o->pattern ? o->pattern : text_default_pattern(o->punct), o->punct ? "on" : "off",
            o->html ? "on" : "off", o->stem ? o->stem : "none", o->negate ? "on" : "off", o->ngrams,
-           o->min_len, "none", o->strict ? "on" : "off", o->no_fold ? "on" : "off");
+           o->min_len, "none", o->strict ? "on" : "off", o->no_fold ? "on" : "off",
+           o->pcre_only ? "on" : "off");
 }
 
 static void tokenize_file(text_tok *t, const char *path)
@@ -95,13 +98,14 @@ int main(int argc, char **argv)
     o.ngrams = 1;
     o.min_len = 1;
     const char *stopwords = NULL;
-    enum { OPT_STRICT = 256, OPT_NO_FOLD };
+    enum { OPT_STRICT = 256, OPT_NO_FOLD, OPT_PCRE_ONLY };
     static const struct option longopts[] = {
         {"pattern", required_argument, NULL, 'p'}, {"punct", no_argument, NULL, 'P'},
         {"html", no_argument, NULL, 'H'},          {"stem", required_argument, NULL, 's'},
         {"negate", no_argument, NULL, 'n'},        {"ngrams", required_argument, NULL, 'g'},
         {"min-len", required_argument, NULL, 'm'}, {"stopwords", required_argument, NULL, 'S'},
         {"strict", no_argument, NULL, OPT_STRICT}, {"no-fold", no_argument, NULL, OPT_NO_FOLD},
+        {"pcre-only", no_argument, NULL, OPT_PCRE_ONLY},
         {"quiet", no_argument, NULL, 'q'},         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0},
     };
@@ -118,6 +122,7 @@ int main(int argc, char **argv)
         case 'S': stopwords = optarg; break;
         case OPT_STRICT: o.strict = 1; break;
         case OPT_NO_FOLD: o.no_fold = 1; break;
+        case OPT_PCRE_ONLY: o.pcre_only = 1; break;
         case 'q': cli_quiet = 1; break;
         case 'h': usage(&o); cli_close_stdout(); return 0;
         case 'V': cli_version();
