@@ -1,0 +1,158 @@
+/* senti-bow - token lines (rating<TAB>tok tok ...) in, sparse lines out:
+ * index = the token's 1-based rank in the vocabulary file (-v), value 1
+ * (binary) or the count (--counts); tokens outside the vocabulary are
+ * dropped, and an empty document keeps its label line.  The output opens
+ * with "# senti sparse dim=D vocab=DIGEST" (docs/format.md, docs/text.md).
+ */
+#include <getopt.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "sparse.h"
+#include "text.h"
+#include "vocab.h"
+
+static void usage(const char *vocab_path, int counts)
+{
+    printf("Usage: %s -v VOCAB [OPTION]... [FILE]...\n"
+           "Turn token lines (rating<TAB>tok tok ...; FILE or standard input) into\n"
+           "sparse lines 'rating idx:val ...' over the terms of VOCAB (index = rank,\n"
+           "1-based).  Tokens not in VOCAB are dropped.\n"
+           "\n"
+           "  -v, --vocab=FILE     vocabulary (senti-vocab output; the term is the\n"
+           "                       text before the first TAB) [%s]\n"
+           "  -c, --counts         values are counts instead of 1 [%s]\n"
+           "  -q, --quiet          no progress or notes\n"
+           "  -h, --help           show this help and exit\n"
+           "  -V, --version        show the version and exit\n"
+           "\n"
+           "Lines starting with '#' are skipped; the output starts with the header\n"
+           "'# senti sparse dim=D vocab=DIGEST'.\n",
+           cli_prog, vocab_path ? vocab_path : "required", counts ? "on" : "off");
+}
+
+typedef struct bow_state {
+    const vocab *v;
+    int counts;
+    size_t nwords;    /* 64-bit words in bits */
+    float *count;     /* per rank: occurrences in the current document */
+    uint64_t *bits;   /* per rank: set when the current document uses it */
+    uint32_t *cols;   /* 0-based columns of the current document */
+    float *vals;
+} bow_state;
+
+static void bow_file(bow_state *s, const char *path)
+{
+    FILE *f = xfopen(path, "rb");
+    const char *name = cli_name(path);
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t got;
+    long ln = 0;
+    while ((got = getline(&line, &cap, f)) >= 0) {
+        ln++;
+        size_t n = (size_t)got;
+        if (n && line[n - 1] == '\n') n--;
+        if (n && line[n - 1] == '\r') n--;
+        if (n && line[0] == '#') continue;
+        const char *tab = memchr(line, '\t', n);
+        if (!tab) die_at(name, ln, "no TAB between rating and tokens");
+        size_t rl = (size_t)(tab - line);
+        int has;
+        double label;
+        if (text_parse_rating(line, rl, &has, &label) < 0)
+            die_at(name, ln, "rating '%.*s' is neither a number nor '?'", (int)(rl > 40 ? 40 : rl), line);
+        size_t m = 0, i = rl + 1;
+        while (i < n) {
+            while (i < n && (line[i] == ' ' || line[i] == '\t')) i++;
+            size_t a = i;
+            while (i < n && line[i] != ' ' && line[i] != '\t') i++;
+            if (i == a) break;
+            uint32_t r = vocab_lookup(s->v, line + a, i - a);
+            if (!r) continue;
+            uint64_t bit = 1ULL << ((r - 1) & 63);
+            if (!(s->bits[(r - 1) >> 6] & bit)) {
+                s->bits[(r - 1) >> 6] |= bit;
+                s->count[r - 1] = 0;
+                m++;
+            }
+            s->count[r - 1] += 1;
+        }
+        /* the set bits, in increasing order, are the document's columns */
+        m = 0;
+        for (size_t w = 0; w < s->nwords; w++) {
+            uint64_t x = s->bits[w];
+            if (!x) continue;
+            s->bits[w] = 0;
+            while (x) {
+                s->cols[m++] = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(x));
+                x &= x - 1;
+            }
+        }
+        for (size_t j = 0; j < m; j++) s->vals[j] = s->counts ? s->count[s->cols[j]] : 1.0f;
+        if (sparse_write_row(stdout, has, label, m, s->cols, s->vals, NULL) < 0)
+            die("write error on standard output");
+        if ((ln & 4095) == 0) cli_progress("%s: %ld lines", name, ln);
+    }
+    if (ferror(f)) die("%s: read error", name);
+    free(line);
+    xfclose(f, path);
+}
+
+int main(int argc, char **argv)
+{
+    cli_init("senti-bow");
+    const char *vocab_path = NULL;
+    int counts = 0;
+    static const struct option longopts[] = {
+        {"vocab", required_argument, NULL, 'v'}, {"counts", no_argument, NULL, 'c'},
+        {"quiet", no_argument, NULL, 'q'},       {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},     {NULL, 0, NULL, 0},
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "v:cqhV", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'v': vocab_path = optarg; break;
+        case 'c': counts = 1; break;
+        case 'q': cli_quiet = 1; break;
+        case 'h': usage(vocab_path, counts); cli_close_stdout(); return 0;
+        case 'V': cli_version();
+        default: die_usage("unknown option");
+        }
+    }
+    if (!vocab_path) die_usage("a vocabulary is required (-v FILE)");
+    FILE *vf = xfopen(vocab_path, "rb");
+    char err[512];
+    vocab *v = vocab_load(vf, cli_name(vocab_path), err, sizeof err);
+    if (!v) die("%s", err);
+    xfclose(vf, vocab_path);
+
+    bow_state s = {0};
+    s.v = v;
+    s.counts = counts;
+    s.nwords = ((size_t)v->dim + 63) / 64;
+    s.bits = xcalloc(s.nwords, sizeof *s.bits);
+    s.count = xcalloc(v->dim, sizeof *s.count);
+    s.cols = xmallocarray(v->dim, sizeof *s.cols);
+    s.vals = xmallocarray(v->dim, sizeof *s.vals);
+    static char obuf[1 << 20];
+    setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
+    if (sparse_write_header(stdout, v->dim, v->digest) < 0) die("write error on standard output");
+    flockfile(stdout); /* one owner: cheaper putc/fputs in sparse_write_row */
+    if (optind == argc) {
+        bow_file(&s, "-");
+    } else {
+        for (int i = optind; i < argc; i++) bow_file(&s, argv[i]);
+    }
+    funlockfile(stdout);
+    cli_progress_end();
+    free(s.bits);
+    free(s.count);
+    free(s.cols);
+    free(s.vals);
+    vocab_free(v);
+    cli_close_stdout();
+    return 0;
+}
