@@ -1,0 +1,26 @@
+/* metrics.h - rating-prediction metrics: RMSE, MAE, exact and polarity
+ * accuracy, confusion matrix, bootstrap confidence interval of the RMSE.
+ * Shared by senti-eval and the trainers (validation RMSE). */
+#ifndef SENTI_METRICS_H
+#define SENTI_METRICS_H
+
+#include <stddef.h>
+
+#include "rng.h"
+
+/* sqrt(mean((gold - pred)^2)); 0 when n == 0. */
+double metrics_rmse(const double *gold, const double *pred, size_t n);
+/* mean(|gold - pred|); 0 when n == 0. */
+double metrics_mae(const double *gold, const double *pred, size_t n);
+
+/* Index of the class nearest to v among the sorted classes[0..k), ties
+ * going to the lower class. */
+size_t metrics_nearest(const double *classes, size_t k, double v);
+
+/* Percentile bootstrap of the RMSE: `reps` resamples of the n pairs with
+ * replacement, drawn from g; writes the (1-level)/2 and (1+level)/2
+ * quantiles to *lo and *hi.  Returns -1 on allocation failure. */
+int metrics_bootstrap_rmse(const double *gold, const double *pred, size_t n, size_t reps, double level, rng_t *g,
+                           double *lo, double *hi);
+
+#endif

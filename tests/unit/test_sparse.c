@@ -1,0 +1,239 @@
+/* test_sparse.c - the sparse line format: every rejection rule of
+ * docs/format.md, round trips of the writer, CSR growth, headers, pipes. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "rng.h"
+#include "sparse.h"
+
+/* Parse one line with a fresh reader; returns the parse result and copies
+ * the error message. */
+static int parse(const char *line, size_t len, sparse_row *row, char *err, size_t errlen)
+{
+    static sparse_reader *r;
+    sparse_reader_free(r);
+    r = sparse_reader_new(NULL, "t.svm");
+    int k = sparse_parse_line(r, line, len, row);
+    snprintf(err, errlen, "%s", sparse_reader_error(r));
+    return k;
+}
+
+static void expect_error(const char *line, const char *want)
+{
+    sparse_row row;
+    char err[512];
+    int k = parse(line, strlen(line), &row, err, sizeof err);
+    CHECK(k == -1, "'%s' should be rejected", line);
+    CHECK(strstr(err, want) != NULL, "'%s': message '%s' should contain '%s'", line, err, want);
+    CHECK(strncmp(err, "t.svm:0: ", 9) == 0, "'%s': message '%s' should start with file:line", line, err);
+}
+
+static void test_rules(void)
+{
+    expect_error("1 0:1", "index 0");
+    expect_error("1 3:1 2:1", "index 2 not above previous 3");
+    expect_error("1 3:1 3:1", "duplicate index 3");
+    expect_error("1 2:nan", "not finite");
+    expect_error("1 2:inf", "not finite");
+    expect_error("1 2:-inf", "not finite");
+    expect_error("1 2:1e999", "out of float range");
+    expect_error("1 2", "missing ':' after index 2");
+    expect_error("1 2:1 foo", "missing ':' in 'foo'");
+    expect_error("1 2:", "missing value after '2:'");
+    expect_error("1 2: 3:1", "missing value after '2:'");
+    expect_error("1 2:1x", "trailing garbage 'x'");
+    expect_error("1 2:1.5.5", "trailing garbage");
+    expect_error("1 a:1", "bad index 'a:1'");
+    expect_error("1 2x:1", "bad index '2x:1'");
+    expect_error("1 2:abc", "bad value 'abc'");
+    expect_error("abc 2:1", "bad label 'abc'");
+    expect_error("4stars 2:1", "bad label '4stars'");
+    expect_error("nan 2:1", "label 'nan' is not finite");
+    expect_error("", "empty line");
+    expect_error("   ", "empty line");
+    expect_error("1 99999999999:1", "above the limit");
+    expect_error("1 2:1#c", "trailing garbage");
+    {
+        sparse_row row;
+        char err[512];
+        const char line[] = "1 2:1\0 3:1";
+        int k = parse(line, sizeof line - 1, &row, err, sizeof err);
+        CHECK(k == -1 && strstr(err, "NUL byte at column 6"), "NUL rejected: %s", err);
+    }
+}
+
+static void test_accept(void)
+{
+    sparse_row row;
+    char err[512];
+    int k = parse("3 1:1 5:0.5 10:-2 # review 7\r\n", 30, &row, err, sizeof err);
+    CHECK(k == 1, "valid line with CRLF and comment accepted: %s", err);
+    CHECK(row.has_label && row.label == 3.0, "label 3");
+    CHECK(row.n == 3 && row.col[0] == 0 && row.col[1] == 4 && row.col[2] == 9, "0-based columns");
+    CHECK(row.val[0] == 1.0f && row.val[1] == 0.5f && row.val[2] == -2.0f, "values");
+    CHECK(row.comment && strcmp(row.comment, "review 7") == 0, "comment '%s'", row.comment ? row.comment : "(null)");
+
+    k = parse("? 2:1", 5, &row, err, sizeof err);
+    CHECK(k == 1 && !row.has_label && row.n == 1, "'?' is unlabeled");
+    k = parse("2:1 4:1", 7, &row, err, sizeof err);
+    CHECK(k == 1 && !row.has_label && row.n == 2, "absent label is unlabeled");
+    k = parse("-1", 2, &row, err, sizeof err);
+    CHECK(k == 1 && row.has_label && row.label == -1.0 && row.n == 0, "label without features");
+    k = parse("+1\t2:1  3:1 ", 12, &row, err, sizeof err);
+    CHECK(k == 1 && row.label == 1.0 && row.n == 2, "tabs and repeated blanks accepted: %s", err);
+    k = parse("4.5 7:1e-3", 10, &row, err, sizeof err);
+    CHECK(k == 1 && row.label == 4.5 && row.val[0] == 1e-3f, "decimal label and exponent value");
+    k = parse("# any comment", 13, &row, err, sizeof err);
+    CHECK(k == 0, "comment line is not a row");
+}
+
+static void test_header(void)
+{
+    sparse_reader *r = sparse_reader_new(NULL, "h");
+    sparse_row row;
+    const char *h = "# senti sparse dim=5 vocab=0123456789abcdef future=1";
+    CHECK(sparse_parse_line(r, h, strlen(h), &row) == 0, "header parsed: %s", sparse_reader_error(r));
+    CHECK(sparse_reader_header(r)->dim == 5, "dim from header");
+    CHECK(strcmp(sparse_reader_header(r)->vocab, "0123456789abcdef") == 0, "vocab from header");
+    CHECK(sparse_parse_line(r, "1 5:1", 5, &row) == 1, "index at dim accepted");
+    CHECK(sparse_parse_line(r, "1 6:1", 5, &row) == -1 && strstr(sparse_reader_error(r), "above declared dim=5"),
+          "index above declared dim rejected: %s", sparse_reader_error(r));
+    const char *h2 = "# senti sparse dim=6";
+    CHECK(sparse_parse_line(r, h2, strlen(h2), &row) == -1 && strstr(sparse_reader_error(r), "disagrees"),
+          "conflicting header rejected");
+    const char *h3 = "# senti sparse dim=x";
+    CHECK(sparse_parse_line(r, h3, strlen(h3), &row) == -1, "bad header dim rejected");
+    const char *h4 = "# senti sparse vocab=XYZ";
+    CHECK(sparse_parse_line(r, h4, strlen(h4), &row) == -1, "bad header vocab rejected");
+    sparse_reader_free(r);
+
+    r = sparse_reader_new(NULL, "m");
+    sparse_reader_limit(r, 3);
+    CHECK(sparse_parse_line(r, "1 4:1", 5, &row) == -1 && strstr(sparse_reader_error(r), "model's input dimension 3"),
+          "model limit enforced: %s", sparse_reader_error(r));
+    sparse_reader_free(r);
+}
+
+static void test_format_roundtrip(void)
+{
+    rng_t g;
+    rng_seed(&g, 42, 0);
+    char buf[32];
+    int bad = 0, longest = 0;
+    for (int i = 0; i < 200000; i++) {
+        uint32_t bits = (uint32_t)rng_next(&g);
+        float v;
+        memcpy(&v, &bits, sizeof v);
+        if (!isfinite(v)) continue;
+        int n = sparse_format_float(buf, v);
+        if (n > longest) longest = n;
+        if (strtof(buf, NULL) != v) bad++;
+        /* shortest: one digit fewer must not read back (unless integer path) */
+        if (strchr(buf, 'e') == NULL && strchr(buf, '.') != NULL) {
+            char shorter[400];
+            int digits = 0;
+            for (const char *c = buf; *c; c++) digits += (*c >= '0' && *c <= '9');
+            if (digits > 1) {
+                snprintf(shorter, sizeof shorter, "%.*g", digits - 1, (double)v);
+                if (strtof(shorter, NULL) == v && strlen(shorter) < strlen(buf)) bad++;
+            }
+        }
+    }
+    CHECK(bad == 0, "%d floats did not round-trip through the shortest text", bad);
+    CHECK(longest <= 16, "float text at most 16 chars (%d)", longest);
+    sparse_format_float(buf, 0.1f);
+    CHECK(strcmp(buf, "0.1") == 0, "0.1f prints as 0.1 (%s)", buf);
+    sparse_format_float(buf, 1.0f / 3.0f);
+    CHECK(strcmp(buf, "0.33333334") == 0, "1/3 prints as 0.33333334 (%s)", buf);
+    sparse_format_float(buf, 250.0f);
+    CHECK(strcmp(buf, "250") == 0, "250");
+    sparse_format_double(buf, 4.0);
+    CHECK(strcmp(buf, "4") == 0, "label 4");
+    sparse_format_double(buf, 0.1);
+    CHECK(strcmp(buf, "0.1") == 0, "label 0.1");
+    for (int i = 0; i < 20000; i++) {
+        double d = (rng_uniform(&g) - 0.5) * pow(10.0, (double)(int)rng_below(&g, 30) - 15);
+        sparse_format_double(buf, d);
+        if (strtod(buf, NULL) != d) bad++;
+    }
+    CHECK(bad == 0, "doubles round-trip");
+}
+
+/* Write random rows, read them back: same rows (pipes: tests/sh/sparse.sh). */
+static void test_write_read_csr(void)
+{
+    FILE *w = tmpfile();
+    rng_t g;
+    rng_seed(&g, 7, 0);
+    enum { ROWS = 300 };
+    static uint32_t cols[ROWS][64];
+    static float vals[ROWS][64];
+    static size_t ns[ROWS];
+    sparse_write_header(w, 100000, "00000000deadbeef");
+    for (int i = 0; i < ROWS; i++) {
+        size_t n = (size_t)rng_below(&g, 64);
+        uint32_t c = 0;
+        for (size_t j = 0; j < n; j++) {
+            c += 1 + (uint32_t)rng_below(&g, 1000);
+            cols[i][j] = c;
+            vals[i][j] = (j % 3 == 0) ? 1.0f : (float)rng_normal(&g);
+        }
+        ns[i] = n;
+        sparse_write_row(w, i % 5 != 0, (double)(i % 5), n, cols[i], vals[i], i % 7 == 0 ? "c" : NULL);
+    }
+    rewind(w);
+    FILE *rf = w;
+    sparse_reader *r = sparse_reader_new(rf, "tmp");
+    sparse_csr *m = sparse_csr_new();
+    int k = sparse_csr_read(m, r);
+    CHECK(k == 0, "read back: %s", sparse_reader_error(r));
+    CHECK(m->rows == ROWS, "rows %zu", m->rows);
+    CHECK(m->dim == 100000 && strcmp(m->header.vocab, "00000000deadbeef") == 0, "header kept in CSR");
+    int bad = 0;
+    for (size_t i = 0; i < m->rows && i < ROWS; i++) {
+        sparse_row row;
+        sparse_csr_row(m, i, &row);
+        if (row.n != ns[i] || row.has_label != (i % 5 != 0)) bad++;
+        for (size_t j = 0; j < row.n && j < ns[i]; j++)
+            if (row.col[j] != cols[i][j] || row.val[j] != vals[i][j]) bad++;
+    }
+    CHECK(bad == 0, "%d mismatches after write/read", bad);
+    sparse_csr_free(m);
+    sparse_reader_free(r);
+    fclose(rf);
+}
+
+/* A line longer than any buffer (4 MB) is read whole. */
+static void test_long_line(void)
+{
+    char path[] = "/tmp/senti-test-sparse-XXXXXX";
+    int fd = mkstemp(path);
+    FILE *f = fdopen(fd, "w+");
+    fputs("5", f);
+    for (uint32_t i = 1; i <= 400000; i++) fprintf(f, " %u:1", i);
+    fputs("\n1 3:1", f); /* no trailing newline */
+    rewind(f);
+    sparse_reader *r = sparse_reader_new(f, path);
+    sparse_row row;
+    CHECK(sparse_next(r, &row) == 1 && row.n == 400000, "long line read whole");
+    CHECK(sparse_next(r, &row) == 1 && row.n == 1, "last line without newline read");
+    CHECK(sparse_next(r, &row) == 0, "then end of input");
+    CHECK(sparse_reader_line(r) == 2, "line count");
+    sparse_reader_free(r);
+    fclose(f);
+    unlink(path);
+}
+
+int main(void)
+{
+    test_rules();
+    test_accept();
+    test_header();
+    test_format_roundtrip();
+    test_write_read_csr();
+    test_long_line();
+    return check_report();
+}

@@ -1,0 +1,220 @@
+/* senti-eval - score rating predictions.  Reads `gold<TAB>prediction` lines
+ * (extra tab-separated columns, such as class probabilities, are ignored;
+ * gold '?' lines are counted but not scored) and prints RMSE, MAE, exact
+ * accuracy (prediction rounded to the nearest class), polarity accuracy and
+ * the confusion matrix, optionally with a bootstrap interval for the RMSE. */
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "metrics.h"
+#include "rng.h"
+
+static void usage(const char *format, long bootstrap, double level, unsigned long long seed)
+{
+    printf("Usage: %s [OPTION]... [FILE]...\n"
+           "Score `gold<TAB>prediction` lines (files, or stdin when none or '-').\n"
+           "\n"
+           "  -f, --format F       text or tsv [%s]\n"
+           "  -c, --classes LIST   rating classes for exact accuracy and the confusion\n"
+           "                       matrix, e.g. 1,2,3,4,5 [the distinct gold ratings]\n"
+           "  -t, --threshold T    polarity: rating > T is positive; gold ratings equal\n"
+           "                       to T are left out [midpoint of the lowest and\n"
+           "                       highest class]\n"
+           "  -b, --bootstrap N    N-resample percentile bootstrap interval for the\n"
+           "                       RMSE [%ld = none]\n"
+           "  -l, --level L        confidence level of the interval [%g]\n"
+           "  -s, --seed S         seed of the bootstrap resampling [%llu]\n"
+           "  -q, --quiet          no notes on stderr\n"
+           "      --help           show this help and exit\n"
+           "      --version        show the version and exit\n",
+           cli_prog, format, bootstrap, level, seed);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* parse a finite number occupying exactly [s, end) */
+static int parse_num(const char *s, const char *end, double *v)
+{
+    char tmp[64];
+    size_t n = (size_t)(end - s);
+    if (n == 0 || n >= sizeof tmp) return -1;
+    memcpy(tmp, s, n);
+    tmp[n] = 0;
+    char *e;
+    *v = strtod(tmp, &e);
+    return (e == tmp + n && isfinite(*v)) ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+    cli_init("senti-eval");
+    const char *format = "text";
+    const char *classes_opt = NULL;
+    double threshold = NAN, level = 0.95;
+    long bootstrap = 0;
+    unsigned long long seed = 1;
+    static const struct option opts[] = {
+        {"format", required_argument, 0, 'f'},    {"classes", required_argument, 0, 'c'},
+        {"threshold", required_argument, 0, 't'}, {"bootstrap", required_argument, 0, 'b'},
+        {"level", required_argument, 0, 'l'},     {"seed", required_argument, 0, 's'},
+        {"quiet", no_argument, 0, 'q'},           {"help", no_argument, 0, 'h'},
+        {"version", no_argument, 0, 'V'},         {0, 0, 0, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, "f:c:t:b:l:s:q", opts, NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            if (strcmp(optarg, "text") && strcmp(optarg, "tsv")) die_usage("--format: '%s' is neither text nor tsv", optarg);
+            format = optarg;
+            break;
+        case 'c': classes_opt = optarg; break;
+        case 't': threshold = cli_parse_double("--threshold", optarg, -1e300, 1e300); break;
+        case 'b': bootstrap = cli_parse_long("--bootstrap", optarg, 0, 100000000); break;
+        case 'l': level = cli_parse_double("--level", optarg, 0.0, 1.0); break;
+        case 's': seed = cli_parse_u64("--seed", optarg); break;
+        case 'q': cli_quiet = 1; break;
+        case 'h': usage(format, bootstrap, level, seed); cli_close_stdout(); return 0;
+        case 'V': cli_version();
+        default: die_usage("unknown option");
+        }
+    }
+
+    /* classes given on the command line */
+    double *classes = NULL;
+    size_t k = 0;
+    if (classes_opt) {
+        const char *p = classes_opt;
+        while (*p) {
+            const char *q = p;
+            while (*q && *q != ',') q++;
+            double v;
+            if (parse_num(p, q, &v) < 0) die_usage("--classes: bad class in '%s'", classes_opt);
+            classes = xreallocarray(classes, k + 1, sizeof *classes);
+            classes[k++] = v;
+            p = *q ? q + 1 : q;
+        }
+        if (!k) die_usage("--classes: empty list");
+        qsort(classes, k, sizeof *classes, cmp_double);
+    }
+
+    const char *stdin_only[] = {"-"};
+    const char **files = argc > optind ? (const char **)argv + optind : stdin_only;
+    int nfiles = argc > optind ? argc - optind : 1;
+    double *gold = NULL, *pred = NULL;
+    size_t n = 0, cap = 0, unlabeled = 0;
+    char *line = NULL;
+    size_t linecap = 0;
+    for (int fi = 0; fi < nfiles; fi++) {
+        const char *name = cli_name(files[fi]);
+        FILE *f = xfopen(files[fi], "r");
+        ssize_t len;
+        long ln = 0;
+        while ((len = getline(&line, &linecap, f)) >= 0) {
+            ln++;
+            if (memchr(line, 0, (size_t)len)) die_at(name, ln, "NUL byte in line");
+            if (len && line[len - 1] == '\n') len--;
+            if (len && line[len - 1] == '\r') len--;
+            line[len] = 0;
+            if (line[0] == '#') continue;
+            if (len == 0) die_at(name, ln, "empty line (expected gold<TAB>prediction)");
+            char *tab = strchr(line, '\t');
+            if (!tab) die_at(name, ln, "no tab (expected gold<TAB>prediction)");
+            char *end2 = strchr(tab + 1, '\t');
+            if (!end2) end2 = line + len;
+            double p;
+            if (parse_num(tab + 1, end2, &p) < 0) die_at(name, ln, "bad prediction '%.*s'", (int)(end2 - tab - 1 > 30 ? 30 : end2 - tab - 1), tab + 1);
+            if (tab - line == 1 && line[0] == '?') {
+                unlabeled++;
+                continue;
+            }
+            double g;
+            if (parse_num(line, tab, &g) < 0) die_at(name, ln, "bad gold rating '%.*s'", (int)(tab - line > 30 ? 30 : tab - line), line);
+            if (n == cap) {
+                cap = cap ? cap * 2 : 1024;
+                gold = xreallocarray(gold, cap, sizeof *gold);
+                pred = xreallocarray(pred, cap, sizeof *pred);
+            }
+            gold[n] = g;
+            pred[n] = p;
+            n++;
+        }
+        if (ferror(f)) die("%s: read error", name);
+        xfclose(f, files[fi]);
+    }
+    free(line);
+    if (!n) die("no labeled predictions to score%s", unlabeled ? " (all gold ratings are '?')" : "");
+
+    if (!classes) {
+        classes = xmallocarray(n, sizeof *classes);
+        memcpy(classes, gold, n * sizeof *classes);
+        qsort(classes, n, sizeof *classes, cmp_double);
+        for (size_t i = 0; i < n; i++)
+            if (k == 0 || classes[k - 1] != classes[i]) classes[k++] = classes[i];
+    }
+    if (isnan(threshold)) threshold = (classes[0] + classes[k - 1]) / 2;
+
+    size_t *conf = xcalloc(k * k, sizeof *conf);
+    size_t exact = 0, pol_n = 0, pol_ok = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t gc = metrics_nearest(classes, k, gold[i]);
+        size_t pc = metrics_nearest(classes, k, pred[i]);
+        conf[gc * k + pc]++;
+        exact += gold[i] == classes[pc];
+        if (gold[i] != threshold) {
+            pol_n++;
+            pol_ok += (gold[i] > threshold) == (pred[i] > threshold);
+        }
+    }
+    double rmse = metrics_rmse(gold, pred, n), mae = metrics_mae(gold, pred, n);
+    double lo = 0, hi = 0;
+    if (bootstrap) {
+        rng_t g;
+        rng_seed(&g, seed, 0);
+        if (metrics_bootstrap_rmse(gold, pred, n, (size_t)bootstrap, level, &g, &lo, &hi) < 0) die("out of memory");
+    }
+    double acc = (double)exact / (double)n, pacc = pol_n ? (double)pol_ok / (double)pol_n : NAN;
+
+    if (strcmp(format, "tsv") == 0) {
+        printf("count\t%zu\n", n);
+        printf("unlabeled\t%zu\n", unlabeled);
+        printf("rmse\t%.6f\n", rmse);
+        if (bootstrap) {
+            printf("rmse_lo\t%.6f\n", lo);
+            printf("rmse_hi\t%.6f\n", hi);
+        }
+        printf("mae\t%.6f\n", mae);
+        printf("accuracy\t%.6f\n", acc);
+        printf("polarity_accuracy\t%.6f\n", pacc);
+        printf("threshold\t%g\n", threshold);
+        for (size_t a = 0; a < k; a++)
+            for (size_t b = 0; b < k; b++) printf("confusion\t%g\t%g\t%zu\n", classes[a], classes[b], conf[a * k + b]);
+    } else {
+        printf("count              %zu", n);
+        if (unlabeled) printf("  (%zu unlabeled lines not scored)", unlabeled);
+        printf("\nrmse               %.4f", rmse);
+        if (bootstrap) printf("  [%.4f, %.4f] %g%% bootstrap, %ld resamples", lo, hi, 100 * level, bootstrap);
+        printf("\nmae                %.4f\n", mae);
+        printf("accuracy           %.4f  (prediction rounded to the nearest class)\n", acc);
+        printf("polarity accuracy  %.4f  (positive above %g; %zu scored)\n", pacc, threshold, pol_n);
+        printf("confusion (rows: gold, columns: predicted class)\n%8s", "");
+        for (size_t b = 0; b < k; b++) printf(" %7g", classes[b]);
+        putchar('\n');
+        for (size_t a = 0; a < k; a++) {
+            printf("%8g", classes[a]);
+            for (size_t b = 0; b < k; b++) printf(" %7zu", conf[a * k + b]);
+            putchar('\n');
+        }
+    }
+    free(conf);
+    free(classes);
+    free(gold);
+    free(pred);
+    cli_close_stdout();
+    return 0;
+}

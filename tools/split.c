@@ -1,0 +1,218 @@
+/* senti-split - deterministic k-fold and ratio splits of any line stream.
+ *
+ * Data lines are numbered in input order and shuffled with the seeded
+ * generator; the line at position p of the shuffled order falls in fold
+ * p mod K (with --stratify, each label's lines are shuffled separately and
+ * dealt out in turn, so every fold keeps the label proportions).  Every part
+ * keeps the input order of its lines.  For any K and seed the test parts of
+ * folds 1..K together hold every data line exactly once.  Lines starting
+ * with '#' (headers, comments) are copied into every part. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "rng.h"
+
+typedef struct {
+    size_t off, len; /* line bytes in the arena, without '\n' */
+    int comment;
+} line_t;
+
+static struct {
+    char *arena;
+    size_t used, cap;
+    line_t *lines;
+    size_t n, ncap;
+    size_t ndata;
+} in;
+
+static void add_line(const char *s, size_t len)
+{
+    if (len && s[len - 1] == '\n') len--;
+    if (in.used + len > in.cap) {
+        size_t cap = in.cap ? in.cap : (1 << 20);
+        while (cap < in.used + len) cap *= 2;
+        in.arena = xrealloc(in.arena, cap);
+        in.cap = cap;
+    }
+    memcpy(in.arena + in.used, s, len);
+    if (in.n == in.ncap) {
+        in.ncap = in.ncap ? in.ncap * 2 : 4096;
+        in.lines = xreallocarray(in.lines, in.ncap, sizeof *in.lines);
+    }
+    in.lines[in.n].off = in.used;
+    in.lines[in.n].len = len;
+    in.lines[in.n].comment = len > 0 && s[0] == '#';
+    in.ndata += !in.lines[in.n].comment;
+    in.n++;
+    in.used += len;
+}
+
+/* label = first field (up to a space or tab) */
+static size_t label_len(const line_t *l)
+{
+    const char *s = in.arena + l->off;
+    size_t k = 0;
+    while (k < l->len && s[k] != ' ' && s[k] != '\t' && s[k] != '\r') k++;
+    return k;
+}
+
+static int cmp_label(const line_t *a, const line_t *b)
+{
+    const char *pa = in.arena + a->off, *pb = in.arena + b->off;
+    size_t la = label_len(a), lb = label_len(b);
+    size_t m = la < lb ? la : lb;
+    int c = memcmp(pa, pb, m);
+    if (c) return c;
+    return (la > lb) - (la < lb);
+}
+
+static const line_t *sort_base;
+static int cmp_idx(const void *x, const void *y)
+{
+    size_t i = *(const size_t *)x, j = *(const size_t *)y;
+    int c = cmp_label(&sort_base[i], &sort_base[j]);
+    if (c) return c;
+    return (i > j) - (i < j);
+}
+
+static void usage(long folds, long fold, const char *part, unsigned long long seed)
+{
+    printf("Usage: %s [OPTION]... [FILE]...\n"
+           "Split a line stream (files, or stdin when none or '-') into train and\n"
+           "test parts, deterministically for a given seed.  Lines keep their input\n"
+           "order; lines starting with '#' are copied into every part.\n"
+           "\n"
+           "  -k, --folds K     k-fold split into K folds [%ld]\n"
+           "  -f, --fold I      the fold that forms the test part, 1..K [%ld]\n"
+           "  -p, --part P      part written to stdout: train or test [%s]\n"
+           "  -r, --ratio R     ratio split instead: fraction R of lines go to train\n"
+           "  -S, --stratify    keep the label proportions (label = first field)\n"
+           "  -s, --seed S      seed of the shuffle [%llu]\n"
+           "      --train FILE  write the train part to FILE (then stdout gets nothing)\n"
+           "      --test FILE   write the test part to FILE (then stdout gets nothing)\n"
+           "  -q, --quiet       no notes on stderr\n"
+           "      --help        show this help and exit\n"
+           "      --version     show the version and exit\n"
+           "\n"
+           "The whole input is held in memory.  For every K and seed, the test parts\n"
+           "of folds 1..K together contain each data line exactly once.\n",
+           cli_prog, folds, fold, part, seed);
+}
+
+int main(int argc, char **argv)
+{
+    cli_init("senti-split");
+    long folds = 10, fold = 1;
+    double ratio = -1;
+    int stratify = 0;
+    const char *part = "test";
+    const char *train_path = NULL, *test_path = NULL;
+    unsigned long long seed = 1;
+    static const struct option opts[] = {
+        {"folds", required_argument, 0, 'k'}, {"fold", required_argument, 0, 'f'},
+        {"part", required_argument, 0, 'p'},  {"ratio", required_argument, 0, 'r'},
+        {"stratify", no_argument, 0, 'S'},    {"seed", required_argument, 0, 's'},
+        {"train", required_argument, 0, 'T'}, {"test", required_argument, 0, 'E'},
+        {"quiet", no_argument, 0, 'q'},       {"help", no_argument, 0, 'h'},
+        {"version", no_argument, 0, 'V'},     {0, 0, 0, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, "k:f:p:r:Ss:q", opts, NULL)) != -1) {
+        switch (c) {
+        case 'k': folds = cli_parse_long("--folds", optarg, 2, 1000000); break;
+        case 'f': fold = cli_parse_long("--fold", optarg, 1, 1000000); break;
+        case 'p':
+            if (strcmp(optarg, "train") && strcmp(optarg, "test"))
+                die_usage("--part: '%s' is neither train nor test", optarg);
+            part = optarg;
+            break;
+        case 'r': ratio = cli_parse_double("--ratio", optarg, 0.0, 1.0); break;
+        case 'S': stratify = 1; break;
+        case 's': seed = cli_parse_u64("--seed", optarg); break;
+        case 'T': train_path = optarg; break;
+        case 'E': test_path = optarg; break;
+        case 'q': cli_quiet = 1; break;
+        case 'h': usage(folds, fold, part, seed); cli_close_stdout(); return 0;
+        case 'V': cli_version();
+        default: die_usage("unknown option");
+        }
+    }
+    if (ratio < 0 && fold > folds) die_usage("--fold %ld is above --folds %ld", fold, folds);
+
+    const char *stdin_only[] = {"-"};
+    const char **files = argc > optind ? (const char **)argv + optind : stdin_only;
+    int nfiles = argc > optind ? argc - optind : 1;
+    char *buf = NULL;
+    size_t cap = 0;
+    for (int i = 0; i < nfiles; i++) {
+        FILE *f = xfopen(files[i], "r");
+        ssize_t len;
+        while ((len = getline(&buf, &cap, f)) >= 0) add_line(buf, (size_t)len);
+        if (ferror(f)) die("%s: read error", cli_name(files[i]));
+        xfclose(f, files[i]);
+    }
+    free(buf);
+
+    /* data line numbers, grouped by label when stratifying */
+    size_t *order = xmallocarray(in.ndata ? in.ndata : 1, sizeof *order);
+    size_t nd = 0;
+    for (size_t i = 0; i < in.n; i++)
+        if (!in.lines[i].comment) order[nd++] = i;
+    rng_t g;
+    rng_seed(&g, seed, 0);
+    /* is_test[i] for every line i */
+    unsigned char *is_test = xcalloc(in.n ? in.n : 1, 1);
+    size_t a = 0, counter = 0;
+    if (stratify) {
+        sort_base = in.lines;
+        qsort(order, nd, sizeof *order, cmp_idx);
+    }
+    while (a < nd) {
+        size_t b = a + 1;
+        if (stratify)
+            while (b < nd && cmp_label(&in.lines[order[a]], &in.lines[order[b]]) == 0) b++;
+        else
+            b = nd;
+        rng_shuffle_size(&g, order + a, b - a);
+        size_t ntrain = ratio >= 0 ? (size_t)((double)(b - a) * ratio + 0.5) : 0;
+        for (size_t p = a; p < b; p++) {
+            if (ratio >= 0) is_test[order[p]] = (p - a) >= ntrain;
+            else is_test[order[p]] = (counter++ % (size_t)folds) == (size_t)(fold - 1);
+        }
+        a = b;
+    }
+
+    cli_out *out_train = train_path ? cli_out_open(train_path) : NULL;
+    cli_out *out_test = test_path ? cli_out_open(test_path) : NULL;
+    FILE *to_stdout = (train_path || test_path) ? NULL : stdout;
+    int want_test = strcmp(part, "test") == 0;
+    size_t ntest = 0;
+    for (size_t i = 0; i < in.n; i++) {
+        const line_t *l = &in.lines[i];
+        const char *s = in.arena + l->off;
+        int t = is_test[i];
+        ntest += !l->comment && t;
+        if (out_train && (l->comment || !t)) {
+            fwrite(s, 1, l->len, out_train->f);
+            putc('\n', out_train->f);
+        }
+        if (out_test && (l->comment || t)) {
+            fwrite(s, 1, l->len, out_test->f);
+            putc('\n', out_test->f);
+        }
+        if (to_stdout && (l->comment || t == want_test)) {
+            fwrite(s, 1, l->len, to_stdout);
+            putc('\n', to_stdout);
+        }
+    }
+    if (out_train) cli_out_commit(out_train);
+    if (out_test) cli_out_commit(out_test);
+    if (cli_progress_enabled()) note("%zu data lines: %zu train, %zu test", in.ndata, in.ndata - ntest, ntest);
+    free(order);
+    free(is_test);
+    free(in.arena);
+    free(in.lines);
+    cli_close_stdout();
+    return 0;
+}
