@@ -251,12 +251,13 @@ static void emit(wr *w, const model *m)
     }
 }
 
-int model_write(FILE *f, const model *m)
+int model_write(FILE *f, model *m)
 {
     wr w = {f, MODEL_FNV_INIT, 0, 0};
     emit(&w, m);
     uint64_t h = w.h;
     put_u64(&w, h);
+    m->checksum = h;
     return w.err || ferror(f) ? -1 : 0;
 }
 
@@ -448,6 +449,9 @@ model *model_parse(const unsigned char *buf, size_t len, uint32_t want_kind,
         for (int i = 7; i >= 0; i--) want = want << 8 | p[i];
         cs_ok = h == want;
     }
+    uint64_t stored_cs = 0;
+    if (len >= 16)
+        for (int i = 7; i >= 0; i--) stored_cs = stored_cs << 8 | buf[len - 8 + (size_t)i];
     model *m = model_new(0);
     if (!m) {
         fail(&r, "out of memory");
@@ -515,6 +519,7 @@ model *model_parse(const unsigned char *buf, size_t len, uint32_t want_kind,
              model_kind_name(want_kind));
         goto bad;
     }
+    m->checksum = stored_cs;
     return m;
 bad:
     model_free(m);

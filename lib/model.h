@@ -66,6 +66,7 @@ typedef struct model {
     unsigned char *extra;    /* kind-specific bytes (NULL if extra_len 0) */
     uint32_t nlayers;
     model_layer *layers;
+    uint64_t checksum;       /* set by model_write and the readers */
 } model;
 
 /* New empty model of a kind; NULL on allocation failure.  Free with
@@ -88,7 +89,7 @@ float *model_add_tensor(model_layer *l, const char *name, uint32_t rows, uint32_
 model_tensor *model_find(const model_layer *l, const char *name);
 
 /* Write the whole model to f.  Returns 0, or -1 on a write error. */
-int model_write(FILE *f, const model *m);
+int model_write(FILE *f, model *m);  /* also sets m->checksum */
 /* Size in bytes model_write produces. */
 size_t model_size(const model *m);
 
