@@ -731,8 +731,11 @@ int dae_batch_sample(dae_trainer *t, rng_t *samp)
             if (t->mark[X->col[e]] != st) t->mark[X->col[e]] = st, nd++;
         for (size_t e = t->xt_ptr[b]; e < t->xt_ptr[b + 1]; e++)
             if (t->mark[t->xt_col[e]] != st) t->mark[t->xt_col[e]] = st, nd++;
-        for (size_t e = t->j_ptr[b]; e < t->j_ptr[b + 1]; e++)
-            if (t->mark[t->j_col[e]] != st) t->mark[t->j_col[e]] = st, nd++;
+        /* corrupted positions belong to D only when emphasis sets them apart;
+         * with equal weights a corrupted zero is just another zero */
+        if (c->emph_a != c->emph_b)
+            for (size_t e = t->j_ptr[b]; e < t->j_ptr[b + 1]; e++)
+                if (t->mark[t->j_col[e]] != st) t->mark[t->j_col[e]] = st, nd++;
         size_t R = V - nd;
         size_t base = t->s_ptr[b];
         if (grow2((void **)&t->s_col, sizeof *t->s_col, (void **)&t->s_w, sizeof *t->s_w, &t->s_cap,
@@ -973,7 +976,8 @@ static int build_outputs(dae_trainer *t)
                 ow[k++] = q < nj && jc[q] == xc[i] ? c->emph_a : c->emph_b;
             }
         } else {
-            /* 4-way merge: nz(x), nz(x~), J, samples */
+            /* 4-way merge: nz(x), nz(x~), J (when emphasised), samples */
+            if (c->emph_a == c->emph_b) nj = 0;
             const uint32_t *tc = t->xt_col + t->xt_ptr[b];
             size_t nt = t->xt_ptr[b + 1] - t->xt_ptr[b];
             const uint32_t *sc = t->s_col + t->s_ptr[b];
@@ -1020,101 +1024,136 @@ typedef struct {
     double loss[64];
 } rows_job;
 
-static void rows_part(void *p, int part, int nparts)
+/* forward and loss of output row j: pg[e] = w_e * dloss/do for its pairs */
+static double row_forward(dae_trainer *t, size_t j)
 {
-    (void)nparts;
-    rows_job *rj = p;
-    dae_trainer *t = rj->t;
     const dae *d = t->d;
     int recon = d->cfg.recon;
-    size_t H = t->H;
-    float *dH = t->dH + (size_t)part * t->cap * H;
-    float scale = rj->scale;
+    size_t H = t->H, p0 = t->pj[j], p1 = t->pj[j + 1];
+    const float *row = d->Wd + j * H;
+    float cj = d->c[j];
     double loss = 0;
-    for (size_t j = rj->bounds[part]; j < rj->bounds[part + 1]; j++) {
-        size_t p0 = t->pj[j], p1 = t->pj[j + 1];
-        if (p0 == p1) continue;
-        const float *row = d->Wd + j * H;
-        float cj = d->c[j];
-        /* forward: o = h_b . row + c_j; dense rows four at a time */
-        size_t q[4];
-        int nq = 0;
-        for (size_t e = p0; e < p1; e++) {
+    size_t q[4];
+    int nq = 0;
+    for (size_t e = p0; e <= p1; e++) {
+        if (e < p1) {
             uint32_t b = t->pb[e];
             if (t->hsparse[b]) {
-                float o = cj + kern_dot_gather(t->hcnt[b], t->hidx + b * H, t->hval + b * H, row);
+                float o = cj + kern_dot_gather(t->hcnt[b], t->hidx + (size_t)b * H,
+                                               t->hval + (size_t)b * H, row);
                 float g;
                 loss += (double)t->pw[e] * recon_loss(recon, o, t->px[e], &g);
                 t->pg[e] = t->pw[e] * g;
                 continue;
             }
             q[nq++] = e;
-            if (nq == 4 || e + 1 == p1) {
-                float o[4];
-                if (nq == 4) {
-                    const float *y[4] = {t->Hm + t->pb[q[0]] * H, t->Hm + t->pb[q[1]] * H,
-                                         t->Hm + t->pb[q[2]] * H, t->Hm + t->pb[q[3]] * H};
-                    kern_dot4(H, row, y, o);
-                } else {
-                    for (int i = 0; i < nq; i++) o[i] = kern_dot(H, row, t->Hm + t->pb[q[i]] * H);
-                }
-                for (int i = 0; i < nq; i++) {
-                    float g;
-                    loss += (double)t->pw[q[i]] * recon_loss(recon, o[i] + cj, t->px[q[i]], &g);
-                    t->pg[q[i]] = t->pw[q[i]] * g;
-                }
-                nq = 0;
-            }
         }
-        if (nq) {
+        if (nq == 4 || (e == p1 && nq > 0)) {
+            float o[4];
+            if (nq == 4) {
+                const float *y[4] = {t->Hm + t->pb[q[0]] * H, t->Hm + t->pb[q[1]] * H,
+                                     t->Hm + t->pb[q[2]] * H, t->Hm + t->pb[q[3]] * H};
+                kern_dot4(H, row, y, o);
+            } else {
+                for (int i = 0; i < nq; i++) o[i] = kern_dot(H, row, t->Hm + t->pb[q[i]] * H);
+            }
             for (int i = 0; i < nq; i++) {
                 float g;
-                float o = cj + kern_dot(H, row, t->Hm + t->pb[q[i]] * H);
-                loss += (double)t->pw[q[i]] * recon_loss(recon, o, t->px[q[i]], &g);
+                loss += (double)t->pw[q[i]] * recon_loss(recon, o[i] + cj, t->px[q[i]], &g);
                 t->pg[q[i]] = t->pw[q[i]] * g;
             }
             nq = 0;
         }
-        /* backward into this part's dH: dH_b += g * row (active units only
-         * for sparse rectifier rows: elsewhere act' = 0) */
-        for (size_t e = p0; e < p1; e++) {
-            float g = t->pg[e];
-            if (g == 0) continue;
-            uint32_t b = t->pb[e];
-            float *dh = dH + (size_t)b * H;
-            if (t->hsparse[b]) {
-                const uint32_t *idx = t->hidx + (size_t)b * H;
-                for (uint32_t i = 0; i < t->hcnt[b]; i++) dh[idx[i]] += g * row[idx[i]];
-            } else {
-                kern_axpy(H, g, row, dh);
-            }
-        }
-        /* update the target row: += scale * sum_b g_b h_b (row is not read
-         * again in this batch) */
-        float *trow = rj->tg->Wd + j * H;
-        float gs = 0;
-        float a[4];
+    }
+    return loss;
+}
+
+/* dH_b += sum over rows j0..j0+nr-1 of g_bj * Wd[j,:], merging the rows'
+ * pair lists (each sorted by example) so that dense dH rows are loaded
+ * once per group; sparse rectifier rows only touch their active units. */
+static void rows_backward(dae_trainer *t, size_t j0, int nr, float *dH)
+{
+    size_t H = t->H;
+    size_t pos[4], end[4];
+    const float *rows[4];
+    for (int r = 0; r < nr; r++) {
+        pos[r] = t->pj[j0 + (size_t)r];
+        end[r] = t->pj[j0 + (size_t)r + 1];
+        rows[r] = t->d->Wd + (j0 + (size_t)r) * H;
+    }
+    for (;;) {
+        uint32_t b = UINT32_MAX;
+        for (int r = 0; r < nr; r++)
+            if (pos[r] < end[r] && t->pb[pos[r]] < b) b = t->pb[pos[r]];
+        if (b == UINT32_MAX) break;
+        float g[4] = {0, 0, 0, 0};
         const float *x[4];
-        int na = 0;
-        for (size_t e = p0; e < p1; e++) {
-            float g = t->pg[e];
-            gs += g;
-            if (g == 0) continue;
-            uint32_t b = t->pb[e];
-            if (t->hsparse[b]) {
-                kern_axpy_scatter(t->hcnt[b], scale * g, t->hidx + (size_t)b * H,
-                                  t->hval + (size_t)b * H, trow);
-                continue;
+        int k = 0;
+        for (int r = 0; r < nr; r++)
+            if (pos[r] < end[r] && t->pb[pos[r]] == b) {
+                float gg = t->pg[pos[r]++];
+                if (gg != 0) g[k] = gg, x[k++] = rows[r];
             }
-            a[na] = scale * g;
-            x[na++] = t->Hm + (size_t)b * H;
-            if (na == 4) {
-                kern_axpy4(H, a, x, trow);
-                na = 0;
-            }
+        if (k == 0) continue;
+        float *dh = dH + (size_t)b * H;
+        if (t->hsparse[b]) {
+            const uint32_t *idx = t->hidx + (size_t)b * H;
+            for (int r = 0; r < k; r++)
+                for (uint32_t i = 0; i < t->hcnt[b]; i++) dh[idx[i]] += g[r] * x[r][idx[i]];
+        } else if (k == 1) {
+            kern_axpy(H, g[0], x[0], dh);
+        } else {
+            for (int r = k; r < 4; r++) x[r] = x[0];  /* zero coefficients */
+            kern_axpy4(H, g, x, dh);
         }
-        for (int i = 0; i < na; i++) kern_axpy(H, a[i], x[i], trow);
-        rj->tg->c[j] += scale * gs;
+    }
+}
+
+/* target row j += scale * sum_b g_b h_b; target c_j += scale * sum_b g_b */
+static void row_update(dae_trainer *t, size_t j, dae *tg, float scale)
+{
+    size_t H = t->H;
+    float *trow = tg->Wd + j * H;
+    float gs = 0;
+    float a[4];
+    const float *x[4];
+    int na = 0;
+    for (size_t e = t->pj[j]; e < t->pj[j + 1]; e++) {
+        float g = t->pg[e];
+        gs += g;
+        if (g == 0) continue;
+        uint32_t b = t->pb[e];
+        if (t->hsparse[b]) {
+            kern_axpy_scatter(t->hcnt[b], scale * g, t->hidx + (size_t)b * H, t->hval + (size_t)b * H,
+                              trow);
+            continue;
+        }
+        a[na] = scale * g;
+        x[na++] = t->Hm + (size_t)b * H;
+        if (na == 4) {
+            kern_axpy4(H, a, x, trow);
+            na = 0;
+        }
+    }
+    for (int i = 0; i < na; i++) kern_axpy(H, a[i], x[i], trow);
+    tg->c[j] += scale * gs;
+}
+
+static void rows_part(void *p, int part, int nparts)
+{
+    (void)nparts;
+    rows_job *rj = p;
+    dae_trainer *t = rj->t;
+    float *dH = t->dH + (size_t)part * t->cap * t->H;
+    double loss = 0;
+    size_t j1 = rj->bounds[part + 1];
+    /* groups of 4 output rows: forward all, backward merged, then update
+     * (a row is never read after its update in this batch) */
+    for (size_t j = rj->bounds[part]; j < j1; j += 4) {
+        int nr = j1 - j < 4 ? (int)(j1 - j) : 4;
+        for (int r = 0; r < nr; r++) loss += row_forward(t, j + (size_t)r);
+        rows_backward(t, j, nr, dH);
+        for (int r = 0; r < nr; r++) row_update(t, j + (size_t)r, rj->tg, rj->scale);
     }
     rj->loss[part] = loss;
 }
@@ -1216,7 +1255,8 @@ double dae_batch_grad(dae_trainer *t, dae *tg, float scale)
     }
     /* encoder: Hm = act(b + X~ W) */
     for (size_t b = 0; b < n; b++) memcpy(t->Hm + b * H, d->b, H * sizeof(float));
-    kern_spmm(n, t->xt_ptr, t->xt_col, t->xt_val, d->W, H, t->Hm);
+    if (kern_csc_build(&t->csc, n, t->xt_ptr, t->xt_col, t->xt_val, t->V, t->cwork) != 0) return NAN;
+    kern_spmm_csc(&t->csc, d->W, H, t->Hm);
     enc_job ej;
     memset(&ej, 0, sizeof ej);
     ej.t = t;
@@ -1238,7 +1278,6 @@ double dae_batch_grad(dae_trainer *t, dae *tg, float scale)
     for (int p = 0; p < nth; p++) loss += hj.l1[p];
     /* b += scale sum_b dA;  W[j,:] += scale sum_b x~_bj dA_b */
     for (size_t b = 0; b < n; b++) kern_axpy(H, scale, t->dH + b * H, tg->b);
-    if (kern_csc_build(&t->csc, n, t->xt_ptr, t->xt_col, t->xt_val, t->V, t->cwork) != 0) return NAN;
     kern_spmm_tn(&t->csc, scale, t->dH, H, tg->W);
     return loss;
 }

@@ -12,7 +12,8 @@
  *   w_j = emph_a if input j was corrupted, emph_b otherwise;
  *         0 for zero inputs under observed-only;
  *   with reconstruction sampling, outputs outside D = nz(x) u nz(x~) u J
- *   are a uniform sample of K with weight emph_b * count * |R| / K.
+ *   are a uniform sample of K with weight emph_b * count * |R| / K
+ *   (J, the corrupted positions, joins D only when emph_a != emph_b).
  * The library never exits; functions return -1/NULL with a message.
  */
 #ifndef SENTI_DAE_H

@@ -539,6 +539,39 @@ void kern_csc_free(kern_csc *c)
 
 typedef struct {
     const kern_csc *X;
+    const float *W;
+    size_t H;
+    float *Y;
+} spmm_csc_job;
+
+static void spmm_csc_part(void *p, int t, int n)
+{
+    const spmm_csc_job *j = p;
+    const kern_csc *X = j->X;
+    /* hidden range of this part, in multiples of 16 floats */
+    size_t blocks = (j->H + 15) / 16;
+    size_t k0 = blocks * (size_t)t / (size_t)n * 16, k1 = blocks * (size_t)(t + 1) / (size_t)n * 16;
+    if (k1 > j->H) k1 = j->H;
+    if (k0 >= k1) return;
+    size_t len = k1 - k0;
+    for (size_t c = 0; c < X->ncols; c++) {
+        const float *w = j->W + (size_t)X->cols[c] * j->H + k0;
+        for (size_t e = X->cptr[c]; e < X->cptr[c + 1]; e++)
+            kern_axpy(len, X->vals[e], w, j->Y + (size_t)X->rows[e] * j->H + k0);
+    }
+}
+
+void kern_spmm_csc(const kern_csc *X, const float *W, size_t H, float *Y)
+{
+    spmm_csc_job j = {X, W, H, Y};
+    if (X->nnz * H < 65536 || kern_nthreads() == 1)
+        spmm_csc_part(&j, 0, 1);
+    else
+        kern_parallel(spmm_csc_part, &j);
+}
+
+typedef struct {
+    const kern_csc *X;
     float alpha;
     const float *D;
     size_t H;

@@ -97,6 +97,12 @@ void kern_csc_free(kern_csc *c);
  * (D is (R,H)).  Columns are split across the pool by entry count; each
  * row of W is summed in increasing r, so the result does not depend on the
  * thread count. */
+/* Y (R,H) += X (R,V) * W (V,H) from the column-grouped form: each active
+ * row of W is read once for all rows of X that use it.  The hidden range
+ * is split across the pool, so the result does not depend on the thread
+ * count.  Y rows are R of length H (row r at Y + r*H). */
+void kern_spmm_csc(const kern_csc *X, const float *W, size_t H, float *Y);
+
 void kern_spmm_tn(const kern_csc *X, float alpha, const float *D, size_t H, float *W);
 void kern_spmm_tn_naive(size_t R, const size_t *ptr, const uint32_t *col, const float *val,
                         float alpha, const float *D, size_t H, float *W);
