@@ -369,6 +369,7 @@ void dae_forward_dense(const dae *d, size_t R, const float *X, float *out, int s
 }
 
 #define CHUNK 64
+#define DAE_GEMM_MIN_BATCH 48
 
 int dae_compute_scale(dae *d, const sparse_csr *data)
 {
@@ -1265,8 +1266,12 @@ double dae_batch_grad(dae_trainer *t, dae *tg, float scale)
     for (int p = 0; p < nth; p++) zeros += ej.zeros[p];
     t->zero_frac = zeros / ((double)n * H);
     /* decoder */
+    /* auto: one sgemm per product from 48 examples up; below that the
+     * sgemm calls are dominated by packing the weights, and the row kernel,
+     * which reads each decoder row once for the whole batch, is faster */
     int rows = t->kernel == DAE_KERNEL_ROWS ||
-               (t->kernel == DAE_KERNEL_AUTO && (d->cfg.sample_zeros || d->cfg.observed_only));
+               (t->kernel == DAE_KERNEL_AUTO &&
+                (d->cfg.sample_zeros || d->cfg.observed_only || n < DAE_GEMM_MIN_BATCH));
     if (!rows && (d->cfg.sample_zeros || d->cfg.observed_only)) rows = 1;  /* gemm is full only */
     double loss = rows ? decode_rows(t, tg, scale) : decode_gemm(t, tg, scale);
     if (isnan(loss)) return loss;
