@@ -493,7 +493,7 @@ struct dae_trainer {
 
 static int grow(void **p, size_t *cap, size_t need, size_t el)
 {
-    if (need <= *cap) return 0;
+    if (need <= *cap && *p) return 0;
     size_t nc = *cap ? *cap : 1024;
     while (nc < need) nc *= 2;
     void *np = realloc(*p, nc * el);
@@ -506,7 +506,7 @@ static int grow(void **p, size_t *cap, size_t need, size_t el)
 /* grow two parallel arrays sharing one capacity */
 static int grow2(void **a, size_t ela, void **b, size_t elb, size_t *cap, size_t need)
 {
-    if (need <= *cap) return 0;
+    if (need <= *cap && *a && *b) return 0;
     size_t c1 = *cap, c2 = *cap;
     if (grow(a, &c1, need, ela) != 0) return -1;
     if (grow(b, &c2, need, elb) != 0) return -1;
@@ -671,7 +671,7 @@ int dae_batch_corrupt(dae_trainer *t, const size_t *rows, size_t n, rng_t *noise
         uint32_t *oc = t->xt_col + t->xt_ptr[b];
         float *ov = t->xt_val + t->xt_ptr[b];
         size_t no = 0;
-        memcpy(t->j_col + t->j_ptr[b], t->sel, ns * sizeof *t->sel);
+        if (ns) memcpy(t->j_col + t->j_ptr[b], t->sel, ns * sizeof *t->sel);
         if (c->noise == DAE_NOISE_GAUSS) {
             size_t i = 0;
             for (uint32_t j = 0; j < V; j++) {

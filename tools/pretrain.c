@@ -29,6 +29,8 @@ static struct {
     dae_config cfg;
 } opt = {5000, 10, 10, 1, 0, 0.01, 1, NULL, NULL, NULL, NULL, 0, DAE_KERNEL_AUTO, {0}};
 
+static char *cmdline;  /* as recorded in the model */
+
 static void usage(void)
 {
     const dae_config *c = &opt.cfg;
@@ -267,7 +269,7 @@ static void same_setting(const char *what, double now, double then)
 int main(int argc, char **argv)
 {
     cli_init("senti-pretrain");
-    char *cmdline = record_cmdline(argc, argv);
+    cmdline = record_cmdline(argc, argv);  /* before getopt reorders argv */
     dae_config_default(&opt.cfg, 1, (uint32_t)opt.hidden);
     static const struct option opts[] = {
         {"output", required_argument, 0, 'o'},   {"hidden", required_argument, 0, 'H'},
