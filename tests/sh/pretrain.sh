@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# pretrain.sh - senti-pretrain: options and errors, the loss falls, same seed
+# and threads give the same model bytes, an interrupted and resumed run ends
+# with the same bytes as an uninterrupted one, every activation /
+# reconstruction / noise runs, validation and log columns.
+. "$(dirname "$0")/lib.sh"
+D=$F/dae
+P="senti-pretrain -q -H 16 -l 0.05"
+
+run senti-pretrain --help
+ok "--help exits 0" test "$rc" -eq 0
+ok "--help shows defaults" grep -q -- '--hidden N .*\[5000\]' "$T/out"
+ok "--help shows batch default" grep -q -- '--batch N .*\[10\]' "$T/out"
+ok "--version" senti-pretrain --version
+expect_fail 2 'no output model' "missing -o is misuse" senti-pretrain "$D/train.txt"
+expect_fail 2 "noise" "bad --noise" senti-pretrain -o "$T/m" --noise sp:2 "$D/train.txt"
+expect_fail 2 "act" "bad --act" senti-pretrain -o "$T/m" --act cube "$D/train.txt"
+expect_fail 2 "emphasis" "bad --emphasis" senti-pretrain -o "$T/m" --emphasis 1 "$D/train.txt"
+expect_fail 2 "resume needs" "--resume without --checkpoint" senti-pretrain -o "$T/m" --resume "$D/train.txt"
+printf '1 3:1 0:1\n' >"$T/bad.txt"
+expect_fail 1 'bad.txt:1: ' "index 0 is a data error with file:line" senti-pretrain -o "$T/m" "$T/bad.txt"
+printf '# only a header\n' >"$T/empty.txt"
+expect_fail 1 'no data lines' "no data" senti-pretrain -o "$T/m" "$T/empty.txt"
+printf '1 3:2.5\n' >"$T/wide.txt"
+expect_fail 1 'needs inputs in \[0,1\]' "sigmoid-ce refuses values above 1" senti-pretrain -o "$T/m" "$T/wide.txt"
+ok "linear-se takes values above 1" $P -o "$T/wide.model" -r linear-se -E 1 "$T/wide.txt"
+ok "no model left behind on error" test ! -e "$T/m"
+
+# training lowers the loss; log columns
+$P -E 8 --log "$T/log.tsv" --valid "$D/valid.txt" -o "$T/a.model" "$D/train.txt"
+ok "trained" test -s "$T/a.model"
+ok "log header" grep -q $'^epoch\tseconds\ttrain_loss\tvalid_loss\tzero_frac$' "$T/log.tsv"
+ok "log has 8 epochs" test "$(grep -c '^[0-9]' "$T/log.tsv")" -eq 8
+first=$(awk -F'\t' 'NR==2{print $3}' "$T/log.tsv"); last=$(awk -F'\t' 'END{print $3}' "$T/log.tsv")
+vfirst=$(awk -F'\t' 'NR==2{print $4}' "$T/log.tsv"); vlast=$(awk -F'\t' 'END{print $4}' "$T/log.tsv")
+ok "train loss falls ($first -> $last)" awk -v a="$first" -v b="$last" 'BEGIN{exit !(b < 0.9*a)}'
+ok "valid loss falls ($vfirst -> $vlast)" awk -v a="$vfirst" -v b="$vlast" 'BEGIN{exit !(b < a)}'
+ok "zero fraction in [0,1]" awk -F'\t' 'NR>1 && !($5>=0 && $5<=1){exit 1}' "$T/log.tsv"
+ok "model records the vocabulary digest" grep -q 00000000000000aa "$T/a.model"
+ok "model records the command line" grep -q -- '-H 16 -l 0.05' "$T/a.model"
+
+# determinism: same seed + threads -> same bytes; other seed -> other bytes
+# (the model records the command line, so each pair runs the same command)
+for th in 1 2; do
+    $P -E 3 -t $th -s 5 -o "$T/d" "$D/train.txt" && mv "$T/d" "$T/d1.$th"
+    $P -E 3 -t $th -s 5 -o "$T/d" "$D/train.txt" && mv "$T/d" "$T/d2.$th"
+    same "$T/d1.$th" "$T/d2.$th" "same seed, $th thread(s): same model bytes"
+done
+$P -E 3 -t 1 -s 6 -o "$T/d" "$D/train.txt"
+ndiff=$(cmp -l "$T/d1.1" "$T/d" 2>/dev/null | wc -l)
+ok "another seed gives other parameters ($ndiff bytes differ)" test "$ndiff" -gt 1000
+$P -E 3 -k 5 -s 5 -o "$T/k" <"$D/train.txt" && mv "$T/k" "$T/k1"
+cat "$D/train.txt" | $P -E 3 -k 5 -s 5 -o "$T/k"
+same "$T/k1" "$T/k" "file on stdin and pipe give the same model (sampling)"
+$P -E 3 -s 5 -o - "$D/train.txt" >"$T/stdout.model"
+$P -E 3 -s 5 -o "$T/file.model" "$D/train.txt"
+ok "-o - writes the model to stdout" test -s "$T/stdout.model"
+
+# resume: interrupted after 2 of 5 epochs then resumed == uninterrupted
+resume_case() { # name options...
+    local name=$1; shift
+    mkdir -p "$T/ra.$name" "$T/rb.$name"
+    cp "$D/train.txt" "$T/ra.$name/x"; cp "$D/train.txt" "$T/rb.$name/x"
+    (cd "$T/ra.$name" && $P -E 5 "$@" --checkpoint ck -o m x)
+    (cd "$T/rb.$name" && $P -E 5 "$@" --checkpoint ck --stop-after 2 -o m x)
+    ok "$name: stopped run leaves a checkpoint and no model" test -s "$T/rb.$name/ck" -a ! -e "$T/rb.$name/m"
+    (cd "$T/rb.$name" && $P -E 5 "$@" --checkpoint ck --resume -o m x)
+    same "$T/ra.$name/m" "$T/rb.$name/m" "$name: interrupted + resumed == uninterrupted"
+}
+resume_case full
+resume_case sampled -k 7 -t 2 --noise mask:0.2 --tied
+resume_case emph --emphasis 1,0.5 --act tanh --recon linear-se -b 7
+expect_fail 1 'lr' "resume with another --lr" \
+    sh -c "cd '$T/rb.full' && $P -E 6 -l 0.1 --checkpoint ck --resume -o m2 x"
+head -50 "$D/train.txt" >"$T/rb.full/y"
+expect_fail 1 'input differs' "resume on other data" \
+    sh -c "cd '$T/rb.full' && $P -E 6 --checkpoint ck --resume -o m2 y"
+expect_fail 1 'wrong kind' "a layer is not a checkpoint" \
+    sh -c "cd '$T/rb.full' && $P -E 6 --checkpoint m --resume -o m2 x"
+
+# every activation x reconstruction x noise trains a little without error
+fails=0
+for act in relu softplus tanh sigmoid; do
+    for rec in sigmoid-ce linear-se softplus-se relu-se; do
+        for noise in none sp:0.1 mask:0.3 gauss:0.2; do
+            senti-pretrain -q -H 5 -E 1 -b 16 -l 0.01 --act $act --recon $rec --noise $noise \
+                --l1 0.001 -o "$T/c.model" "$D/train.txt" 2>"$T/c.err" || { fails=$((fails + 1)); cat "$T/c.err" >&2; }
+        done
+    done
+done
+t_result $fails "64 activation x reconstruction x noise runs"
+ok "observed-only with sampling flag runs" $P -E 2 --observed-only -k 3 -o "$T/o.model" "$D/train.txt"
+ok "gemm and rows kernels both run" sh -c "$P -E 1 --kernel gemm -o '$T/g' '$D/train.txt' && $P -E 1 --kernel rows -o '$T/r' '$D/train.txt'"
+finish

@@ -1,0 +1,206 @@
+/* test_kern.c - every kernel of lib/kern against its naive loop: sgemm in
+ * all four transpose cases with alpha/beta, the vector kernels (AVX2 and
+ * generic code, odd lengths), sparse products and their column-grouped
+ * forms on 1 and 2 threads, and the work split. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "kern.h"
+#include "rng.h"
+
+static rng_t r;
+
+static void fill(float *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++) x[i] = 2 * rng_uniformf(&r) - 1;
+}
+
+static double maxdiff(const float *a, const float *b, size_t n)
+{
+    double m = 0;
+    for (size_t i = 0; i < n; i++) m = fmax(m, fabs((double)a[i] - b[i]));
+    return m;
+}
+
+static void test_sgemm(void)
+{
+    const int shapes[][3] = {{1, 1, 1}, {3, 5, 7}, {17, 9, 33}, {64, 31, 5}, {10, 100, 70}};
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
+        for (int ta = 0; ta <= 1; ta++)
+            for (int tb = 0; tb <= 1; tb++) {
+                int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
+                int lda = (ta ? M : K) + 3, ldb = (tb ? K : N) + 1, ldc = N + 2;
+                size_t na = (size_t)(ta ? K : M) * lda, nb = (size_t)(tb ? N : K) * ldb,
+                       nc = (size_t)M * ldc;
+                float *A = malloc(na * 4), *B = malloc(nb * 4), *C1 = malloc(nc * 4), *C2 = malloc(nc * 4);
+                fill(A, na);
+                fill(B, nb);
+                fill(C1, nc);
+                memcpy(C2, C1, nc * 4);
+                kern_sgemm(ta, tb, M, N, K, 0.7f, A, lda, B, ldb, -0.5f, C1, ldc);
+                kern_sgemm_naive(ta, tb, M, N, K, 0.7f, A, lda, B, ldb, -0.5f, C2, ldc);
+                double d = maxdiff(C1, C2, nc);
+                CHECK(d < 1e-4 * (1 + K), "sgemm %dx%dx%d ta=%d tb=%d: diff %g", M, N, K, ta, tb, d);
+                /* beta 0 ignores C */
+                for (size_t i = 0; i < nc; i++) C1[i] = NAN, C2[i] = 0;
+                kern_sgemm(ta, tb, M, N, K, 1, A, lda, B, ldb, 0, C1, ldc);
+                kern_sgemm_naive(ta, tb, M, N, K, 1, A, lda, B, ldb, 0, C2, ldc);
+                int ok = 1;
+                for (int i = 0; i < M; i++)
+                    for (int j = 0; j < N; j++)
+                        if (!(fabs(C1[i * ldc + j] - C2[i * ldc + j]) < 1e-4 * (1 + K))) ok = 0;
+                CHECK(ok, "sgemm beta=0 %dx%dx%d ta=%d tb=%d", M, N, K, ta, tb);
+                free(A), free(B), free(C1), free(C2);
+            }
+}
+
+static void test_vectors(int generic)
+{
+    kern_force_generic(generic);
+    const char *isa = kern_isa();
+    const size_t lens[] = {0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 100, 1001};
+    for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
+        size_t n = lens[li];
+        float *x = malloc((n + 1) * 4), *y = malloc((n + 1) * 4), *z = malloc((n + 1) * 4);
+        float *ys[4], *w = malloc((n + 1) * 4), *w2 = malloc((n + 1) * 4);
+        for (int k = 0; k < 4; k++) ys[k] = malloc((n + 1) * 4), fill(ys[k], n);
+        fill(x, n);
+        fill(y, n);
+        memcpy(z, y, n * 4);
+        double tol = 1e-5 * (1 + (double)n);
+        CHECK_NEAR(kern_dot(n, x, y), kern_dot_naive(n, x, y), tol, "%s dot n=%zu", isa, n);
+        kern_axpy(n, 0.3f, x, y);
+        kern_axpy_naive(n, 0.3f, x, z);
+        CHECK(maxdiff(y, z, n) < 1e-6, "%s axpy n=%zu", isa, n);
+        float out[4];
+        const float *cy[4] = {ys[0], ys[1], ys[2], ys[3]};
+        kern_dot4(n, x, cy, out);
+        for (int k = 0; k < 4; k++)
+            CHECK_NEAR(out[k], kern_dot_naive(n, x, ys[k]), tol, "%s dot4[%d] n=%zu", isa, k, n);
+        fill(w, n);
+        memcpy(w2, w, n * 4);
+        float a[4] = {0.5f, -1, 0.25f, 2};
+        kern_axpy4(n, a, cy, w);
+        for (int k = 0; k < 4; k++) kern_axpy_naive(n, a[k], ys[k], w2);
+        CHECK(maxdiff(w, w2, n) < 1e-5, "%s axpy4 n=%zu", isa, n);
+        /* gathered forms over a random index subset */
+        uint32_t *idx = malloc((n + 1) * 4);
+        float *val = malloc((n + 1) * 4);
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++)
+            if (rng_uniform(&r) < 0.4) idx[m] = (uint32_t)i, val[m++] = 2 * rng_uniformf(&r) - 1;
+        double ref = 0;
+        for (size_t i = 0; i < m; i++) ref += (double)val[i] * x[idx[i]];
+        CHECK_NEAR(kern_dot_gather(m, idx, val, x), ref, tol, "%s dot_gather n=%zu", isa, n);
+        memcpy(w2, w, n * 4);
+        kern_axpy_scatter(m, 0.7f, idx, val, w);
+        for (size_t i = 0; i < m; i++) w2[idx[i]] += 0.7f * val[i];
+        CHECK(maxdiff(w, w2, n) < 1e-6, "%s axpy_scatter n=%zu", isa, n);
+        free(idx), free(val);
+        for (int k = 0; k < 4; k++) free(ys[k]);
+        free(x), free(y), free(z), free(w), free(w2);
+    }
+    kern_force_generic(0);
+}
+
+/* a random sparse (R,V) matrix with some empty rows and repeated columns */
+static void sparse(size_t R, uint32_t V, double p, size_t **ptr, uint32_t **col, float **val)
+{
+    *ptr = calloc(R + 1, sizeof **ptr);
+    *col = malloc(R * V * sizeof **col + 4);
+    *val = malloc(R * V * sizeof **val + 4);
+    size_t n = 0;
+    for (size_t i = 0; i < R; i++) {
+        if (i % 5 != 3)
+            for (uint32_t j = 0; j < V; j++)
+                if (rng_uniform(&r) < p) (*col)[n] = j, (*val)[n++] = 2 * rng_uniformf(&r) - 1;
+        (*ptr)[i + 1] = n;
+    }
+}
+
+static void test_sparse_products(int threads)
+{
+    kern_threads(threads);
+    const size_t R = 13, H = 37;
+    const uint32_t V = 50;
+    for (int dense_cols = 0; dense_cols <= 1; dense_cols++) {
+        size_t *ptr;
+        uint32_t *col;
+        float *val;
+        sparse(R, V, dense_cols ? 0.6 : 0.05, &ptr, &col, &val);
+        float *W = malloc(V * H * 4), *Y1 = malloc(R * H * 4), *Y2 = malloc(R * H * 4),
+              *Y3 = malloc(R * H * 4);
+        fill(W, V * H);
+        fill(Y1, R * H);
+        memcpy(Y2, Y1, R * H * 4);
+        memcpy(Y3, Y1, R * H * 4);
+        kern_spmm(R, ptr, col, val, W, H, Y1);
+        kern_spmm_naive(R, ptr, col, val, V, W, H, Y2);
+        CHECK(maxdiff(Y1, Y2, R * H) < 1e-5, "spmm (%d threads)", threads);
+        kern_csc c;
+        memset(&c, 0, sizeof c);
+        uint32_t *work = calloc(V, sizeof *work);
+        CHECK(kern_csc_build(&c, R, ptr, col, val, V, work) == 0, "csc build");
+        int zero = 1;
+        for (uint32_t j = 0; j < V; j++) zero &= work[j] == 0;
+        CHECK(zero, "csc work array left zeroed");
+        CHECK(c.nnz == ptr[R], "csc nnz");
+        int sorted = 1;
+        for (size_t k = 0; k + 1 < c.ncols; k++) sorted &= c.cols[k] < c.cols[k + 1];
+        for (size_t k = 0; k < c.ncols; k++)
+            for (size_t e = c.cptr[k]; e + 1 < c.cptr[k + 1]; e++) sorted &= c.rows[e] < c.rows[e + 1];
+        CHECK(sorted, "csc columns and rows increasing");
+        kern_spmm_csc(&c, W, H, Y3);
+        CHECK(maxdiff(Y3, Y2, R * H) < 1e-5, "spmm_csc (%d threads)", threads);
+        float *D = malloc(R * H * 4), *W2 = malloc(V * H * 4);
+        fill(D, R * H);
+        memcpy(W2, W, V * H * 4);
+        kern_spmm_tn(&c, -0.3f, D, H, W);
+        kern_spmm_tn_naive(R, ptr, col, val, -0.3f, D, H, W2);
+        CHECK(maxdiff(W, W2, V * H) < 1e-5, "spmm_tn (%d threads)", threads);
+        kern_csc_free(&c);
+        free(work), free(D), free(W2), free(W), free(Y1), free(Y2), free(Y3);
+        free(ptr), free(col), free(val);
+    }
+    kern_threads(1);
+}
+
+static int hits[8];
+static void count_part(void *p, int t, int n)
+{
+    (void)p;
+    if (t < 8 && n <= 8) hits[t]++;
+}
+
+static void test_pool_and_split(void)
+{
+    kern_threads(3);
+    memset(hits, 0, sizeof hits);
+    for (int i = 0; i < 100; i++) kern_parallel(count_part, NULL);
+    CHECK(hits[0] == 100 && hits[1] == 100 && hits[2] == 100 && hits[3] == 0, "pool runs every part once");
+    kern_threads(1);
+    size_t pre[] = {0, 10, 10, 11, 30, 31, 40};
+    size_t b[4];
+    kern_split(6, pre, 3, b);
+    CHECK(b[0] == 0 && b[3] == 6 && b[1] <= b[2], "split bounds");
+    CHECK(pre[b[1]] >= 13 && pre[b[2]] >= 26, "split by cost (%zu %zu)", b[1], b[2]);
+    float *p = kern_alloc(13);
+    CHECK(p && ((uintptr_t)p % 64) == 0 && p[12] == 0, "aligned zeroed alloc");
+    kern_free(p);
+}
+
+int main(void)
+{
+    rng_seed(&r, 1, 0);
+    test_sgemm();
+    test_vectors(0);
+    test_vectors(1);
+    test_sparse_products(1);
+    test_sparse_products(2);
+    test_pool_and_split();
+    printf("vector code: %s\n", kern_isa());
+    return check_report();
+}
