@@ -1,0 +1,1280 @@
+/* dae.c - one denoising-autoencoder layer over sparse input (see dae.h and
+ * docs/dae.md): configuration, parameters in a model container, encoding,
+ * corruption, reconstruction sampling, and the minibatch gradient with two
+ * decoder kernels (sgemm over the whole batch; per-output-row kernel over
+ * the sampled outputs that skips the zeros of rectifier units). */
+#include "dae.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kern.h"
+
+/* ------------------------------------------------------------------------
+ * names and configuration */
+
+static const char *const act_names[] = {NULL, "relu", "softplus", "tanh", "sigmoid"};
+static const char *const recon_names[] = {NULL, "sigmoid-ce", "linear-se", "softplus-se", "relu-se"};
+static const char *const noise_names[] = {"none", "sp", "mask", "gauss"};
+
+const char *dae_act_name(int act) { return act >= 1 && act <= 4 ? act_names[act] : "?"; }
+const char *dae_recon_name(int r) { return r >= 1 && r <= 4 ? recon_names[r] : "?"; }
+const char *dae_noise_name(int n) { return n >= 0 && n <= 3 ? noise_names[n] : "?"; }
+
+int dae_act_parse(const char *s)
+{
+    for (int i = 1; i <= 4; i++)
+        if (strcmp(s, act_names[i]) == 0) return i;
+    return -1;
+}
+
+int dae_recon_parse(const char *s)
+{
+    for (int i = 1; i <= 4; i++)
+        if (strcmp(s, recon_names[i]) == 0) return i;
+    /* short forms */
+    if (strcmp(s, "sigmoid") == 0 || strcmp(s, "ce") == 0) return DAE_RECON_SIGMOID_CE;
+    if (strcmp(s, "linear") == 0) return DAE_RECON_LINEAR_SE;
+    if (strcmp(s, "softplus") == 0) return DAE_RECON_SOFTPLUS_SE;
+    if (strcmp(s, "relu") == 0) return DAE_RECON_RELU_SE;
+    return -1;
+}
+
+int dae_noise_parse(const char *s, int *noise, float *level)
+{
+    if (strcmp(s, "none") == 0) {
+        *noise = DAE_NOISE_NONE;
+        *level = 0;
+        return 0;
+    }
+    const char *colon = strchr(s, ':');
+    if (!colon) return -1;
+    size_t k = (size_t)(colon - s);
+    int code = -1;
+    for (int i = 1; i <= 3; i++)
+        if (strlen(noise_names[i]) == k && strncmp(s, noise_names[i], k) == 0) code = i;
+    if (code < 0) return -1;
+    char *end;
+    double v = strtod(colon + 1, &end);
+    if (end == colon + 1 || *end || !isfinite(v) || v < 0) return -1;
+    if ((code == DAE_NOISE_SP || code == DAE_NOISE_MASK) && v > 1) return -1;
+    *noise = code;
+    *level = (float)v;
+    return 0;
+}
+
+void dae_config_default(dae_config *c, uint32_t in_dim, uint32_t hidden)
+{
+    memset(c, 0, sizeof *c);
+    c->in_dim = in_dim;
+    c->hidden = hidden;
+    c->act = DAE_ACT_RELU;
+    c->recon = DAE_RECON_SIGMOID_CE;
+    c->noise = DAE_NOISE_SP;
+    c->noise_level = 0.1f;
+    c->emph_a = 1;
+    c->emph_b = 1;
+}
+
+const char *dae_config_check(const dae_config *c)
+{
+    if (c->in_dim == 0) return "input dimension is 0";
+    if (c->hidden == 0) return "hidden size is 0";
+    if ((uint64_t)c->in_dim * c->hidden > ((uint64_t)1 << 33))
+        return "layer too large (input dimension x hidden units above 2^33)";
+    if (c->act < 1 || c->act > 4) return "unknown activation";
+    if (c->recon < 1 || c->recon > 4) return "unknown reconstruction";
+    if (c->noise < 0 || c->noise > 3) return "unknown noise";
+    if (!isfinite(c->noise_level) || c->noise_level < 0) return "bad noise level";
+    if ((c->noise == DAE_NOISE_SP || c->noise == DAE_NOISE_MASK) && c->noise_level > 1)
+        return "noise fraction above 1";
+    if (!isfinite(c->emph_a) || !isfinite(c->emph_b) || c->emph_a < 0 || c->emph_b < 0)
+        return "emphasis weights must be finite and >= 0";
+    if (!isfinite(c->l1) || c->l1 < 0) return "L1 penalty must be finite and >= 0";
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------
+ * activations and losses */
+
+static inline float softplusf(float a) { return a > 0 ? a + log1pf(expf(-a)) : log1pf(expf(a)); }
+static inline float sigmf(float a)
+{
+    if (a >= 0) return 1 / (1 + expf(-a));
+    float e = expf(a);
+    return e / (1 + e);
+}
+
+float dae_act(int act, float a)
+{
+    switch (act) {
+    case DAE_ACT_RELU: return a > 0 ? a : 0;
+    case DAE_ACT_SOFTPLUS: return softplusf(a);
+    case DAE_ACT_TANH: return tanhf(a);
+    default: return sigmf(a);
+    }
+}
+
+float dae_act_grad(int act, float h)
+{
+    switch (act) {
+    case DAE_ACT_RELU: return h > 0 ? 1.0f : 0.0f;
+    case DAE_ACT_SOFTPLUS: return -expm1f(-h);  /* sigmoid(a) = 1 - exp(-softplus(a)) */
+    case DAE_ACT_TANH: return 1 - h * h;
+    default: return h * (1 - h);
+    }
+}
+
+/* loss(o, x) and d loss / d o for a reconstruction pre-activation o */
+static inline float recon_loss(int recon, float o, float x, float *d)
+{
+    switch (recon) {
+    case DAE_RECON_SIGMOID_CE:
+        *d = sigmf(o) - x;
+        return softplusf(o) - x * o;
+    case DAE_RECON_LINEAR_SE:
+        *d = 2 * (o - x);
+        return (o - x) * (o - x);
+    case DAE_RECON_SOFTPLUS_SE: {
+        float z = softplusf(o);
+        *d = 2 * (z - x) * sigmf(o);
+        return (z - x) * (z - x);
+    }
+    default: {
+        float z = o > 0 ? o : 0;
+        *d = o > 0 ? 2 * (z - x) : 0;
+        return (z - x) * (z - x);
+    }
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * parameters */
+
+static int point(dae *d, char *err, size_t errlen)
+{
+    model_layer *l = &d->m->layers[0];
+    uint32_t V = d->cfg.in_dim, H = d->cfg.hidden;
+    struct {
+        const char *name;
+        uint32_t rows, cols;
+        float **p;
+    } want[] = {{"W", V, H, &d->W}, {"b", 1, H, &d->b}, {"c", 1, V, &d->c},
+                {"scale", 1, H, &d->scale}, {"Wd", V, H, &d->Wd}};
+    int n = d->cfg.tied ? 4 : 5;
+    for (int i = 0; i < n; i++) {
+        model_tensor *t = model_find(l, want[i].name);
+        if (!t) {
+            snprintf(err, errlen, "missing tensor %s", want[i].name);
+            return -1;
+        }
+        if (t->rows != want[i].rows || t->cols != want[i].cols) {
+            snprintf(err, errlen, "tensor %s is %u x %u, expected %u x %u", want[i].name, t->rows,
+                     t->cols, want[i].rows, want[i].cols);
+            return -1;
+        }
+        *want[i].p = t->data;
+    }
+    if (d->cfg.tied) {
+        if (model_find(l, "Wd")) {
+            snprintf(err, errlen, "tied layer has a decoder tensor Wd");
+            return -1;
+        }
+        d->Wd = d->W;
+    }
+    if (l->ntensors != (uint32_t)n) {
+        snprintf(err, errlen, "%u tensors, expected %d", l->ntensors, n);
+        return -1;
+    }
+    return 0;
+}
+
+static void settings_of(const dae_config *c, model_layer *s)
+{
+    memset(s, 0, sizeof *s);
+    s->in_dim = c->in_dim;
+    s->out_dim = c->hidden;
+    s->act = (uint32_t)c->act;
+    s->recon = (uint32_t)c->recon;
+    s->noise = (uint32_t)c->noise;
+    s->noise_level = c->noise_level;
+    s->emph_a = c->emph_a;
+    s->emph_b = c->emph_b;
+    s->l1 = c->l1;
+    s->flags = (c->tied ? MODEL_FLAG_TIED : 0) | (c->observed_only ? MODEL_FLAG_OBSERVED_ONLY : 0);
+    s->sample_zeros = c->sample_zeros;
+    s->in_scale = 1;
+}
+
+dae *dae_new(const dae_config *cfg, char *err, size_t errlen)
+{
+    const char *why = dae_config_check(cfg);
+    if (why) {
+        snprintf(err, errlen, "%s", why);
+        return NULL;
+    }
+    dae *d = calloc(1, sizeof *d);
+    if (!d) goto oom;
+    d->cfg = *cfg;
+    d->in_scale = 1;
+    d->m = model_new(MODEL_KIND_LAYER);
+    if (!d->m) goto oom;
+    model_layer s;
+    settings_of(cfg, &s);
+    model_layer *l = model_add_layer(d->m, &s);
+    if (!l) goto oom;
+    uint32_t V = cfg->in_dim, H = cfg->hidden;
+    if (!model_add_tensor(l, "W", V, H) || !model_add_tensor(l, "b", 1, H) ||
+        !model_add_tensor(l, "c", 1, V) || !model_add_tensor(l, "scale", 1, H))
+        goto oom;
+    if (!cfg->tied && !model_add_tensor(l, "Wd", V, H)) goto oom;
+    if (point(d, err, errlen) != 0) {
+        dae_free(d);
+        return NULL;
+    }
+    for (uint32_t k = 0; k < H; k++) d->scale[k] = 1;
+    return d;
+oom:
+    snprintf(err, errlen, "out of memory for a %u x %u layer", cfg->in_dim, cfg->hidden);
+    dae_free(d);
+    return NULL;
+}
+
+void dae_free(dae *d)
+{
+    if (!d) return;
+    model_free(d->m);
+    free(d);
+}
+
+dae *dae_new_like(const dae *d)
+{
+    char err[128];
+    dae *g = dae_new(&d->cfg, err, sizeof err);
+    if (g) memset(g->scale, 0, (size_t)d->cfg.hidden * sizeof(float));
+    return g;
+}
+
+void dae_copy(dae *dst, const dae *src)
+{
+    size_t VH = (size_t)src->cfg.in_dim * src->cfg.hidden;
+    memcpy(dst->W, src->W, VH * sizeof(float));
+    if (!src->cfg.tied) memcpy(dst->Wd, src->Wd, VH * sizeof(float));
+    memcpy(dst->b, src->b, src->cfg.hidden * sizeof(float));
+    memcpy(dst->c, src->c, src->cfg.in_dim * sizeof(float));
+    memcpy(dst->scale, src->scale, src->cfg.hidden * sizeof(float));
+}
+
+void dae_init(dae *d, rng_t *r)
+{
+    size_t VH = (size_t)d->cfg.in_dim * d->cfg.hidden;
+    float a = (float)sqrt(6.0 / ((double)d->cfg.in_dim + d->cfg.hidden));
+    for (size_t i = 0; i < VH; i++) d->W[i] = a * (2 * rng_uniformf(r) - 1);
+    if (!d->cfg.tied)
+        for (size_t i = 0; i < VH; i++) d->Wd[i] = a * (2 * rng_uniformf(r) - 1);
+    memset(d->b, 0, d->cfg.hidden * sizeof(float));
+    memset(d->c, 0, d->cfg.in_dim * sizeof(float));
+}
+
+dae *dae_from_model(model *m, char *err, size_t errlen)
+{
+    if (m->nlayers != 1) {
+        snprintf(err, errlen, "a layer model has 1 layer, this one has %u", m->nlayers);
+        return NULL;
+    }
+    const model_layer *l = &m->layers[0];
+    dae_config c;
+    memset(&c, 0, sizeof c);
+    c.in_dim = l->in_dim;
+    c.hidden = l->out_dim;
+    c.act = (int)l->act;
+    c.recon = (int)l->recon;
+    c.noise = (int)l->noise;
+    c.noise_level = l->noise_level;
+    c.emph_a = l->emph_a;
+    c.emph_b = l->emph_b;
+    c.l1 = l->l1;
+    c.tied = (l->flags & MODEL_FLAG_TIED) != 0;
+    c.observed_only = (l->flags & MODEL_FLAG_OBSERVED_ONLY) != 0;
+    c.sample_zeros = l->sample_zeros;
+    const char *why = dae_config_check(&c);
+    if (why) {
+        snprintf(err, errlen, "bad layer settings: %s", why);
+        return NULL;
+    }
+    if (!(l->in_scale > 0)) {
+        snprintf(err, errlen, "bad input scale %g", (double)l->in_scale);
+        return NULL;
+    }
+    dae *d = calloc(1, sizeof *d);
+    if (!d) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    d->cfg = c;
+    d->m = m;
+    d->in_scale = l->in_scale;
+    if (point(d, err, errlen) != 0) {
+        free(d);
+        return NULL;
+    }
+    return d;
+}
+
+/* ------------------------------------------------------------------------
+ * encoding */
+
+static void activate(const dae *d, size_t R, float *out, int scaled)
+{
+    size_t H = d->cfg.hidden;
+    int act = d->cfg.act;
+    int clip = scaled && (act == DAE_ACT_RELU || act == DAE_ACT_SOFTPLUS);
+    for (size_t r = 0; r < R; r++) {
+        float *h = out + r * H;
+        for (size_t k = 0; k < H; k++) {
+            float v = dae_act(act, h[k]);
+            if (scaled) {
+                v *= d->scale[k];
+                if (clip && v > 1) v = 1;
+            }
+            h[k] = v;
+        }
+    }
+}
+
+void dae_forward(const dae *d, size_t R, const size_t *ptr, const uint32_t *col,
+                 const float *val, float *out, int scaled)
+{
+    size_t H = d->cfg.hidden;
+    for (size_t r = 0; r < R; r++) memcpy(out + r * H, d->b, H * sizeof(float));
+    if (d->in_scale == 1) {
+        kern_spmm(R, ptr, col, val, d->W, H, out);
+    } else {
+        for (size_t r = 0; r < R; r++)
+            for (size_t e = ptr[r]; e < ptr[r + 1]; e++)
+                kern_axpy(H, val[e] * d->in_scale, d->W + (size_t)col[e] * H, out + r * H);
+    }
+    activate(d, R, out, scaled);
+}
+
+void dae_forward_dense(const dae *d, size_t R, const float *X, float *out, int scaled)
+{
+    size_t H = d->cfg.hidden;
+    for (size_t r = 0; r < R; r++) memcpy(out + r * H, d->b, H * sizeof(float));
+    kern_sgemm(0, 0, (int)R, (int)H, (int)d->cfg.in_dim, d->in_scale, X, (int)d->cfg.in_dim, d->W,
+               (int)H, 1, out, (int)H);
+    activate(d, R, out, scaled);
+}
+
+#define CHUNK 64
+
+int dae_compute_scale(dae *d, const sparse_csr *data)
+{
+    size_t H = d->cfg.hidden;
+    for (size_t k = 0; k < H; k++) d->scale[k] = 1;
+    if (d->cfg.act != DAE_ACT_RELU && d->cfg.act != DAE_ACT_SOFTPLUS) return 0;
+    float *out = kern_alloc(CHUNK * H), *mx = kern_alloc(H);
+    if (!out || !mx) {
+        kern_free(out);
+        kern_free(mx);
+        return -1;
+    }
+    for (size_t r0 = 0; r0 < data->rows; r0 += CHUNK) {
+        size_t R = data->rows - r0 < CHUNK ? data->rows - r0 : CHUNK;
+        dae_forward(d, R, data->rowptr + r0, data->col, data->val, out, 0);
+        for (size_t r = 0; r < R; r++)
+            for (size_t k = 0; k < H; k++)
+                if (out[r * H + k] > mx[k]) mx[k] = out[r * H + k];
+    }
+    for (size_t k = 0; k < H; k++) d->scale[k] = mx[k] > 0 ? 1 / mx[k] : 1;
+    kern_free(out);
+    kern_free(mx);
+    return 0;
+}
+
+double dae_recon_loss(const dae *d, const sparse_csr *data, double *zero_frac)
+{
+    size_t H = d->cfg.hidden, V = d->cfg.in_dim;
+    float *h = kern_alloc(CHUNK * H), *o = kern_alloc(CHUNK * V), *tg = kern_alloc(V);
+    double loss = 0, zeros = 0;
+    if (!h || !o || !tg) {
+        loss = NAN;
+        goto out;
+    }
+    for (size_t r0 = 0; r0 < data->rows; r0 += CHUNK) {
+        size_t R = data->rows - r0 < CHUNK ? data->rows - r0 : CHUNK;
+        dae_forward(d, R, data->rowptr + r0, data->col, data->val, h, 0);
+        for (size_t i = 0; i < R * H; i++) zeros += h[i] == 0;
+        kern_sgemm(0, 1, (int)R, (int)V, (int)H, 1, h, (int)H, d->Wd, (int)H, 0, o, (int)V);
+        for (size_t r = 0; r < R; r++) {
+            const float *orow = o + r * V;
+            size_t e0 = data->rowptr[r0 + r], e1 = data->rowptr[r0 + r + 1];
+            float dd;
+            if (d->cfg.observed_only) {
+                for (size_t e = e0; e < e1; e++)
+                    if (data->val[e] != 0 && data->col[e] < V)
+                        loss += recon_loss(d->cfg.recon, orow[data->col[e]] + d->c[data->col[e]],
+                                           data->val[e], &dd);
+                continue;
+            }
+            for (size_t e = e0; e < e1; e++)
+                if (data->col[e] < V) tg[data->col[e]] = data->val[e];
+            double s = 0;
+            for (size_t j = 0; j < V; j++) s += recon_loss(d->cfg.recon, orow[j] + d->c[j], tg[j], &dd);
+            loss += s;
+            for (size_t e = e0; e < e1; e++)
+                if (data->col[e] < V) tg[data->col[e]] = 0;
+        }
+    }
+out:
+    if (zero_frac) *zero_frac = data->rows ? zeros / ((double)data->rows * H) : 0;
+    kern_free(h);
+    kern_free(o);
+    kern_free(tg);
+    return loss;
+}
+
+/* ------------------------------------------------------------------------
+ * trainer */
+
+struct dae_trainer {
+    dae *d;
+    const sparse_csr *data;
+    size_t cap;            /* largest batch */
+    uint32_t V, H;
+    int kernel;
+    int unit_range;        /* all values in [0,1]: noise range 0/1 */
+    float *lo, *hi;        /* per-column noise range otherwise */
+    /* the batch */
+    size_t n;
+    size_t *rows;
+    size_t *xt_ptr;        /* corrupted rows */
+    uint32_t *xt_col;
+    float *xt_val;
+    size_t xt_cap;
+    size_t *j_ptr;         /* corrupted positions */
+    uint32_t *j_col;
+    size_t j_cap;
+    size_t *s_ptr;         /* sampled outputs */
+    uint32_t *s_col;
+    float *s_w;
+    size_t s_cap;
+    uint32_t *sel;         /* V scratch */
+    uint32_t *mark;        /* V stamps */
+    uint32_t stamp;
+    /* hidden layer */
+    float *Hm;             /* (cap,H) activations, then dA */
+    uint32_t *hidx;        /* (cap,H) active units of rectifier rows */
+    float *hval;           /* (cap,H) their values */
+    uint32_t *hcnt;        /* cap */
+    unsigned char *hsparse;/* cap: use the active list */
+    float *dH;             /* nth x (cap,H) */
+    int dH_nth;
+    /* gemm path */
+    float *O;              /* (cap,V) */
+    float *scr;            /* nth x 2V: targets and weights */
+    int scr_nth;
+    /* rows path: pairs grouped by output row */
+    size_t *pj;            /* V+1 */
+    uint32_t *pb;
+    float *px, *pw, *pg;
+    uint32_t *fj;          /* flat per-example lists before grouping */
+    float *fx, *fw;
+    size_t *fptr;
+    size_t p_cap;
+    kern_csc csc;
+    uint32_t *cwork;       /* V */
+    double zero_frac;
+    size_t *perm;
+};
+
+static int grow(void **p, size_t *cap, size_t need, size_t el)
+{
+    if (need <= *cap) return 0;
+    size_t nc = *cap ? *cap : 1024;
+    while (nc < need) nc *= 2;
+    void *np = realloc(*p, nc * el);
+    if (!np) return -1;
+    *p = np;
+    *cap = nc;
+    return 0;
+}
+
+/* grow two parallel arrays sharing one capacity */
+static int grow2(void **a, size_t ela, void **b, size_t elb, size_t *cap, size_t need)
+{
+    if (need <= *cap) return 0;
+    size_t c1 = *cap, c2 = *cap;
+    if (grow(a, &c1, need, ela) != 0) return -1;
+    if (grow(b, &c2, need, elb) != 0) return -1;
+    *cap = c1 < c2 ? c1 : c2;
+    return 0;
+}
+
+dae_trainer *dae_trainer_new(dae *d, const sparse_csr *data, size_t batch, char *err,
+                             size_t errlen)
+{
+    if (batch == 0) {
+        snprintf(err, errlen, "batch size 0");
+        return NULL;
+    }
+    dae_trainer *t = calloc(1, sizeof *t);
+    if (!t) goto oom;
+    t->d = d;
+    t->data = data;
+    t->cap = batch;
+    t->V = d->cfg.in_dim;
+    t->H = d->cfg.hidden;
+    size_t V = t->V, H = t->H;
+    /* value range of the data */
+    int unit = 1;
+    for (size_t e = 0; e < data->nnz; e++) {
+        if (data->col[e] >= V) {
+            snprintf(err, errlen, "data has column %u above the layer's input dimension %zu",
+                     data->col[e] + 1, V);
+            dae_trainer_free(t);
+            return NULL;
+        }
+        if (!(data->val[e] >= 0 && data->val[e] <= 1)) unit = 0;
+    }
+    if (!unit && d->cfg.recon == DAE_RECON_SIGMOID_CE) {
+        snprintf(err, errlen, "sigmoid-ce reconstruction needs inputs in [0,1]; scale the data "
+                              "or choose another --recon");
+        dae_trainer_free(t);
+        return NULL;
+    }
+    t->unit_range = unit;
+    if (!unit) {
+        t->lo = calloc(V, sizeof *t->lo);
+        t->hi = calloc(V, sizeof *t->hi);
+        if (!t->lo || !t->hi) goto oom;
+        for (size_t e = 0; e < data->nnz; e++) {
+            uint32_t j = data->col[e];
+            if (data->val[e] < t->lo[j]) t->lo[j] = data->val[e];
+            if (data->val[e] > t->hi[j]) t->hi[j] = data->val[e];
+        }
+    }
+    t->rows = calloc(batch, sizeof *t->rows);
+    t->xt_ptr = calloc(batch + 1, sizeof *t->xt_ptr);
+    t->j_ptr = calloc(batch + 1, sizeof *t->j_ptr);
+    t->s_ptr = calloc(batch + 1, sizeof *t->s_ptr);
+    t->fptr = calloc(batch + 1, sizeof *t->fptr);
+    t->sel = calloc(V, sizeof *t->sel);
+    t->mark = calloc(V, sizeof *t->mark);
+    t->cwork = calloc(V, sizeof *t->cwork);
+    t->pj = calloc(V + 1, sizeof *t->pj);
+    t->Hm = kern_alloc(batch * H);
+    t->hidx = calloc(batch * H, sizeof *t->hidx);
+    t->hval = kern_alloc(batch * H);
+    t->hcnt = calloc(batch, sizeof *t->hcnt);
+    t->hsparse = calloc(batch, 1);
+    t->perm = calloc(data->rows ? data->rows : 1, sizeof *t->perm);
+    if (!t->rows || !t->xt_ptr || !t->j_ptr || !t->s_ptr || !t->fptr || !t->sel || !t->mark ||
+        !t->cwork || !t->pj || !t->Hm || !t->hidx || !t->hval || !t->hcnt || !t->hsparse || !t->perm)
+        goto oom;
+    return t;
+oom:
+    snprintf(err, errlen, "out of memory for the trainer");
+    dae_trainer_free(t);
+    return NULL;
+}
+
+void dae_trainer_free(dae_trainer *t)
+{
+    if (!t) return;
+    free(t->lo);
+    free(t->hi);
+    free(t->rows);
+    free(t->xt_ptr);
+    free(t->xt_col);
+    free(t->xt_val);
+    free(t->j_ptr);
+    free(t->j_col);
+    free(t->s_ptr);
+    free(t->s_col);
+    free(t->s_w);
+    free(t->sel);
+    free(t->mark);
+    kern_free(t->Hm);
+    free(t->hidx);
+    kern_free(t->hval);
+    free(t->hcnt);
+    free(t->hsparse);
+    kern_free(t->dH);
+    kern_free(t->O);
+    kern_free(t->scr);
+    free(t->pj);
+    free(t->pb);
+    free(t->px);
+    free(t->pw);
+    free(t->pg);
+    free(t->fj);
+    free(t->fx);
+    free(t->fw);
+    free(t->fptr);
+    kern_csc_free(&t->csc);
+    free(t->cwork);
+    free(t->perm);
+    free(t);
+}
+
+void dae_trainer_kernel(dae_trainer *t, int kernel) { t->kernel = kernel; }
+
+/* ------------------------------------------------------------------------
+ * corruption */
+
+/* Positions of [0,V) each chosen with probability P, in increasing order,
+ * drawn by geometric skips (about P*V draws). */
+static size_t select_positions(rng_t *r, uint32_t V, double P, uint32_t *out)
+{
+    if (P <= 0) return 0;
+    if (P >= 1) {
+        for (uint32_t j = 0; j < V; j++) out[j] = j;
+        return V;
+    }
+    double lq = log1p(-P);
+    size_t n = 0;
+    double j = -1;
+    for (;;) {
+        double skip = floor(log1p(-rng_uniform(r)) / lq);
+        j += 1 + skip;
+        if (j >= V) break;
+        out[n++] = (uint32_t)j;
+    }
+    return n;
+}
+
+int dae_batch_corrupt(dae_trainer *t, const size_t *rows, size_t n, rng_t *noise)
+{
+    if (n > t->cap) n = t->cap;
+    const sparse_csr *X = t->data;
+    const dae_config *c = &t->d->cfg;
+    uint32_t V = t->V;
+    t->n = n;
+    t->xt_ptr[0] = t->j_ptr[0] = t->s_ptr[0] = 0;
+    for (size_t b = 0; b < n; b++) {
+        t->rows[b] = rows[b];
+        size_t e0 = X->rowptr[rows[b]], nx = X->rowptr[rows[b] + 1] - e0;
+        const uint32_t *xc = X->col + e0;
+        const float *xv = X->val + e0;
+        size_t ns = 0;
+        if (c->noise == DAE_NOISE_SP || c->noise == DAE_NOISE_MASK)
+            ns = select_positions(noise, V, c->noise_level, t->sel);
+        size_t need = c->noise == DAE_NOISE_GAUSS ? V : nx + ns;
+        if (grow2((void **)&t->xt_col, sizeof *t->xt_col, (void **)&t->xt_val, sizeof *t->xt_val,
+                  &t->xt_cap, t->xt_ptr[b] + need) != 0 ||
+            grow((void **)&t->j_col, &t->j_cap, t->j_ptr[b] + ns, sizeof *t->j_col) != 0)
+            return -1;
+        uint32_t *oc = t->xt_col + t->xt_ptr[b];
+        float *ov = t->xt_val + t->xt_ptr[b];
+        size_t no = 0;
+        memcpy(t->j_col + t->j_ptr[b], t->sel, ns * sizeof *t->sel);
+        if (c->noise == DAE_NOISE_GAUSS) {
+            size_t i = 0;
+            for (uint32_t j = 0; j < V; j++) {
+                float v = 0;
+                if (i < nx && xc[i] == j) v = xv[i++];
+                v += c->noise_level * (float)rng_normal(noise);
+                if (v != 0) oc[no] = j, ov[no++] = v;
+            }
+        } else {
+            size_t i = 0, k = 0;
+            while (i < nx || k < ns) {
+                if (k < ns && (i >= nx || t->sel[k] <= xc[i])) {
+                    uint32_t j = t->sel[k++];
+                    if (i < nx && xc[i] == j) i++;
+                    float v = 0;
+                    if (c->noise == DAE_NOISE_SP) {
+                        int salt = (int)(rng_next(noise) >> 63);
+                        v = t->unit_range ? (float)salt : salt ? t->hi[j] : t->lo[j];
+                    }
+                    if (v != 0) oc[no] = j, ov[no++] = v;
+                } else {
+                    if (xv[i] != 0) oc[no] = xc[i], ov[no++] = xv[i];
+                    i++;
+                }
+            }
+        }
+        t->xt_ptr[b + 1] = t->xt_ptr[b] + no;
+        t->j_ptr[b + 1] = t->j_ptr[b] + ns;
+        t->s_ptr[b + 1] = 0;
+    }
+    /* no sample until dae_batch_sample */
+    for (size_t b = 0; b <= n; b++) t->s_ptr[b] = 0;
+    return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+int dae_batch_sample(dae_trainer *t, rng_t *samp)
+{
+    const dae_config *c = &t->d->cfg;
+    uint32_t V = t->V, K = c->sample_zeros;
+    for (size_t b = 0; b <= t->n; b++) t->s_ptr[b] = 0;
+    if (K == 0 || c->observed_only) return 0;
+    const sparse_csr *X = t->data;
+    for (size_t b = 0; b < t->n; b++) {
+        if (++t->stamp == 0) {
+            memset(t->mark, 0, V * sizeof *t->mark);
+            t->stamp = 1;
+        }
+        uint32_t st = t->stamp;
+        size_t nd = 0;
+        size_t e0 = X->rowptr[t->rows[b]], e1 = X->rowptr[t->rows[b] + 1];
+        for (size_t e = e0; e < e1; e++)
+            if (t->mark[X->col[e]] != st) t->mark[X->col[e]] = st, nd++;
+        for (size_t e = t->xt_ptr[b]; e < t->xt_ptr[b + 1]; e++)
+            if (t->mark[t->xt_col[e]] != st) t->mark[t->xt_col[e]] = st, nd++;
+        for (size_t e = t->j_ptr[b]; e < t->j_ptr[b + 1]; e++)
+            if (t->mark[t->j_col[e]] != st) t->mark[t->j_col[e]] = st, nd++;
+        size_t R = V - nd;
+        size_t base = t->s_ptr[b];
+        if (grow2((void **)&t->s_col, sizeof *t->s_col, (void **)&t->s_w, sizeof *t->s_w, &t->s_cap,
+                  base + (R < K ? R : K)) != 0)
+            return -1;
+        uint32_t *sc = t->s_col + base;
+        float *sw = t->s_w + base;
+        size_t ns = 0;
+        if (R == 0) {
+            /* nothing left to sample */
+        } else if (R <= K) {
+            for (uint32_t j = 0; j < V; j++)
+                if (t->mark[j] != st) sc[ns] = j, sw[ns++] = 1;
+        } else {
+            for (uint32_t k = 0; k < K; k++) {
+                uint32_t j;
+                do j = (uint32_t)rng_below(samp, V);
+                while (t->mark[j] == st);
+                sc[k] = j;
+            }
+            qsort(sc, K, sizeof *sc, cmp_u32);
+            float unit = (float)((double)R / K);
+            for (uint32_t k = 0; k < K;) {
+                uint32_t k2 = k;
+                while (k2 < K && sc[k2] == sc[k]) k2++;
+                sc[ns] = sc[k];
+                sw[ns++] = (float)(k2 - k) * unit;
+                k = k2;
+            }
+        }
+        t->s_ptr[b + 1] = base + ns;
+    }
+    return 0;
+}
+
+void dae_batch_view(const dae_trainer *t, size_t i, dae_example_view *v)
+{
+    const sparse_csr *X = t->data;
+    size_t e0 = X->rowptr[t->rows[i]];
+    v->nx = X->rowptr[t->rows[i] + 1] - e0;
+    v->xcol = X->col + e0;
+    v->xval = X->val + e0;
+    v->nxt = t->xt_ptr[i + 1] - t->xt_ptr[i];
+    v->xtcol = t->xt_col + t->xt_ptr[i];
+    v->xtval = t->xt_val + t->xt_ptr[i];
+    v->nj = t->j_ptr[i + 1] - t->j_ptr[i];
+    v->jcol = t->j_col + t->j_ptr[i];
+    v->ns = t->s_ptr[i + 1] - t->s_ptr[i];
+    v->scol = t->s_col + t->s_ptr[i];
+    v->sw = t->s_w + t->s_ptr[i];
+}
+
+double dae_batch_zero_frac(const dae_trainer *t) { return t->zero_frac; }
+
+/* ------------------------------------------------------------------------
+ * gradient: encoder */
+
+typedef struct {
+    dae_trainer *t;
+    double zeros[64];
+} enc_job;
+
+static void enc_act_part(void *p, int part, int nparts)
+{
+    enc_job *j = p;
+    dae_trainer *t = j->t;
+    size_t H = t->H;
+    int act = t->d->cfg.act;
+    size_t b0 = t->n * (size_t)part / (size_t)nparts, b1 = t->n * (size_t)(part + 1) / (size_t)nparts;
+    double zeros = 0;
+    for (size_t b = b0; b < b1; b++) {
+        float *h = t->Hm + b * H;
+        if (act == DAE_ACT_RELU) {
+            uint32_t *idx = t->hidx + b * H;
+            float *hv = t->hval + b * H;
+            uint32_t a = 0;
+            for (size_t k = 0; k < H; k++) {
+                float v = h[k] > 0 ? h[k] : 0;
+                h[k] = v;
+                if (v != 0) idx[a] = (uint32_t)k, hv[a++] = v;
+            }
+            t->hcnt[b] = a;
+            /* the gathered kernels pay off below about 1/6 density */
+            t->hsparse[b] = (size_t)a * 6 < H;
+            zeros += (double)(H - a);
+        } else {
+            for (size_t k = 0; k < H; k++) {
+                h[k] = dae_act(act, h[k]);
+                zeros += h[k] == 0;
+            }
+            t->hsparse[b] = 0;
+            t->hcnt[b] = (uint32_t)H;
+        }
+    }
+    j->zeros[part] = zeros;
+}
+
+/* ------------------------------------------------------------------------
+ * gradient: decoder through sgemm (full reconstruction) */
+
+typedef struct {
+    dae_trainer *t;
+    int nth;
+    double loss[64];
+} dec_job;
+
+static void gemm_elem_part(void *p, int part, int nparts)
+{
+    dec_job *j = p;
+    dae_trainer *t = j->t;
+    const dae_config *c = &t->d->cfg;
+    const float *cb = t->d->c;
+    size_t V = t->V;
+    float *tg = t->scr + (size_t)part * 2 * V, *wv = tg + V;
+    const sparse_csr *X = t->data;
+    size_t b0 = t->n * (size_t)part / (size_t)nparts, b1 = t->n * (size_t)(part + 1) / (size_t)nparts;
+    double loss = 0;
+    for (size_t b = b0; b < b1; b++) {
+        size_t e0 = X->rowptr[t->rows[b]], e1 = X->rowptr[t->rows[b] + 1];
+        for (size_t e = e0; e < e1; e++) tg[X->col[e]] = X->val[e];
+        for (size_t e = t->j_ptr[b]; e < t->j_ptr[b + 1]; e++) wv[t->j_col[e]] = c->emph_a;
+        float *o = t->O + b * V;
+        double s = 0;
+        for (size_t jj = 0; jj < V; jj++) {
+            float d;
+            float l = recon_loss(c->recon, o[jj] + cb[jj], tg[jj], &d);
+            s += wv[jj] * l;
+            o[jj] = wv[jj] * d;
+        }
+        loss += s;
+        for (size_t e = e0; e < e1; e++) tg[X->col[e]] = 0;
+        for (size_t e = t->j_ptr[b]; e < t->j_ptr[b + 1]; e++) wv[t->j_col[e]] = c->emph_b;
+    }
+    j->loss[part] = loss;
+}
+
+static int need_scratch(dae_trainer *t, int nth)
+{
+    size_t V = t->V;
+    if (t->scr && t->scr_nth >= nth) return 0;
+    kern_free(t->scr);
+    t->scr = kern_alloc((size_t)nth * 2 * V);
+    if (!t->scr) return -1;
+    t->scr_nth = nth;
+    for (int p = 0; p < nth; p++)
+        for (size_t j = 0; j < V; j++) t->scr[(size_t)p * 2 * V + V + j] = t->d->cfg.emph_b;
+    return 0;
+}
+
+static double decode_gemm(dae_trainer *t, dae *tg, float scale)
+{
+    size_t V = t->V, H = t->H, n = t->n;
+    const dae *d = t->d;
+    if (!t->O) {
+        t->O = kern_alloc(t->cap * V);
+        if (!t->O) return NAN;
+    }
+    int nth = kern_nthreads();
+    if (need_scratch(t, nth) != 0) return NAN;
+    float *dH = t->dH;
+    /* O (n,V) = H Wd^T */
+    kern_sgemm(0, 1, (int)n, (int)V, (int)H, 1, t->Hm, (int)H, d->Wd, (int)H, 0, t->O, (int)V);
+    dec_job j;
+    memset(&j, 0, sizeof j);
+    j.t = t;
+    kern_parallel(gemm_elem_part, &j);
+    double loss = 0;
+    for (int p = 0; p < nth; p++) loss += j.loss[p];
+    /* dH (n,H) = dZ Wd, before Wd changes */
+    kern_sgemm(0, 0, (int)n, (int)H, (int)V, 1, t->O, (int)V, d->Wd, (int)H, 0, dH, (int)H);
+    /* Wd += scale dZ^T H;  c += scale colsum(dZ) */
+    kern_sgemm(1, 0, (int)V, (int)H, (int)n, scale, t->O, (int)V, t->Hm, (int)H, 1, tg->Wd, (int)H);
+    for (size_t b = 0; b < n; b++) kern_axpy(V, scale, t->O + b * V, tg->c);
+    return loss;
+}
+
+/* ------------------------------------------------------------------------
+ * gradient: decoder by output rows (sampling, observed-only, or forced) */
+
+/* Per-example output lists (column, target, weight) into fj/fx/fw. */
+static int build_outputs(dae_trainer *t)
+{
+    const dae_config *c = &t->d->cfg;
+    const sparse_csr *X = t->data;
+    uint32_t V = t->V;
+    int full = c->sample_zeros == 0 && !c->observed_only;
+    size_t total = 0;
+    t->fptr[0] = 0;
+    for (size_t b = 0; b < t->n; b++) {
+        size_t e0 = X->rowptr[t->rows[b]], e1 = X->rowptr[t->rows[b] + 1];
+        size_t bound = full ? V
+                       : c->observed_only
+                           ? e1 - e0
+                           : (e1 - e0) + (t->xt_ptr[b + 1] - t->xt_ptr[b]) +
+                                 (t->j_ptr[b + 1] - t->j_ptr[b]) + (t->s_ptr[b + 1] - t->s_ptr[b]);
+        size_t c1 = t->p_cap, c2 = t->p_cap, c3 = t->p_cap;
+        if (grow((void **)&t->fj, &c1, total + bound, sizeof *t->fj) != 0 ||
+            grow((void **)&t->fx, &c2, total + bound, sizeof *t->fx) != 0 ||
+            grow((void **)&t->fw, &c3, total + bound, sizeof *t->fw) != 0)
+            return -1;
+        /* keep the pair arrays in step with the flat ones */
+        size_t d1 = t->p_cap, d2 = t->p_cap, d3 = t->p_cap, d4 = t->p_cap;
+        if (grow((void **)&t->pb, &d1, total + bound, sizeof *t->pb) != 0 ||
+            grow((void **)&t->px, &d2, total + bound, sizeof *t->px) != 0 ||
+            grow((void **)&t->pw, &d3, total + bound, sizeof *t->pw) != 0 ||
+            grow((void **)&t->pg, &d4, total + bound, sizeof *t->pg) != 0)
+            return -1;
+        size_t m = c1;
+        if (c2 < m) m = c2;
+        if (c3 < m) m = c3;
+        if (d1 < m) m = d1;
+        if (d2 < m) m = d2;
+        if (d3 < m) m = d3;
+        if (d4 < m) m = d4;
+        t->p_cap = m;
+        uint32_t *oj = t->fj + total;
+        float *ox = t->fx + total, *ow = t->fw + total;
+        size_t k = 0;
+        const uint32_t *xc = X->col + e0;
+        const float *xv = X->val + e0;
+        size_t nx = e1 - e0;
+        const uint32_t *jc = t->j_col + t->j_ptr[b];
+        size_t nj = t->j_ptr[b + 1] - t->j_ptr[b];
+        if (full) {
+            size_t i = 0, q = 0;
+            for (uint32_t j = 0; j < V; j++) {
+                float x = 0, w = c->emph_b;
+                if (i < nx && xc[i] == j) x = xv[i++];
+                if (q < nj && jc[q] == j) w = c->emph_a, q++;
+                oj[k] = j, ox[k] = x, ow[k++] = w;
+            }
+        } else if (c->observed_only) {
+            size_t q = 0;
+            for (size_t i = 0; i < nx; i++) {
+                while (q < nj && jc[q] < xc[i]) q++;
+                if (xv[i] == 0) continue;
+                oj[k] = xc[i], ox[k] = xv[i];
+                ow[k++] = q < nj && jc[q] == xc[i] ? c->emph_a : c->emph_b;
+            }
+        } else {
+            /* 4-way merge: nz(x), nz(x~), J, samples */
+            const uint32_t *tc = t->xt_col + t->xt_ptr[b];
+            size_t nt = t->xt_ptr[b + 1] - t->xt_ptr[b];
+            const uint32_t *sc = t->s_col + t->s_ptr[b];
+            const float *sw = t->s_w + t->s_ptr[b];
+            size_t ns = t->s_ptr[b + 1] - t->s_ptr[b];
+            size_t i = 0, u = 0, q = 0, s = 0;
+            for (;;) {
+                uint32_t j = UINT32_MAX;
+                if (i < nx && xc[i] < j) j = xc[i];
+                if (u < nt && tc[u] < j) j = tc[u];
+                if (q < nj && jc[q] < j) j = jc[q];
+                if (s < ns && sc[s] < j) j = sc[s];
+                if (j == UINT32_MAX) break;
+                float x = 0, w = c->emph_b;
+                if (i < nx && xc[i] == j) x = xv[i++];
+                if (u < nt && tc[u] == j) u++;
+                if (q < nj && jc[q] == j) w = c->emph_a, q++;
+                if (s < ns && sc[s] == j) w = c->emph_b * sw[s++];
+                oj[k] = j, ox[k] = x, ow[k++] = w;
+            }
+        }
+        total += k;
+        t->fptr[b + 1] = total;
+    }
+    /* group by output row (counting sort, examples in increasing order) */
+    memset(t->pj, 0, (V + 1) * sizeof *t->pj);
+    for (size_t p = 0; p < total; p++) t->pj[t->fj[p] + 1]++;
+    for (uint32_t j = 0; j < V; j++) t->pj[j + 1] += t->pj[j];
+    for (size_t b = 0; b < t->n; b++)
+        for (size_t p = t->fptr[b]; p < t->fptr[b + 1]; p++) {
+            size_t s = t->pj[t->fj[p]]++;
+            t->pb[s] = (uint32_t)b, t->px[s] = t->fx[p], t->pw[s] = t->fw[p];
+        }
+    for (uint32_t j = V; j > 0; j--) t->pj[j] = t->pj[j - 1];
+    t->pj[0] = 0;
+    return 0;
+}
+
+typedef struct {
+    dae_trainer *t;
+    dae *tg;
+    float scale;
+    size_t bounds[65];
+    double loss[64];
+} rows_job;
+
+static void rows_part(void *p, int part, int nparts)
+{
+    (void)nparts;
+    rows_job *rj = p;
+    dae_trainer *t = rj->t;
+    const dae *d = t->d;
+    int recon = d->cfg.recon;
+    size_t H = t->H;
+    float *dH = t->dH + (size_t)part * t->cap * H;
+    float scale = rj->scale;
+    double loss = 0;
+    for (size_t j = rj->bounds[part]; j < rj->bounds[part + 1]; j++) {
+        size_t p0 = t->pj[j], p1 = t->pj[j + 1];
+        if (p0 == p1) continue;
+        const float *row = d->Wd + j * H;
+        float cj = d->c[j];
+        /* forward: o = h_b . row + c_j; dense rows four at a time */
+        size_t q[4];
+        int nq = 0;
+        for (size_t e = p0; e < p1; e++) {
+            uint32_t b = t->pb[e];
+            if (t->hsparse[b]) {
+                float o = cj + kern_dot_gather(t->hcnt[b], t->hidx + b * H, t->hval + b * H, row);
+                float g;
+                loss += (double)t->pw[e] * recon_loss(recon, o, t->px[e], &g);
+                t->pg[e] = t->pw[e] * g;
+                continue;
+            }
+            q[nq++] = e;
+            if (nq == 4 || e + 1 == p1) {
+                float o[4];
+                if (nq == 4) {
+                    const float *y[4] = {t->Hm + t->pb[q[0]] * H, t->Hm + t->pb[q[1]] * H,
+                                         t->Hm + t->pb[q[2]] * H, t->Hm + t->pb[q[3]] * H};
+                    kern_dot4(H, row, y, o);
+                } else {
+                    for (int i = 0; i < nq; i++) o[i] = kern_dot(H, row, t->Hm + t->pb[q[i]] * H);
+                }
+                for (int i = 0; i < nq; i++) {
+                    float g;
+                    loss += (double)t->pw[q[i]] * recon_loss(recon, o[i] + cj, t->px[q[i]], &g);
+                    t->pg[q[i]] = t->pw[q[i]] * g;
+                }
+                nq = 0;
+            }
+        }
+        if (nq) {
+            for (int i = 0; i < nq; i++) {
+                float g;
+                float o = cj + kern_dot(H, row, t->Hm + t->pb[q[i]] * H);
+                loss += (double)t->pw[q[i]] * recon_loss(recon, o, t->px[q[i]], &g);
+                t->pg[q[i]] = t->pw[q[i]] * g;
+            }
+            nq = 0;
+        }
+        /* backward into this part's dH: dH_b += g * row (active units only
+         * for sparse rectifier rows: elsewhere act' = 0) */
+        for (size_t e = p0; e < p1; e++) {
+            float g = t->pg[e];
+            if (g == 0) continue;
+            uint32_t b = t->pb[e];
+            float *dh = dH + (size_t)b * H;
+            if (t->hsparse[b]) {
+                const uint32_t *idx = t->hidx + (size_t)b * H;
+                for (uint32_t i = 0; i < t->hcnt[b]; i++) dh[idx[i]] += g * row[idx[i]];
+            } else {
+                kern_axpy(H, g, row, dh);
+            }
+        }
+        /* update the target row: += scale * sum_b g_b h_b (row is not read
+         * again in this batch) */
+        float *trow = rj->tg->Wd + j * H;
+        float gs = 0;
+        float a[4];
+        const float *x[4];
+        int na = 0;
+        for (size_t e = p0; e < p1; e++) {
+            float g = t->pg[e];
+            gs += g;
+            if (g == 0) continue;
+            uint32_t b = t->pb[e];
+            if (t->hsparse[b]) {
+                kern_axpy_scatter(t->hcnt[b], scale * g, t->hidx + (size_t)b * H,
+                                  t->hval + (size_t)b * H, trow);
+                continue;
+            }
+            a[na] = scale * g;
+            x[na++] = t->Hm + (size_t)b * H;
+            if (na == 4) {
+                kern_axpy4(H, a, x, trow);
+                na = 0;
+            }
+        }
+        for (int i = 0; i < na; i++) kern_axpy(H, a[i], x[i], trow);
+        rj->tg->c[j] += scale * gs;
+    }
+    rj->loss[part] = loss;
+}
+
+typedef struct {
+    dae_trainer *t;
+    int nth;
+} sum_job;
+
+/* dH part 0 += parts 1..n-1, split over examples */
+static void sum_part(void *p, int part, int nparts)
+{
+    sum_job *s = p;
+    dae_trainer *t = s->t;
+    size_t H = t->H;
+    size_t b0 = t->n * (size_t)part / (size_t)nparts, b1 = t->n * (size_t)(part + 1) / (size_t)nparts;
+    for (int q = 1; q < s->nth; q++)
+        for (size_t b = b0; b < b1; b++)
+            kern_axpy(H, 1, t->dH + ((size_t)q * t->cap + b) * H, t->dH + b * H);
+}
+
+static double decode_rows(dae_trainer *t, dae *tg, float scale)
+{
+    if (build_outputs(t) != 0) return NAN;
+    int nth = kern_nthreads();
+    if (nth > 64) nth = 64;
+    if (t->dH_nth < nth) {
+        kern_free(t->dH);
+        t->dH = kern_alloc((size_t)nth * t->cap * t->H);
+        if (!t->dH) {
+            t->dH_nth = 0;
+            return NAN;
+        }
+        t->dH_nth = nth;
+    }
+    for (int p = 0; p < nth; p++) memset(t->dH + (size_t)p * t->cap * t->H, 0, t->n * t->H * sizeof(float));
+    rows_job rj;
+    memset(&rj, 0, sizeof rj);
+    rj.t = t;
+    rj.tg = tg;
+    rj.scale = scale;
+    /* split output rows by their pair counts plus a fixed cost per row */
+    kern_split(t->V, t->pj, nth, rj.bounds);
+    if (nth == 1)
+        rows_part(&rj, 0, 1);
+    else
+        kern_parallel(rows_part, &rj);
+    double loss = 0;
+    for (int p = 0; p < nth; p++) loss += rj.loss[p];
+    if (nth > 1) {
+        sum_job s = {t, nth};
+        kern_parallel(sum_part, &s);
+    }
+    return loss;
+}
+
+/* ------------------------------------------------------------------------
+ * gradient: hidden layer and encoder */
+
+typedef struct {
+    dae_trainer *t;
+    double l1[64];
+} hid_job;
+
+/* dA = (dH + l1 sign(h)) act'(h), written into dH; the L1 term summed */
+static void hidden_part(void *p, int part, int nparts)
+{
+    hid_job *j = p;
+    dae_trainer *t = j->t;
+    const dae_config *c = &t->d->cfg;
+    size_t H = t->H;
+    float l1 = c->l1;
+    size_t b0 = t->n * (size_t)part / (size_t)nparts, b1 = t->n * (size_t)(part + 1) / (size_t)nparts;
+    double pen = 0;
+    for (size_t b = b0; b < b1; b++) {
+        const float *h = t->Hm + b * H;
+        float *g = t->dH + b * H;
+        for (size_t k = 0; k < H; k++) {
+            float hk = h[k];
+            float s = hk > 0 ? 1.0f : hk < 0 ? -1.0f : 0.0f;
+            pen += fabsf(hk);
+            g[k] = (g[k] + l1 * s) * dae_act_grad(c->act, hk);
+        }
+    }
+    j->l1[part] = pen * l1;
+}
+
+double dae_batch_grad(dae_trainer *t, dae *tg, float scale)
+{
+    const dae *d = t->d;
+    size_t n = t->n, H = t->H;
+    if (n == 0) return 0;
+    int nth = kern_nthreads();
+    if (nth > 64) nth = 64;
+    if (t->dH_nth < 1) {
+        t->dH = kern_alloc((size_t)nth * t->cap * H);
+        if (!t->dH) return NAN;
+        t->dH_nth = nth;
+    }
+    /* encoder: Hm = act(b + X~ W) */
+    for (size_t b = 0; b < n; b++) memcpy(t->Hm + b * H, d->b, H * sizeof(float));
+    kern_spmm(n, t->xt_ptr, t->xt_col, t->xt_val, d->W, H, t->Hm);
+    enc_job ej;
+    memset(&ej, 0, sizeof ej);
+    ej.t = t;
+    kern_parallel(enc_act_part, &ej);
+    double zeros = 0;
+    for (int p = 0; p < nth; p++) zeros += ej.zeros[p];
+    t->zero_frac = zeros / ((double)n * H);
+    /* decoder */
+    int rows = t->kernel == DAE_KERNEL_ROWS ||
+               (t->kernel == DAE_KERNEL_AUTO && (d->cfg.sample_zeros || d->cfg.observed_only));
+    if (!rows && (d->cfg.sample_zeros || d->cfg.observed_only)) rows = 1;  /* gemm is full only */
+    double loss = rows ? decode_rows(t, tg, scale) : decode_gemm(t, tg, scale);
+    if (isnan(loss)) return loss;
+    /* hidden */
+    hid_job hj;
+    memset(&hj, 0, sizeof hj);
+    hj.t = t;
+    kern_parallel(hidden_part, &hj);
+    for (int p = 0; p < nth; p++) loss += hj.l1[p];
+    /* b += scale sum_b dA;  W[j,:] += scale sum_b x~_bj dA_b */
+    for (size_t b = 0; b < n; b++) kern_axpy(H, scale, t->dH + b * H, tg->b);
+    if (kern_csc_build(&t->csc, n, t->xt_ptr, t->xt_col, t->xt_val, t->V, t->cwork) != 0) return NAN;
+    kern_spmm_tn(&t->csc, scale, t->dH, H, tg->W);
+    return loss;
+}
+
+/* ------------------------------------------------------------------------
+ * epochs */
+
+void dae_train_state_init(dae_train_state *s, uint64_t seed)
+{
+    rng_seed(&s->shuffle, seed, 1);
+    rng_seed(&s->noise, seed, 2);
+    rng_seed(&s->samp, seed, 3);
+    s->epoch = 0;
+}
+
+int dae_train_epoch(dae_trainer *t, float lr, dae_train_state *s,
+                    void (*progress)(void *arg, size_t done, double loss), void *arg,
+                    double *loss, double *zero_frac)
+{
+    size_t N = t->data->rows;
+    for (size_t i = 0; i < N; i++) t->perm[i] = i;
+    rng_shuffle_size(&s->shuffle, t->perm, N);
+    double sum = 0, zsum = 0;
+    for (size_t i = 0; i < N; i += t->cap) {
+        size_t n = N - i < t->cap ? N - i : t->cap;
+        if (dae_batch_corrupt(t, t->perm + i, n, &s->noise) != 0) return -1;
+        if (dae_batch_sample(t, &s->samp) != 0) return -1;
+        double l = dae_batch_grad(t, t->d, -lr / (float)n);
+        if (isnan(l)) return -1;
+        if (!isfinite(l)) return -2;
+        sum += l;
+        zsum += t->zero_frac * (double)n;
+        if (progress) progress(arg, i + n, sum / (double)(i + n));
+    }
+    s->epoch++;
+    *loss = N ? sum / (double)N : 0;
+    *zero_frac = N ? zsum / (double)N : 0;
+    return 0;
+}

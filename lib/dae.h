@@ -1,0 +1,181 @@
+/* dae.h - one denoising-autoencoder layer over sparse input (docs/dae.md):
+ * encoder h = act(x~ W + b), decoder z = rec(h Wd^T + c), trained by
+ * minibatch SGD on a weighted reconstruction loss plus an L1 penalty on h.
+ *
+ * Shapes: V inputs, H hidden units.  W is (V,H): row j holds the weights
+ * from input j to every hidden unit, so a sparse input touches only the
+ * rows of its active columns.  Wd is (V,H) too (row j feeds output j);
+ * with tied weights Wd is W.  b is (H), c is (V), scale is (H).
+ *
+ * Objective of one example (Vincent 2010, Glorot 2011 sec. 4.1):
+ *   sum_j w_j loss(o_j, x_j) + l1 * sum_k |h_k|,   o = h Wd^T + c
+ *   w_j = emph_a if input j was corrupted, emph_b otherwise;
+ *         0 for zero inputs under observed-only;
+ *   with reconstruction sampling, outputs outside D = nz(x) u nz(x~) u J
+ *   are a uniform sample of K with weight emph_b * count * |R| / K.
+ * The library never exits; functions return -1/NULL with a message.
+ */
+#ifndef SENTI_DAE_H
+#define SENTI_DAE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+#include "rng.h"
+#include "sparse.h"
+
+/* Codes stored in model files: never renumber. */
+enum { DAE_ACT_RELU = 1, DAE_ACT_SOFTPLUS = 2, DAE_ACT_TANH = 3, DAE_ACT_SIGMOID = 4 };
+enum { DAE_RECON_SIGMOID_CE = 1, DAE_RECON_LINEAR_SE = 2, DAE_RECON_SOFTPLUS_SE = 3,
+       DAE_RECON_RELU_SE = 4 };
+enum { DAE_NOISE_NONE = 0, DAE_NOISE_SP = 1, DAE_NOISE_MASK = 2, DAE_NOISE_GAUSS = 3 };
+
+typedef struct dae_config {
+    uint32_t in_dim;       /* V */
+    uint32_t hidden;       /* H */
+    int act;               /* DAE_ACT_* */
+    int recon;             /* DAE_RECON_* */
+    int noise;             /* DAE_NOISE_* */
+    float noise_level;     /* P for sp/mask (fraction of all inputs), sigma for gauss */
+    float emph_a, emph_b;  /* loss weight of corrupted / untouched inputs */
+    float l1;              /* L1 penalty on hidden activations */
+    int tied;              /* decoder weights = encoder weights */
+    int observed_only;     /* loss only on non-zero inputs (rating matrices) */
+    uint32_t sample_zeros; /* K > 0: reconstruction sampling */
+} dae_config;
+
+/* Defaults: relu, sigmoid-CE, sp:0.1, emphasis 1,1, l1 0, untied, full. */
+void dae_config_default(dae_config *c, uint32_t in_dim, uint32_t hidden);
+/* NULL if c is usable, else a message saying what is wrong. */
+const char *dae_config_check(const dae_config *c);
+
+/* Names <-> codes for options and messages ("relu", "sigmoid-ce", ...).
+ * Parsers return -1 on an unknown name. */
+const char *dae_act_name(int act);
+const char *dae_recon_name(int recon);
+const char *dae_noise_name(int noise);
+int dae_act_parse(const char *s);
+int dae_recon_parse(const char *s);
+/* "sp:P", "mask:P", "gauss:S", "none" -> noise code and level; -1 if bad. */
+int dae_noise_parse(const char *s, int *noise, float *level);
+
+typedef struct dae {
+    dae_config cfg;
+    model *m;         /* owns the parameters (kind layer, one layer) */
+    float *W;         /* (V,H) encoder */
+    float *Wd;        /* (V,H) decoder; == W when tied */
+    float *b;         /* (H) hidden bias */
+    float *c;         /* (V) reconstruction bias */
+    float *scale;     /* (H) per-unit scale applied by encoding (1 = none) */
+    float in_scale;   /* inputs are multiplied by this (1 for pretrained layers) */
+} dae;
+
+/* New layer with zero parameters and scale 1; NULL on bad config (message
+ * in err) or no memory. */
+dae *dae_new(const dae_config *cfg, char *err, size_t errlen);
+void dae_free(dae *d);
+/* A layer of the same shape and tying with zero parameters (gradients). */
+dae *dae_new_like(const dae *d);
+/* Glorot-uniform weights in +-sqrt(6/(V+H)), zero biases. */
+void dae_init(dae *d, rng_t *r);
+/* Copy all parameters of src into dst (same shape). */
+void dae_copy(dae *dst, const dae *src);
+
+/* Wrap a loaded model (kind layer or checkpoint): checks codes, tensors
+ * and shapes.  Takes ownership of m on success only. */
+dae *dae_from_model(model *m, char *err, size_t errlen);
+
+/* ------------------------------------------------------------------------
+ * encoding (also what a network trainer calls to stack layers) */
+
+/* Hidden activations of R sparse rows (entries ptr[r]..ptr[r+1] of col/val,
+ * columns < V): out (R,H).  scaled: multiply by the per-unit scale and
+ * clip to [0,1] for rectifier/softplus units (what stacking uses). */
+void dae_forward(const dae *d, size_t R, const size_t *ptr, const uint32_t *col,
+                 const float *val, float *out, int scaled);
+/* The same for dense input X (R,V). */
+void dae_forward_dense(const dae *d, size_t R, const float *X, float *out, int scaled);
+
+/* Elementwise activation and its derivative expressed through the output
+ * (act'(a) as a function of h = act(a)), for callers that backpropagate. */
+float dae_act(int act, float a);
+float dae_act_grad(int act, float h);
+
+/* Per-unit scale = 1 / (largest activation over data), for rectifier and
+ * softplus units (1 for others or units never active).  Returns -1 on no
+ * memory. */
+int dae_compute_scale(dae *d, const sparse_csr *data);
+
+/* Reconstruction loss of clean (uncorrupted) rows, full reconstruction,
+ * unit weights (observed-only honoured), no L1: the sum over rows.
+ * zero_frac (may be NULL) gets the fraction of exactly-zero hidden units. */
+double dae_recon_loss(const dae *d, const sparse_csr *data, double *zero_frac);
+
+/* ------------------------------------------------------------------------
+ * training */
+
+typedef struct dae_trainer dae_trainer;
+
+/* Decoder kernels: one sgemm per product, or the row kernel (per output
+ * row: the examples that reconstruct it).  AUTO: sgemm for full
+ * reconstruction, rows for sampling and observed-only. */
+enum { DAE_KERNEL_AUTO = 0, DAE_KERNEL_GEMM = 1, DAE_KERNEL_ROWS = 2 };
+
+/* A trainer over data (kept by reference) for batches of at most batch
+ * rows.  Noise ranges: 0/1 when every value lies in [0,1], else each
+ * column's [min(0,min), max(0,max)].  NULL with a message on failure
+ * (sigmoid-ce needs targets in [0,1]). */
+dae_trainer *dae_trainer_new(dae *d, const sparse_csr *data, size_t batch, char *err,
+                             size_t errlen);
+void dae_trainer_free(dae_trainer *t);
+void dae_trainer_kernel(dae_trainer *t, int kernel);
+
+/* Batch steps, for the epoch loop and for tests:
+ * 1. corrupt n rows of the data (row numbers rows[]) with noise;
+ * 2. draw the reconstruction sample (no-op unless sample_zeros);
+ * 3. objective and gradient at d's parameters: target += scale * gradient
+ *    of the summed objective (target == d for an SGD step with
+ *    scale = -lr/n; a zeroed dae_new_like(d) with scale 1 for the plain
+ *    gradient).  Returns the summed objective, or -1 (no memory) as NAN. */
+int dae_batch_corrupt(dae_trainer *t, const size_t *rows, size_t n, rng_t *noise);
+int dae_batch_sample(dae_trainer *t, rng_t *samp);
+double dae_batch_grad(dae_trainer *t, dae *target, float scale);
+
+/* What the last batch used, for tests: example i's clean and corrupted
+ * rows, corrupted positions J, and sampled outputs with their weights
+ * (count * |R| / K, before emphasis). */
+typedef struct dae_example_view {
+    size_t nx;
+    const uint32_t *xcol;
+    const float *xval;
+    size_t nxt;
+    const uint32_t *xtcol;
+    const float *xtval;
+    size_t nj;
+    const uint32_t *jcol;
+    size_t ns;
+    const uint32_t *scol;
+    const float *sw;
+} dae_example_view;
+void dae_batch_view(const dae_trainer *t, size_t i, dae_example_view *v);
+/* Fraction of exactly-zero hidden activations in the last dae_batch_grad. */
+double dae_batch_zero_frac(const dae_trainer *t);
+
+/* Trainer state that makes a run resumable: the generators and the epoch
+ * count (checkpoints are taken between epochs). */
+typedef struct dae_train_state {
+    rng_t shuffle, noise, samp;
+    uint32_t epoch;       /* epochs done */
+} dae_train_state;
+void dae_train_state_init(dae_train_state *s, uint64_t seed);
+
+/* One epoch: shuffle the rows, then SGD over batches of the trainer's
+ * batch size.  progress(arg, examples done, mean loss so far) is called
+ * after each batch when non-NULL.  Returns the mean objective per example
+ * in *loss and the zero fraction in *zero_frac; -1 on no memory. */
+int dae_train_epoch(dae_trainer *t, float lr, dae_train_state *s,
+                    void (*progress)(void *arg, size_t done, double loss), void *arg,
+                    double *loss, double *zero_frac);
+
+#endif

@@ -1,0 +1,642 @@
+/* test_dae.c - the DAE layer against a naive double-precision reference:
+ * the objective and finite-difference gradients for every activation x
+ * reconstruction x noise combination, with and without emphasis, L1,
+ * observed-only and reconstruction sampling, tied and untied, both decoder
+ * kernels and 1 or 2 threads; unbiasedness of sampled gradients; encoding;
+ * model round trip. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "dae.h"
+#include "kern.h"
+#include "rng.h"
+#include "sparse.h"
+
+/* ------------------------------------------------------------------------
+ * a small CSR built by hand */
+
+static sparse_csr *make_data(size_t rows, uint32_t V, int unit, uint64_t seed)
+{
+    sparse_csr *m = calloc(1, sizeof *m);
+    m->rowptr = calloc(rows + 1, sizeof *m->rowptr);
+    m->col = calloc(rows * V, sizeof *m->col);
+    m->val = calloc(rows * V, sizeof *m->val);
+    m->label = calloc(rows, sizeof *m->label);
+    m->has_label = calloc(rows, 1);
+    rng_t r;
+    rng_seed(&r, seed, 9);
+    size_t nnz = 0;
+    for (size_t i = 0; i < rows; i++) {
+        for (uint32_t j = 0; j < V; j++)
+            if (rng_uniform(&r) < 0.3) {
+                m->col[nnz] = j;
+                /* binary ones and a few fractions; outside [0,1] if !unit */
+                float v = rng_uniform(&r) < 0.7 ? 1.0f : 0.25f + 0.5f * rng_uniformf(&r);
+                if (!unit) v = 3 * v - 1.2f;
+                if (v == 0) v = 0.5f;
+                m->val[nnz++] = v;
+            }
+        m->rowptr[i + 1] = nnz;
+    }
+    m->rows = rows;
+    m->nnz = nnz;
+    m->dim = V;
+    return m;
+}
+
+static void free_data(sparse_csr *m)
+{
+    free(m->rowptr);
+    free(m->col);
+    free(m->val);
+    free(m->label);
+    free(m->has_label);
+    free(m);
+}
+
+/* ------------------------------------------------------------------------
+ * naive reference objective in double */
+
+typedef struct refp {
+    uint32_t V, H;
+    int tied;
+    double *W, *Wd, *b, *c;  /* Wd == W when tied */
+} refp;
+
+static void ref_from(refp *p, const dae *d)
+{
+    p->V = d->cfg.in_dim;
+    p->H = d->cfg.hidden;
+    p->tied = d->cfg.tied;
+    size_t VH = (size_t)p->V * p->H;
+    p->W = malloc(VH * sizeof(double));
+    p->Wd = p->tied ? p->W : malloc(VH * sizeof(double));
+    p->b = malloc(p->H * sizeof(double));
+    p->c = malloc(p->V * sizeof(double));
+    for (size_t i = 0; i < VH; i++) p->W[i] = d->W[i];
+    if (!p->tied)
+        for (size_t i = 0; i < VH; i++) p->Wd[i] = d->Wd[i];
+    for (size_t i = 0; i < p->H; i++) p->b[i] = d->b[i];
+    for (size_t i = 0; i < p->V; i++) p->c[i] = d->c[i];
+}
+
+static void ref_free(refp *p)
+{
+    if (!p->tied) free(p->Wd);
+    free(p->W);
+    free(p->b);
+    free(p->c);
+}
+
+static double sp(double a) { return a > 0 ? a + log1p(exp(-a)) : log1p(exp(a)); }
+static double sg(double a) { return 1 / (1 + exp(-a)); }
+
+static double ref_act(int act, double a)
+{
+    switch (act) {
+    case DAE_ACT_RELU: return a > 0 ? a : 0;
+    case DAE_ACT_SOFTPLUS: return sp(a);
+    case DAE_ACT_TANH: return tanh(a);
+    default: return sg(a);
+    }
+}
+
+static double ref_rl(int recon, double o, double x)
+{
+    switch (recon) {
+    case DAE_RECON_SIGMOID_CE: return -(x * log(sg(o)) + (1 - x) * log(1 - sg(o)));
+    case DAE_RECON_LINEAR_SE: return (o - x) * (o - x);
+    case DAE_RECON_SOFTPLUS_SE: return (sp(o) - x) * (sp(o) - x);
+    default: {
+        double z = o > 0 ? o : 0;
+        return (z - x) * (z - x);
+    }
+    }
+}
+
+static int in_list(uint32_t j, const uint32_t *l, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (l[i] == j) return 1;
+    return 0;
+}
+
+/* Objective of the trainer's current batch at parameters p. */
+static double ref_objective(const refp *p, const dae_config *c, const dae_trainer *t, size_t n)
+{
+    uint32_t V = p->V, H = p->H;
+    double *x = calloc(V, sizeof *x), *xt = calloc(V, sizeof *xt), *h = calloc(H, sizeof *h);
+    double total = 0;
+    for (size_t e = 0; e < n; e++) {
+        dae_example_view v;
+        dae_batch_view(t, e, &v);
+        memset(x, 0, V * sizeof *x);
+        memset(xt, 0, V * sizeof *xt);
+        for (size_t i = 0; i < v.nx; i++) x[v.xcol[i]] = v.xval[i];
+        for (size_t i = 0; i < v.nxt; i++) xt[v.xtcol[i]] = v.xtval[i];
+        for (uint32_t k = 0; k < H; k++) {
+            double a = p->b[k];
+            for (uint32_t j = 0; j < V; j++) a += xt[j] * p->W[(size_t)j * H + k];
+            h[k] = ref_act(c->act, a);
+            total += c->l1 * fabs(h[k]);
+        }
+        for (uint32_t j = 0; j < V; j++) {
+            int corrupted = in_list(j, v.jcol, v.nj);
+            double w = corrupted ? c->emph_a : c->emph_b;
+            if (c->observed_only && x[j] == 0) w = 0;
+            if (c->sample_zeros && !c->observed_only) {
+                int in_d = x[j] != 0 || xt[j] != 0 || corrupted;
+                if (!in_d) {
+                    w = 0;
+                    for (size_t s = 0; s < v.ns; s++)
+                        if (v.scol[s] == j) w = c->emph_b * v.sw[s];
+                }
+            }
+            if (w == 0) continue;
+            double o = p->c[j];
+            for (uint32_t k = 0; k < H; k++) o += p->Wd[(size_t)j * H + k] * h[k];
+            total += w * ref_rl(c->recon, o, x[j]);
+        }
+    }
+    free(x);
+    free(xt);
+    free(h);
+    return total;
+}
+
+/* ------------------------------------------------------------------------
+ * gradient check of one configuration */
+
+static int n_configs;
+
+static void random_params(dae *d, uint64_t seed)
+{
+    rng_t r;
+    rng_seed(&r, seed, 0);
+    dae_init(d, &r);
+    /* larger weights than the init so that every unit type is exercised */
+    size_t VH = (size_t)d->cfg.in_dim * d->cfg.hidden;
+    for (size_t i = 0; i < VH; i++) d->W[i] *= 2;
+    if (!d->cfg.tied)
+        for (size_t i = 0; i < VH; i++) d->Wd[i] *= 2;
+    for (uint32_t k = 0; k < d->cfg.hidden; k++) d->b[k] = 0.3f * (2 * rng_uniformf(&r) - 1);
+    for (uint32_t j = 0; j < d->cfg.in_dim; j++) d->c[j] = 0.3f * (2 * rng_uniformf(&r) - 1);
+}
+
+static double *param_ptr(refp *p, int which, size_t i)
+{
+    switch (which) {
+    case 0: return &p->W[i];
+    case 1: return &p->Wd[i];
+    case 2: return &p->b[i];
+    default: return &p->c[i];
+    }
+}
+
+static float grad_of(const dae *g, int which, size_t i)
+{
+    switch (which) {
+    case 0: return g->W[i];
+    case 1: return g->Wd[i];
+    case 2: return g->b[i];
+    default: return g->c[i];
+    }
+}
+
+static void gradcheck(const dae_config *cfg, int unit, int kernel, uint64_t seed, const char *what)
+{
+    char err[256];
+    uint32_t V = cfg->in_dim, H = cfg->hidden;
+    sparse_csr *data = make_data(6, V, unit, seed);
+    dae *d = dae_new(cfg, err, sizeof err);
+    CHECK(d != NULL, "%s: dae_new: %s", what, err);
+    if (!d) return;
+    random_params(d, seed + 1);
+    dae_trainer *t = dae_trainer_new(d, data, 4, err, sizeof err);
+    CHECK(t != NULL, "%s: trainer: %s", what, err);
+    if (!t) return;
+    dae_trainer_kernel(t, kernel);
+    size_t rows[4] = {0, 2, 3, 5};
+    rng_t noise, samp;
+    rng_seed(&noise, seed, 2);
+    rng_seed(&samp, seed, 3);
+    CHECK(dae_batch_corrupt(t, rows, 4, &noise) == 0, "%s: corrupt", what);
+    CHECK(dae_batch_sample(t, &samp) == 0, "%s: sample", what);
+    dae *g = dae_new_like(d);
+    double loss = dae_batch_grad(t, g, 1.0f);
+    refp p;
+    ref_from(&p, d);
+    double ref = ref_objective(&p, cfg, t, 4);
+    CHECK_NEAR(loss, ref, 2e-5, "%s: objective %.9g vs reference %.9g", what, loss, ref);
+    /* central differences in double on a spread of parameters */
+    rng_t pick;
+    rng_seed(&pick, seed, 7);
+    double worst = 0;
+    int bad = 0;
+    for (int which = 0; which < 4; which++) {
+        if (which == 1 && cfg->tied) continue;
+        size_t count = which <= 1 ? (size_t)V * H : which == 2 ? H : V;
+        for (int s = 0; s < 10; s++) {
+            size_t i = (size_t)rng_below(&pick, count);
+            double *q = param_ptr(&p, which, i), keep = *q, eps = 1e-6;
+            *q = keep + eps;
+            double up = ref_objective(&p, cfg, t, 4);
+            *q = keep - eps;
+            double dn = ref_objective(&p, cfg, t, 4);
+            *q = keep;
+            double fd = (up - dn) / (2 * eps), an = grad_of(g, which, i);
+            double errv = fabs(fd - an) / fmax(1.0, fmax(fabs(fd), fabs(an)));
+            if (errv > worst) worst = errv;
+            if (errv > 2e-3) {
+                if (!bad)
+                    fprintf(stderr, "  %s: param %d[%zu] analytic %.7g fd %.7g\n", what, which, i,
+                            an, fd);
+                bad++;
+            }
+        }
+    }
+    CHECK(bad == 0, "%s: %d gradient entries off (worst rel err %.3g)", what, bad, worst);
+    n_configs++;
+    ref_free(&p);
+    dae_free(g);
+    dae_trainer_free(t);
+    dae_free(d);
+    free_data(data);
+}
+
+static void test_gradients(void)
+{
+    const int noises[] = {DAE_NOISE_NONE, DAE_NOISE_SP, DAE_NOISE_MASK, DAE_NOISE_GAUSS};
+    const float levels[] = {0, 0.3f, 0.3f, 0.2f};
+    char what[160];
+    uint64_t seed = 100;
+    for (int act = 1; act <= 4; act++)
+        for (int recon = 1; recon <= 4; recon++)
+            for (int ni = 0; ni < 4; ni++)
+                for (int variant = 0; variant < 5; variant++) {
+                    dae_config c;
+                    dae_config_default(&c, 11, 7);
+                    c.act = act;
+                    c.recon = recon;
+                    c.noise = noises[ni];
+                    c.noise_level = levels[ni];
+                    c.tied = (int)(seed % 2);
+                    int kernel = DAE_KERNEL_AUTO;
+                    const char *vname = "plain";
+                    if (variant == 1) c.emph_a = 1.7f, c.emph_b = 0.4f, vname = "emphasis";
+                    if (variant == 2) c.l1 = 0.05f, kernel = DAE_KERNEL_ROWS, vname = "l1+rows";
+                    if (variant == 3) c.sample_zeros = 3, c.emph_a = 1.3f, c.emph_b = 0.6f,
+                                      vname = "sampling+emphasis";
+                    if (variant == 4) c.observed_only = 1, c.l1 = 0.02f, c.emph_a = 2,
+                                      vname = "observed-only";
+                    kern_threads(seed % 3 == 0 ? 2 : 1);
+                    snprintf(what, sizeof what, "%s/%s/%s/%s%s", dae_act_name(act),
+                             dae_recon_name(recon), dae_noise_name(c.noise), vname,
+                             c.tied ? "/tied" : "");
+                    /* sigmoid-ce needs [0,1] data; others get wider values */
+                    gradcheck(&c, recon == DAE_RECON_SIGMOID_CE, kernel, seed, what);
+                    seed++;
+                }
+    kern_threads(1);
+}
+
+/* The rectifier row kernel takes the gathered path for sparse hidden rows:
+ * a wide layer with a strong negative bias makes most units exactly 0. */
+static void test_sparse_hidden(void)
+{
+    for (int tied = 0; tied <= 1; tied++)
+        for (int K = 0; K <= 4; K += 4) {
+            dae_config c;
+            dae_config_default(&c, 10, 40);
+            c.sample_zeros = (uint32_t)K;
+            c.tied = tied;
+            c.l1 = 0.01f;
+            char err[256];
+            sparse_csr *data = make_data(6, 10, 1, 55 + (uint64_t)K);
+            dae *d = dae_new(&c, err, sizeof err);
+            random_params(d, 77);
+            for (uint32_t k = 0; k < 40; k++) d->b[k] = k % 9 == 0 ? 0.5f : -3;
+            dae_trainer *t = dae_trainer_new(d, data, 4, err, sizeof err);
+            dae_trainer_kernel(t, DAE_KERNEL_ROWS);
+            size_t rows[4] = {0, 1, 2, 4};
+            rng_t noise, samp;
+            rng_seed(&noise, 5, 2);
+            rng_seed(&samp, 5, 3);
+            dae_batch_corrupt(t, rows, 4, &noise);
+            dae_batch_sample(t, &samp);
+            dae *g1 = dae_new_like(d), *g2 = dae_new_like(d);
+            kern_threads(2);
+            double l1 = dae_batch_grad(t, g1, 1);
+            CHECK(dae_batch_zero_frac(t) > 5.0 / 6, "sparse hidden: zero fraction %g",
+                  dae_batch_zero_frac(t));
+            refp p;
+            ref_from(&p, d);
+            double ref = ref_objective(&p, &c, t, 4);
+            CHECK_NEAR(l1, ref, 2e-5, "sparse hidden objective K=%d tied=%d", K, tied);
+            /* finite differences on active units' weights */
+            int bad = 0;
+            for (uint32_t j = 0; j < 10; j++)
+                for (uint32_t k = 0; k < 40; k += 9) {
+                    int which = tied ? 0 : 1;
+                    double *q = param_ptr(&p, which, (size_t)j * 40 + k), keep = *q;
+                    *q = keep + 1e-6;
+                    double up = ref_objective(&p, &c, t, 4);
+                    *q = keep - 1e-6;
+                    double dn = ref_objective(&p, &c, t, 4);
+                    *q = keep;
+                    double fd = (up - dn) / 2e-6, an = grad_of(g1, which, (size_t)j * 40 + k);
+                    if (fabs(fd - an) > 2e-3 * fmax(1, fabs(fd))) bad++;
+                }
+            CHECK(bad == 0, "sparse hidden: %d decoder gradients off (K=%d tied=%d)", bad, K, tied);
+            /* same gradient on 1 thread, up to summation order */
+            kern_threads(1);
+            dae_batch_grad(t, g2, 1);
+            double md = 0;
+            for (size_t i = 0; i < 400; i++) md = fmax(md, fabs(g1->W[i] - g2->W[i]));
+            CHECK(md < 1e-5, "sparse hidden: 1 vs 2 threads differ by %g", md);
+            ref_free(&p);
+            dae_free(g1);
+            dae_free(g2);
+            dae_trainer_free(t);
+            dae_free(d);
+            free_data(data);
+        }
+}
+
+/* ------------------------------------------------------------------------
+ * reconstruction sampling is unbiased: with the corruption fixed, the mean
+ * of many sampled gradients approaches the full gradient, and dropping the
+ * importance weights does not. */
+static void test_sampling_unbiased(void)
+{
+    dae_config c;
+    dae_config_default(&c, 48, 5);
+    c.noise_level = 0.05f;
+    c.l1 = 0.01f;
+    char err[256];
+    sparse_csr *data = make_data(4, 48, 1, 31);
+    /* sparser rows: keep 4 entries each */
+    dae *d = dae_new(&c, err, sizeof err);
+    random_params(d, 32);
+    dae_trainer *t = dae_trainer_new(d, data, 4, err, sizeof err);
+    size_t rows[4] = {0, 1, 2, 3};
+    rng_t noise, samp;
+    rng_seed(&noise, 8, 2);
+    rng_seed(&samp, 8, 3);
+    dae_batch_corrupt(t, rows, 4, &noise);
+    dae *full = dae_new_like(d), *mean = dae_new_like(d), *one = dae_new_like(d);
+    d->cfg.sample_zeros = 0;
+    dae_batch_sample(t, &samp);
+    double lfull = dae_batch_grad(t, full, 1);
+    d->cfg.sample_zeros = 4;
+    const int M = 3000;
+    double lmean = 0;
+    size_t VH = 48 * 5;
+    double *acc = calloc(VH * 2, sizeof *acc);
+    int checked_weights = 0;
+    for (int m = 0; m < M; m++) {
+        dae_batch_sample(t, &samp);
+        if (m == 0) {
+            /* samples avoid D and their weights sum to |R| */
+            for (size_t e = 0; e < 4; e++) {
+                dae_example_view v;
+                dae_batch_view(t, e, &v);
+                int nd = 0, clash = 0;
+                for (uint32_t j = 0; j < 48; j++) {
+                    int in_d = in_list(j, v.xcol, v.nx) || in_list(j, v.xtcol, v.nxt) ||
+                               in_list(j, v.jcol, v.nj);
+                    nd += in_d;
+                    if (in_d && in_list(j, v.scol, v.ns)) clash++;
+                }
+                double sw = 0;
+                for (size_t s = 0; s < v.ns; s++) sw += v.sw[s];
+                CHECK(clash == 0, "sampled outputs overlap D");
+                CHECK_NEAR(sw, 48 - nd, 1e-5, "sample weights sum to |R|");
+                checked_weights++;
+            }
+        }
+        memset(one->W, 0, VH * sizeof(float));
+        memset(one->Wd, 0, VH * sizeof(float));
+        memset(one->b, 0, 5 * sizeof(float));
+        memset(one->c, 0, 48 * sizeof(float));
+        lmean += dae_batch_grad(t, one, 1) / M;
+        for (size_t i = 0; i < VH; i++) acc[i] += one->W[i], acc[VH + i] += one->Wd[i];
+    }
+    double num = 0, den = 0, scale = 0;
+    for (size_t i = 0; i < VH; i++) {
+        double a = acc[i] / M - full->W[i], b = acc[VH + i] / M - full->Wd[i];
+        num += a * a + b * b;
+        den += (double)full->W[i] * full->W[i] + (double)full->Wd[i] * full->Wd[i];
+    }
+    scale = sqrt(num / den);
+    CHECK(scale < 0.05, "mean sampled gradient vs full: relative error %.4f", scale);
+    CHECK_NEAR(lmean, lfull, 0.03, "mean sampled objective %.5g vs full %.5g", lmean, lfull);
+    CHECK(checked_weights == 4, "sample views checked");
+    /* without importance weights the estimate is biased far beyond that */
+    double biased = 0;
+    {
+        memset(acc, 0, VH * 2 * sizeof *acc);
+        for (int m = 0; m < 300; m++) {
+            dae_batch_sample(t, &samp);
+            for (size_t e = 0; e < 4; e++) {
+                dae_example_view v;
+                dae_batch_view(t, e, &v);
+                for (size_t s = 0; s < v.ns; s++) ((float *)v.sw)[s] = 1;  /* drop weights */
+            }
+            memset(one->W, 0, VH * sizeof(float));
+            memset(one->Wd, 0, VH * sizeof(float));
+            dae_batch_grad(t, one, 1);
+            for (size_t i = 0; i < VH; i++) acc[i] += one->W[i], acc[VH + i] += one->Wd[i];
+        }
+        num = 0;
+        for (size_t i = 0; i < VH; i++) {
+            double a = acc[i] / 300 - full->W[i], b = acc[VH + i] / 300 - full->Wd[i];
+            num += a * a + b * b;
+        }
+        biased = sqrt(num / den);
+    }
+    CHECK(biased > 4 * scale && biased > 0.1, "unweighted samples are biased (%.3f vs %.3f)", biased,
+          scale);
+    free(acc);
+    dae_free(full);
+    dae_free(mean);
+    dae_free(one);
+    dae_trainer_free(t);
+    dae_free(d);
+    free_data(data);
+}
+
+/* ------------------------------------------------------------------------
+ * the two decoder kernels agree on full reconstruction; training lowers the
+ * loss; determinism; encoding; model round trip */
+
+static void test_kernels_agree(void)
+{
+    dae_config c;
+    dae_config_default(&c, 30, 9);
+    c.l1 = 0.01f;
+    c.emph_a = 1.5f;
+    char err[256];
+    sparse_csr *data = make_data(8, 30, 1, 71);
+    dae *d = dae_new(&c, err, sizeof err);
+    random_params(d, 72);
+    dae_trainer *t = dae_trainer_new(d, data, 8, err, sizeof err);
+    size_t rows[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+    rng_t noise;
+    rng_seed(&noise, 3, 2);
+    dae_batch_corrupt(t, rows, 8, &noise);
+    dae *g1 = dae_new_like(d), *g2 = dae_new_like(d);
+    dae_trainer_kernel(t, DAE_KERNEL_GEMM);
+    double l1 = dae_batch_grad(t, g1, 1);
+    dae_trainer_kernel(t, DAE_KERNEL_ROWS);
+    double l2 = dae_batch_grad(t, g2, 1);
+    CHECK_NEAR(l1, l2, 1e-5, "gemm and rows objectives");
+    double md = 0;
+    for (size_t i = 0; i < 30 * 9; i++)
+        md = fmax(md, fmax(fabs(g1->W[i] - g2->W[i]), fabs(g1->Wd[i] - g2->Wd[i])));
+    for (size_t i = 0; i < 30; i++) md = fmax(md, fabs(g1->c[i] - g2->c[i]));
+    CHECK(md < 1e-4, "gemm and rows gradients differ by %g", md);
+    dae_free(g1);
+    dae_free(g2);
+    dae_trainer_free(t);
+    dae_free(d);
+    free_data(data);
+}
+
+static void test_training(void)
+{
+    for (int K = 0; K <= 6; K += 6) {
+        dae_config c;
+        dae_config_default(&c, 40, 16);
+        c.sample_zeros = (uint32_t)K;
+        c.l1 = 0.001f;
+        char err[256];
+        sparse_csr *data = make_data(60, 40, 1, 90);
+        dae *d = dae_new(&c, err, sizeof err);
+        dae *d2 = dae_new(&c, err, sizeof err);
+        rng_t r;
+        rng_seed(&r, 1, 0);
+        dae_init(d, &r);
+        dae_copy(d2, d);
+        double before = dae_recon_loss(d, data, NULL);
+        dae_trainer *t = dae_trainer_new(d, data, 10, err, sizeof err);
+        dae_train_state s;
+        dae_train_state_init(&s, 42);
+        double loss = 0, zf = 0, first = 0;
+        for (int e = 0; e < 15; e++) {
+            CHECK(dae_train_epoch(t, 0.1f, &s, NULL, NULL, &loss, &zf) == 0, "epoch");
+            if (e == 0) first = loss;
+        }
+        double after = dae_recon_loss(d, data, NULL);
+        CHECK(after < 0.8 * before, "K=%d: clean loss %.4g -> %.4g", K, before, after);
+        CHECK(loss < first, "K=%d: training objective %.4g -> %.4g", K, first, loss);
+        CHECK(s.epoch == 15, "epoch count");
+        /* same seed, same threads: same parameters bit for bit */
+        dae_trainer *t2 = dae_trainer_new(d2, data, 10, err, sizeof err);
+        dae_train_state s2;
+        dae_train_state_init(&s2, 42);
+        for (int e = 0; e < 15; e++) dae_train_epoch(t2, 0.1f, &s2, NULL, NULL, &loss, &zf);
+        CHECK(memcmp(d->W, d2->W, 40 * 16 * sizeof(float)) == 0, "K=%d: repeatable", K);
+        dae_trainer_free(t);
+        dae_trainer_free(t2);
+        dae_free(d);
+        dae_free(d2);
+        free_data(data);
+    }
+}
+
+static void test_encode_and_model(void)
+{
+    dae_config c;
+    dae_config_default(&c, 20, 6);
+    char err[256];
+    sparse_csr *data = make_data(10, 20, 1, 5);
+    dae *d = dae_new(&c, err, sizeof err);
+    random_params(d, 6);
+    CHECK(dae_compute_scale(d, data) == 0, "scale");
+    float out[10 * 6], raw[10 * 6];
+    dae_forward(d, 10, data->rowptr, data->col, data->val, raw, 0);
+    dae_forward(d, 10, data->rowptr, data->col, data->val, out, 1);
+    double mx[6] = {0};
+    int bad = 0;
+    for (int r = 0; r < 10; r++)
+        for (int k = 0; k < 6; k++) {
+            /* raw = relu(b + x W), by hand */
+            double a = d->b[k];
+            for (size_t e = data->rowptr[r]; e < data->rowptr[r + 1]; e++)
+                a += data->val[e] * d->W[data->col[e] * 6 + (size_t)k];
+            if (fabs((a > 0 ? a : 0) - raw[r * 6 + k]) > 1e-5) bad++;
+            if (out[r * 6 + k] < 0 || out[r * 6 + k] > 1) bad++;
+            mx[k] = fmax(mx[k], out[r * 6 + k]);
+        }
+    CHECK(bad == 0, "encoding: %d bad values", bad);
+    for (int k = 0; k < 6; k++)
+        CHECK(mx[k] == 0 || fabs(mx[k] - 1) < 1e-6, "unit %d scaled max %g", k, mx[k]);
+    /* dense forward agrees with sparse */
+    float *X = calloc(10 * 20, sizeof *X), dense[10 * 6];
+    for (int r = 0; r < 10; r++)
+        for (size_t e = data->rowptr[r]; e < data->rowptr[r + 1]; e++) X[r * 20 + data->col[e]] = data->val[e];
+    dae_forward_dense(d, 10, X, dense, 1);
+    double md = 0;
+    for (int i = 0; i < 60; i++) md = fmax(md, fabs(dense[i] - out[i]));
+    CHECK(md < 1e-5, "dense forward differs by %g", md);
+    free(X);
+    /* round trip through the container */
+    model_set_cmdline(d->m, "senti-pretrain --hidden 6");
+    FILE *f = tmpfile();
+    CHECK(model_write(f, d->m) == 0, "write");
+    rewind(f);
+    model *m = model_read(f, MODEL_KIND_LAYER, "t", err, sizeof err);
+    fclose(f);
+    CHECK(m != NULL, "read back: %s", err);
+    dae *e = m ? dae_from_model(m, err, sizeof err) : NULL;
+    CHECK(e != NULL, "dae_from_model: %s", err);
+    if (e) {
+        CHECK(memcmp(e->W, d->W, 20 * 6 * sizeof(float)) == 0 && memcmp(e->scale, d->scale, 24) == 0,
+              "parameters survive");
+        CHECK(e->cfg.act == c.act && e->cfg.noise == c.noise && e->cfg.hidden == 6, "settings survive");
+        dae_free(e);
+    }
+    /* a model missing a tensor is refused */
+    model *bad_m = model_new(MODEL_KIND_LAYER);
+    model_layer s = d->m->layers[0];
+    model_layer *l = model_add_layer(bad_m, &s);
+    model_add_tensor(l, "W", 20, 6);
+    CHECK(dae_from_model(bad_m, err, sizeof err) == NULL && strstr(err, "missing tensor"),
+          "missing tensor refused: %s", err);
+    model_free(bad_m);
+    dae_free(d);
+    free_data(data);
+}
+
+static void test_parse(void)
+{
+    int n;
+    float lv;
+    CHECK(dae_noise_parse("sp:0.1", &n, &lv) == 0 && n == DAE_NOISE_SP && fabsf(lv - 0.1f) < 1e-7, "sp");
+    CHECK(dae_noise_parse("mask:0.25", &n, &lv) == 0 && n == DAE_NOISE_MASK, "mask");
+    CHECK(dae_noise_parse("gauss:2", &n, &lv) == 0 && n == DAE_NOISE_GAUSS, "gauss");
+    CHECK(dae_noise_parse("none", &n, &lv) == 0 && n == DAE_NOISE_NONE, "none");
+    CHECK(dae_noise_parse("sp:1.5", &n, &lv) < 0, "sp above 1");
+    CHECK(dae_noise_parse("sp:", &n, &lv) < 0, "sp empty");
+    CHECK(dae_noise_parse("salt:0.1", &n, &lv) < 0, "unknown noise");
+    CHECK(dae_act_parse("relu") == DAE_ACT_RELU && dae_act_parse("x") < 0, "act names");
+    CHECK(dae_recon_parse("sigmoid-ce") == DAE_RECON_SIGMOID_CE && dae_recon_parse("relu") == DAE_RECON_RELU_SE,
+          "recon names");
+}
+
+int main(void)
+{
+    test_parse();
+    test_gradients();
+    printf("gradient checks: %d configurations\n", n_configs);
+    test_sparse_hidden();
+    test_sampling_unbiased();
+    test_kernels_agree();
+    test_training();
+    test_encode_and_model();
+    return check_report();
+}
