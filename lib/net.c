@@ -158,13 +158,16 @@ net_ws *net_ws_new(const net *n, size_t maxb)
     ws->Z = calloc((size_t)nh, sizeof *ws->Z);
     ws->H = calloc((size_t)nh, sizeof *ws->H);
     ws->dH = calloc((size_t)nh, sizeof *ws->dH);
-    if (!ws->Z || !ws->H || !ws->dH) goto fail;
+    ws->M = calloc((size_t)nh, sizeof *ws->M);
+    ws->dptr = calloc(maxb + 1, sizeof *ws->dptr);
+    if (!ws->Z || !ws->H || !ws->dH || !ws->M || !ws->dptr) goto fail;
     for (int l = 0; l < n->nhidden; l++) {
         size_t sz = maxb * n->hidden[l].out;
         ws->Z[l] = falloc(sz);
         ws->H[l] = falloc(sz);
         ws->dH[l] = falloc(sz);
-        if (!ws->Z[l] || !ws->H[l] || !ws->dH[l]) goto fail;
+        ws->M[l] = falloc(sz);
+        if (!ws->Z[l] || !ws->H[l] || !ws->dH[l] || !ws->M[l]) goto fail;
     }
     ws->O = falloc(maxb * n->nclass);
     ws->dO = falloc(maxb * n->nclass);
@@ -185,7 +188,12 @@ void net_ws_free(net_ws *ws)
         if (ws->Z) kern_free(ws->Z[l]);
         if (ws->H) kern_free(ws->H[l]);
         if (ws->dH) kern_free(ws->dH[l]);
+        if (ws->M) kern_free(ws->M[l]);
     }
+    free(ws->M);
+    free(ws->dptr);
+    free(ws->dcol);
+    free(ws->dval);
     free(ws->Z);
     free(ws->H);
     free(ws->dH);
@@ -204,9 +212,48 @@ static void fill_bias(float *Y, size_t B, uint32_t out, const float *b)
     for (size_t i = 0; i < B; i++) memcpy(Y + i * out, b, out * sizeof *Y);
 }
 
-void net_forward(const net *n, net_ws *ws, size_t B, const size_t *ptr, const uint32_t *col, const float *val,
-                 double *pred)
+/* Input dropout: the kept non-zeros of the batch, scaled, into ws->d*.
+ * Returns -1 when out of memory. */
+static int drop_input(net_ws *ws, size_t B, const size_t *ptr, const uint32_t *col, const float *val, float p,
+                      rng_t *g)
 {
+    size_t nnz = ptr[B] - ptr[0];
+    if (nnz > ws->dcap) {
+        uint32_t *c = realloc(ws->dcol, nnz * sizeof *c);
+        if (!c) return -1;
+        ws->dcol = c;
+        float *v = realloc(ws->dval, nnz * sizeof *v);
+        if (!v) return -1;
+        ws->dval = v;
+        ws->dcap = nnz;
+    }
+    float keep = 1.0f / (1.0f - p);
+    size_t k = 0;
+    ws->dptr[0] = 0;
+    for (size_t i = 0; i < B; i++) {
+        for (size_t e = ptr[i]; e < ptr[i + 1]; e++)
+            if (rng_uniformf(g) >= p) {
+                ws->dcol[k] = col[e];
+                ws->dval[k++] = val[e] * keep;
+            }
+        ws->dptr[i + 1] = k;
+    }
+    return 0;
+}
+
+/* The forward pass; with cfg, the training pass with its dropout masks
+ * (the input after dropout is then in ws->dptr, dcol, dval).  Returns -1
+ * when out of memory. */
+static int forward(const net *n, net_ws *ws, size_t B, const size_t *ptr, const uint32_t *col, const float *val,
+                   const net_train_cfg *cfg, double *pred)
+{
+    if (cfg && cfg->in_drop > 0) {
+        if (drop_input(ws, B, ptr, col, val, cfg->in_drop, cfg->rng) < 0) return -1;
+        ptr = ws->dptr;
+        col = ws->dcol;
+        val = ws->dval;
+    }
+    float hdrop = cfg ? cfg->drop : 0.0f;
     const float *Hprev = NULL;
     uint32_t in = n->in_dim;
     for (int l = 0; l < n->nhidden; l++) {
@@ -223,6 +270,13 @@ void net_forward(const net *n, net_ws *ws, size_t B, const size_t *ptr, const ui
                 float h = act_f(L->act, Z[i * L->out + u]);
                 H[i * L->out + u] = L->scale ? h * L->scale[u] : h;
             }
+        if (hdrop > 0) {
+            float *M = ws->M[l], keep = 1.0f / (1.0f - hdrop);
+            for (size_t j = 0; j < B * L->out; j++) {
+                M[j] = rng_uniformf(cfg->rng) >= hdrop ? keep : 0.0f;
+                H[j] *= M[j];
+            }
+        }
         Hprev = H;
         in = L->out;
     }
@@ -254,6 +308,13 @@ void net_forward(const net *n, net_ws *ws, size_t B, const size_t *ptr, const ui
         }
         if (pred) pred[i] = e;
     }
+    return 0;
+}
+
+void net_forward(const net *n, net_ws *ws, size_t B, const size_t *ptr, const uint32_t *col, const float *val,
+                 double *pred)
+{
+    forward(n, ws, B, ptr, col, val, NULL, pred);
 }
 
 static uint32_t class_of(const net *n, double y)
@@ -280,13 +341,72 @@ static double batch_loss(const net *n, const net_ws *ws, size_t B, const double 
     }
     if (n->l1 > 0)
         for (int l = 0; l < n->nhidden; l++) {
-            const float *H = ws->H[l];
+            const net_layer *L = &n->hidden[l];
+            const float *Z = ws->Z[l];
             double s = 0;
-            size_t m = B * n->hidden[l].out;
-            for (size_t j = 0; j < m; j++) s += fabsf(H[j]);
+            for (size_t i = 0; i < B; i++)
+                for (uint32_t u = 0; u < L->out; u++) {
+                    float h = act_f(L->act, Z[i * L->out + u]);
+                    s += fabsf(L->scale ? h * L->scale[u] : h);
+                }
             loss += n->l1 * s;
         }
     return loss;
+}
+
+static double sumsq(const float *w, size_t m)
+{
+    double s = 0;
+    for (size_t j = 0; j < m; j++) s += (double)w[j] * w[j];
+    return s;
+}
+
+/* Does training change the input layer's weights (then ws->csc holds the
+ * batch's active inputs)? */
+static int input_trained(const net *n)
+{
+    return n->nhidden == 0 || !n->hidden[0].frozen;
+}
+
+/* 0.5 * sum of the squared trained weights, input layer rows only for the
+ * active inputs of ws->csc (see net.h). */
+static double l2_term(const net *n, const net_ws *ws)
+{
+    double s = 0;
+    if (input_trained(n)) {
+        const float *W = n->nhidden ? n->hidden[0].W : n->Wo;
+        uint32_t out = n->nhidden ? n->hidden[0].out : n->nclass;
+        for (size_t k = 0; k < ws->csc.ncols; k++) s += sumsq(W + (size_t)ws->csc.cols[k] * out, out);
+    }
+    for (int l = 1; l < n->nhidden; l++)
+        if (!n->hidden[l].frozen) s += sumsq(n->hidden[l].W, (size_t)n->hidden[l].in * n->hidden[l].out);
+    if (n->nhidden) s += sumsq(n->Wo, (size_t)n->hidden[n->nhidden - 1].out * n->nclass);
+    return 0.5 * s;
+}
+
+/* The training pass shared by net_train_batch and net_objective: forward
+ * with masks, the column-grouped input when needed, the objective. */
+static double train_forward(const net *n, net_ws *ws, size_t B, const size_t *ptr, const uint32_t *col,
+                            const float *val, const double *y, const net_train_cfg *cfg, int need_csc)
+{
+    if (forward(n, ws, B, ptr, col, val, cfg, NULL) < 0) return NAN;
+    if (cfg->in_drop > 0) {
+        ptr = ws->dptr;
+        col = ws->dcol;
+        val = ws->dval;
+    }
+    if ((need_csc || cfg->l2 > 0) && input_trained(n) &&
+        kern_csc_build(&ws->csc, B, ptr, col, val, n->in_dim, ws->work) < 0)
+        return NAN;
+    double loss = batch_loss(n, ws, B, y);
+    if (cfg->l2 > 0) loss += (double)B * cfg->l2 * l2_term(n, ws);
+    return loss;
+}
+
+double net_objective(const net *n, net_ws *ws, size_t B, const size_t *ptr, const uint32_t *col,
+                     const float *val, const double *y, const net_train_cfg *cfg)
+{
+    return train_forward(n, ws, B, ptr, col, val, y, cfg, 0);
 }
 
 double net_loss(const net *n, net_ws *ws, size_t B, const size_t *ptr, const uint32_t *col, const float *val,
@@ -299,7 +419,7 @@ double net_loss(const net *n, net_ws *ws, size_t B, const size_t *ptr, const uin
 double net_zero_fraction(const net *n, const net_ws *ws, int l, size_t B)
 {
     size_t m = B * n->hidden[l].out, z = 0;
-    for (size_t j = 0; j < m; j++) z += ws->H[l][j] == 0.0f;
+    for (size_t j = 0; j < m; j++) z += act_f(n->hidden[l].act, ws->Z[l][j]) == 0.0f;
     return m ? (double)z / (double)m : 0.0;
 }
 
@@ -310,14 +430,39 @@ double net_zero_fraction(const net *n, const net_ws *ws, int l, size_t B)
  * gradient mode the gradient is added into grad.  Each gradient that flows
  * down is computed before the weights it flows through are changed. */
 
-double net_train_batch(net *n, net_ws *ws, size_t B, const size_t *ptr, const uint32_t *col, const float *val,
-                       const double *y, float lr, net *grad)
+/* W (m floats) moves by -lr * l2 * W (update mode) or its gradient
+ * l2 * W is added into G (gradient mode). */
+static void decay(float *W, float *G, size_t m, float l2, float lr, int grad_mode)
 {
-    net_forward(n, ws, B, ptr, col, val, NULL);
-    double loss = batch_loss(n, ws, B, y);
+    if (l2 <= 0) return;
+    if (grad_mode)
+        for (size_t j = 0; j < m; j++) G[j] += l2 * W[j];
+    else {
+        float f = 1.0f - lr * l2;
+        for (size_t j = 0; j < m; j++) W[j] *= f;
+    }
+}
+
+/* decay of the input layer's rows of the active inputs */
+static void decay_rows(const kern_csc *c, float *W, float *G, uint32_t out, float l2, float lr, int grad_mode)
+{
+    if (l2 <= 0) return;
+    for (size_t k = 0; k < c->ncols; k++) {
+        size_t o = (size_t)c->cols[k] * out;
+        decay(W + o, G ? G + o : NULL, out, l2, lr, grad_mode);
+    }
+}
+
+double net_train_batch(net *n, net_ws *ws, size_t B, const size_t *ptr, const uint32_t *col, const float *val,
+                       const double *y, const net_train_cfg *cfg, net *grad)
+{
+    double loss = train_forward(n, ws, B, ptr, col, val, y, cfg, 1);
+    if (isnan(loss)) return loss;
     uint32_t K = n->nclass;
     float inv = 1.0f / (float)B;
-    float alpha = grad ? 1.0f : -lr;
+    float lr = cfg->lr, l2 = cfg->l2;
+    int gm = grad != NULL;
+    float alpha = gm ? 1.0f : -lr;
     float *dO = ws->dO;
     for (size_t i = 0; i < B; i++) {
         if (n->output == NET_OUT_LINEAR) {
@@ -327,38 +472,38 @@ double net_train_batch(net *n, net_ws *ws, size_t B, const size_t *ptr, const ui
             for (uint32_t k = 0; k < K; k++) dO[i * K + k] = (ws->O[i * K + k] - (k == c ? 1.0f : 0.0f)) * inv;
         }
     }
-    int need_csc = n->nhidden == 0 || !n->hidden[0].frozen;
-    if (need_csc && kern_csc_build(&ws->csc, B, ptr, col, val, n->in_dim, ws->work) < 0) return NAN;
 
     /* output layer */
-    float *Wo_dst = grad ? grad->Wo : n->Wo, *bo_dst = grad ? grad->bo : n->bo;
+    float *Wo_dst = gm ? grad->Wo : n->Wo, *bo_dst = gm ? grad->bo : n->bo;
     if (n->nhidden == 0) {
+        decay_rows(&ws->csc, n->Wo, Wo_dst, K, l2, lr, gm);
         kern_spmm_tn(&ws->csc, alpha, dO, K, Wo_dst);
     } else {
         int top = n->nhidden - 1;
         uint32_t H = n->hidden[top].out;
         /* dH_top = dO Wo^T, before Wo changes */
         kern_sgemm(0, 1, (int)B, (int)H, (int)K, 1.0f, dO, (int)K, n->Wo, (int)K, 0.0f, ws->dH[top], (int)H);
+        decay(n->Wo, Wo_dst, (size_t)H * K, l2, lr, gm);
         kern_sgemm(1, 0, (int)H, (int)K, (int)B, alpha, ws->H[top], (int)H, dO, (int)K, 1.0f, Wo_dst, (int)K);
     }
     for (size_t i = 0; i < B; i++)
         for (uint32_t k = 0; k < K; k++) bo_dst[k] += alpha * dO[i * K + k];
 
-    /* hidden layers, top down; dH[l] becomes dZ[l] in place */
+    /* hidden layers, top down; dH[l] (the gradient of the layer's output
+     * after dropout) becomes dZ[l] in place */
     for (int l = n->nhidden - 1; l >= 0; l--) {
         net_layer *L = &n->hidden[l];
         float *dZ = ws->dH[l];
-        const float *Z = ws->Z[l], *Hh = ws->H[l];
+        const float *Z = ws->Z[l], *M = cfg->drop > 0 ? ws->M[l] : NULL;
         float l1 = n->l1 * inv;
         for (size_t i = 0; i < B; i++)
             for (uint32_t u = 0; u < L->out; u++) {
                 size_t j = i * L->out + u;
-                float h = Hh[j];
-                float d = dZ[j];
-                if (l1 > 0) d += h > 0 ? l1 : (h < 0 ? -l1 : 0.0f);
+                float a = act_f(L->act, Z[j]);
                 float s = L->scale ? L->scale[u] : 1.0f;
-                /* h = act(z) * s, so dh/dz = act'(z) * s; act' needs act(z) = h / s */
-                float a = L->scale ? (s != 0 ? h / s : 0.0f) : h;
+                float h = a * s; /* the activation before dropout */
+                float d = M ? dZ[j] * M[j] : dZ[j];
+                if (l1 > 0) d += h > 0 ? l1 : (h < 0 ? -l1 : 0.0f);
                 dZ[j] = d * act_d(L->act, Z[j], a) * s;
             }
         if (l > 0) {
@@ -367,12 +512,15 @@ double net_train_batch(net *n, net_ws *ws, size_t B, const size_t *ptr, const ui
                        ws->dH[l - 1], (int)P->out);
         }
         if (L->frozen) continue;
-        net_layer *G = grad ? &grad->hidden[l] : L;
-        if (l > 0)
+        net_layer *G = gm ? &grad->hidden[l] : L;
+        if (l > 0) {
+            decay(L->W, G->W, (size_t)L->in * L->out, l2, lr, gm);
             kern_sgemm(1, 0, (int)L->in, (int)L->out, (int)B, alpha, ws->H[l - 1], (int)L->in, dZ, (int)L->out, 1.0f,
                        G->W, (int)L->out);
-        else
+        } else {
+            decay_rows(&ws->csc, L->W, G->W, L->out, l2, lr, gm);
             kern_spmm_tn(&ws->csc, alpha, dZ, L->out, G->W);
+        }
         for (size_t i = 0; i < B; i++)
             for (uint32_t u = 0; u < L->out; u++) G->b[u] += alpha * dZ[i * L->out + u];
     }

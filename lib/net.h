@@ -10,8 +10,17 @@
  * The output layer has Wo (H,K) and bo (K), K classes (1 for linear).
  *
  * Loss per example: cross-entropy (softmax) or 0.5 (yhat - y)^2 (linear),
- * plus l1 * sum of |h| over every hidden unit; the batch loss is the mean
- * over the batch.  Training is minibatch SGD.
+ * plus l1 * sum of |h| over every hidden unit; the batch objective is the
+ * mean over the batch plus the L2 penalty 0.5 * l2 * (sum of squared
+ * weights), where the weights of the input layer count only for the inputs
+ * present in the batch (so that a step touches only those rows: "lazy"
+ * decay, the usual form for sparse input).  Biases are not penalised.
+ *
+ * Training regularisers (net_train_cfg): inverted dropout of the input
+ * non-zeros (each kept with probability 1 - in_drop and scaled by
+ * 1/(1 - in_drop)) and of every hidden layer's output (likewise with drop);
+ * the L1 term always sees the activations before dropout.  Prediction uses
+ * no dropout.  Training is minibatch SGD.
  */
 #ifndef SENTI_NET_H
 #define SENTI_NET_H
@@ -53,9 +62,23 @@ typedef struct net_ws {
     int nh;               /* number of hidden layers the buffers are for */
     float **Z, **H, **dH; /* per hidden layer, (B,out) each */
     float *O, *dO;        /* output logits and their gradient (B,K) */
+    float **M;            /* per hidden layer, dropout multipliers (B,out) */
     kern_csc csc;         /* column-grouped batch input, for sparse updates */
     uint32_t *work;       /* in_dim counters for kern_csc_build */
+    size_t *dptr;         /* the batch input after input dropout (maxb+1) */
+    uint32_t *dcol;
+    float *dval;
+    size_t dcap;
 } net_ws;
+
+/* How one training step regularises and moves the parameters. */
+typedef struct net_train_cfg {
+    float lr;      /* learning rate */
+    float l2;      /* L2 penalty on the weights (not biases) */
+    float in_drop; /* dropout probability of each input non-zero */
+    float drop;    /* dropout probability of each hidden activation */
+    rng_t *rng;    /* source of the dropout masks (needed when a rate > 0) */
+} net_train_cfg;
 
 /* A new network with random hidden layers of sizes[l] units and acts[l]
  * activations (nhidden may be 0), Glorot-uniform weights drawn from g, an
@@ -79,20 +102,28 @@ void net_ws_free(net_ws *ws);
 void net_forward(const net *n, net_ws *ws, size_t B, const size_t *ptr, const uint32_t *col, const float *val,
                  double *pred);
 
-/* Forward, loss and one SGD step of learning rate lr on a batch with
- * target ratings y (softmax: each y must be one of the classes).  Returns
- * the batch's summed loss before the step (data term + L1 term).  With
- * grad != NULL no parameter changes: the mean-loss gradient is added into
- * grad's parameters instead (grad has n's shape; for tests). */
+/* Forward (with the dropout masks of cfg), loss and one SGD step of
+ * learning rate cfg->lr on a batch with target ratings y (softmax: each y
+ * must be one of the classes).  Returns the batch's objective before the
+ * step times B (data term + L1 term summed over the rows, plus B times the
+ * L2 term), NAN when out of memory.  With grad != NULL no parameter
+ * changes: the gradient of the objective (mean loss + L2) is added into
+ * grad's parameters instead (grad has n's shape; for tests).  Masks are
+ * drawn from cfg->rng, so the same generator state gives the same step. */
 double net_train_batch(net *n, net_ws *ws, size_t B, const size_t *ptr, const uint32_t *col, const float *val,
-                       const double *y, float lr, net *grad);
+                       const double *y, const net_train_cfg *cfg, net *grad);
 
-/* Summed loss of a batch without any update (for tests and validation). */
+/* The value net_train_batch would return, without any update (for the
+ * gradient checks: the same generator state gives the same masks). */
+double net_objective(const net *n, net_ws *ws, size_t B, const size_t *ptr, const uint32_t *col,
+                     const float *val, const double *y, const net_train_cfg *cfg);
+
+/* Summed loss of a batch without any update or dropout (data + L1 term). */
 double net_loss(const net *n, net_ws *ws, size_t B, const size_t *ptr, const uint32_t *col, const float *val,
                 const double *y);
 
-/* Fraction of exactly-zero activations of hidden layer l in the last
- * forward batch of B rows. */
+/* Fraction of exactly-zero activations (before dropout) of hidden layer l
+ * in the last forward batch of B rows. */
 double net_zero_fraction(const net *n, const net_ws *ws, int l, size_t B);
 
 /* Store as / rebuild from a model container (kind MODEL_KIND_NETWORK). */

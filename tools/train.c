@@ -30,7 +30,8 @@ static struct {
     unsigned long long seed;
     const char *valid;
     const char *log;
-} opt = {NULL, "softmax", NULL, "relu", NULL, 0, 0.0, 0.01, 0.0, 10, 20, 1, 5, 1, NULL, NULL};
+    double l2, in_drop, drop;
+} opt = {NULL, "softmax", NULL, "relu", NULL, 0, 0.0, 0.01, 0.0, 10, 20, 1, 5, 1, NULL, NULL, 0.0, 0.0, 0.0};
 
 static void usage(void)
 {
@@ -48,6 +49,10 @@ static void usage(void)
            "                         stacked in order, with their stored output scales\n"
            "      --freeze           keep the --init layers fixed; train the output only\n"
            "      --l1 X             L1 penalty on hidden activations [%g]\n"
+           "      --l2 X             L2 penalty on the weights (input layer: rows of the\n"
+           "                         inputs present in each batch) [%g]\n"
+           "      --in-drop P        dropout of input non-zeros during training [%g]\n"
+           "      --drop P           dropout of hidden activations during training [%g]\n"
            "  -l, --lr X             SGD learning rate [%g]\n"
            "      --decay X          learning rate at epoch e is lr / (1 + decay * e) [%g]\n"
            "  -b, --batch N          minibatch size [%ld]\n"
@@ -63,7 +68,7 @@ static void usage(void)
            "  -q, --quiet            no progress line\n"
            "      --help             show this help and exit\n"
            "      --version          show the version and exit\n",
-           cli_prog, opt.output, opt.act, opt.l1, opt.lr, opt.decay, opt.batch, opt.epochs, opt.patience, opt.seed,
+           cli_prog, opt.output, opt.act, opt.l1, opt.l2, opt.in_drop, opt.drop, opt.lr, opt.decay, opt.batch, opt.epochs, opt.patience, opt.seed,
            opt.threads);
 }
 
@@ -181,12 +186,14 @@ static char *join_cmdline(int argc, char **argv)
 int main(int argc, char **argv)
 {
     cli_init("senti-train");
-    enum { O_OUTPUT = 256, O_FREEZE, O_L1, O_DECAY, O_LOG };
+    enum { O_OUTPUT = 256, O_FREEZE, O_L1, O_DECAY, O_LOG, O_L2, O_INDROP, O_DROP };
     static const struct option opts[] = {
         {"model", required_argument, 0, 'o'},   {"output", required_argument, 0, O_OUTPUT},
         {"hidden", required_argument, 0, 'H'},  {"act", required_argument, 0, 'a'},
         {"init", required_argument, 0, 'i'},    {"freeze", no_argument, 0, O_FREEZE},
         {"l1", required_argument, 0, O_L1},     {"lr", required_argument, 0, 'l'},
+        {"l2", required_argument, 0, O_L2},     {"in-drop", required_argument, 0, O_INDROP},
+        {"drop", required_argument, 0, O_DROP},
         {"decay", required_argument, 0, O_DECAY}, {"batch", required_argument, 0, 'b'},
         {"epochs", required_argument, 0, 'E'},  {"valid", required_argument, 0, 'v'},
         {"patience", required_argument, 0, 'p'}, {"log", required_argument, 0, O_LOG},
@@ -207,6 +214,9 @@ int main(int argc, char **argv)
         case 'i': opt.init = optarg; break;
         case O_FREEZE: opt.freeze = 1; break;
         case O_L1: opt.l1 = cli_parse_double("--l1", optarg, 0, 1e6); break;
+        case O_L2: opt.l2 = cli_parse_double("--l2", optarg, 0, 1e6); break;
+        case O_INDROP: opt.in_drop = cli_parse_double("--in-drop", optarg, 0, 0.99); break;
+        case O_DROP: opt.drop = cli_parse_double("--drop", optarg, 0, 0.99); break;
         case 'l': opt.lr = cli_parse_double("--lr", optarg, 0, 1e6); break;
         case O_DECAY: opt.decay = cli_parse_double("--decay", optarg, 0, 1e6); break;
         case 'b': opt.batch = cli_parse_long("--batch", optarg, 1, 1024); break;
@@ -265,6 +275,7 @@ int main(int argc, char **argv)
             p = *e ? e + 1 : e;
         }
     }
+    if (opt.drop > 0 && nh == 0) die_usage("--drop needs hidden layers (--hidden or --init)");
     uint32_t limit = nh && opt.init ? layers[0]->layers[0].in_dim : 0;
     sparse_csr *train = read_labeled(train_path, limit, vocab);
     if (!vocab[0]) memcpy(vocab, train->header.vocab, sizeof vocab);
@@ -281,9 +292,10 @@ int main(int argc, char **argv)
     int output = strcmp(opt.output, "linear") == 0 ? NET_OUT_LINEAR : NET_OUT_SOFTMAX;
     if (output == NET_OUT_SOFTMAX && K < 2) die("%s: only one rating (%g) in the training data", cli_name(train_path), classes[0]);
 
-    rng_t ginit, gshuf;
+    rng_t ginit, gshuf, gdrop;
     rng_seed(&ginit, opt.seed, 0);
     rng_seed(&gshuf, opt.seed, 1);
+    rng_seed(&gdrop, opt.seed, 2);
     net *n = net_new(in_dim, nh, sizes, acts, output, K, classes, (float)opt.l1, &ginit);
     if (!n) die("out of memory");
     memcpy(n->vocab, vocab, sizeof vocab);
@@ -336,14 +348,17 @@ int main(int argc, char **argv)
     for (long e = 1; e <= opt.epochs; e++) {
         rng_shuffle_size(&gshuf, order, train->rows);
         double te = cli_seconds();
-        float lr = (float)(opt.lr / (1.0 + opt.decay * (double)(e - 1)));
+        net_train_cfg cfg = {(float)(opt.lr / (1.0 + opt.decay * (double)(e - 1))), (float)opt.l2,
+                             (float)opt.in_drop, nh ? (float)opt.drop : 0.0f, &gdrop};
         double loss = 0, se = 0;
         size_t nb = 0;
         for (int l = 0; l < nh; l++) zf[l] = 0;
         for (size_t s = 0; s < train->rows; s += maxb) {
             size_t B = train->rows - s < maxb ? train->rows - s : maxb;
             gather(train, order + s, B, &bt);
-            loss += net_train_batch(n, ws, B, bt.ptr, bt.col, bt.val, bt.y, lr, NULL);
+            double bl = net_train_batch(n, ws, B, bt.ptr, bt.col, bt.val, bt.y, &cfg, NULL);
+            if (isnan(bl)) die("out of memory");
+            loss += bl;
             /* predictions of the forward pass that preceded the update */
             for (size_t i = 0; i < B; i++) {
                 double p = 0;

@@ -68,13 +68,39 @@ static uint64_t kink_signature(const net *n, const net_ws *ws)
     return h;
 }
 
-/* Central differences of the mean batch loss against net_train_batch's
- * gradient, for every parameter. */
+/* The regularisers of the current checks (all off by default); every
+ * evaluation restarts the dropout generator from the same state, so the
+ * masks stay fixed while parameters move. */
+static float cur_l2, cur_in_drop, cur_drop;
+static rng_t drop_state, drop_rng;
+
+static net_train_cfg cfg_of(float lr)
+{
+    drop_rng = drop_state;
+    net_train_cfg c = {lr, cur_l2, cur_in_drop, cur_drop, &drop_rng};
+    return c;
+}
+
+static double objective(net *n, net_ws *ws)
+{
+    net_train_cfg c = cfg_of(0.0f);
+    return net_objective(n, ws, B, ptr, col, val, y, &c);
+}
+
+static void train_step(net *n, net_ws *ws, float lr, net *g)
+{
+    net_train_cfg c = cfg_of(lr);
+    double v = net_train_batch(n, ws, B, ptr, col, val, y, &c, g);
+    CHECK(!isnan(v), "training step ran");
+}
+
+/* Central differences of the mean batch objective against
+ * net_train_batch's gradient, for every parameter. */
 static void gradcheck(net *n, const char *what)
 {
     net_ws *ws = net_ws_new(n, B);
     net *g = net_clone_zero(n);
-    net_train_batch(n, ws, B, ptr, col, val, y, 0.0f, g);
+    train_step(n, ws, 0.0f, g);
     float *pn[16], *pg[16];
     size_t len[16], len2[16];
     int np = params(n, pn, len);
@@ -86,10 +112,10 @@ static void gradcheck(net *n, const char *what)
         for (size_t i = 0; i < len[k]; i++) {
             float keep = pn[k][i];
             pn[k][i] = keep + eps;
-            double lp = net_loss(n, ws, B, ptr, col, val, y);
+            double lp = objective(n, ws);
             uint64_t sp = kink_signature(n, ws);
             pn[k][i] = keep - eps;
-            double lm = net_loss(n, ws, B, ptr, col, val, y);
+            double lm = objective(n, ws);
             uint64_t sm = kink_signature(n, ws);
             pn[k][i] = keep;
             if (sp != sm) {
@@ -117,7 +143,7 @@ static void stepcheck(net *n, const char *what)
 {
     net_ws *ws = net_ws_new(n, B);
     net *g = net_clone_zero(n);
-    net_train_batch(n, ws, B, ptr, col, val, y, 0.0f, g);
+    train_step(n, ws, 0.0f, g);
     float *pn[16], *pg[16];
     size_t len[16];
     int np = params(n, pn, len);
@@ -128,7 +154,7 @@ static void stepcheck(net *n, const char *what)
         memcpy(before[k], pn[k], len[k] * sizeof(float));
     }
     const float lr = 0.05f;
-    net_train_batch(n, ws, B, ptr, col, val, y, lr, NULL);
+    train_step(n, ws, lr, NULL);
     int bad = 0;
     for (int k = 0; k < np; k++) {
         for (size_t i = 0; i < len[k]; i++) {
@@ -265,11 +291,66 @@ int main(void)
     CHECK(s->hidden[0].scale && s->hidden[1].scale, "scales loaded");
     all_checks(s, "softmax over a two-layer pretrained stack with scales and L1");
 
+    /* the training regularisers: L2 (lazy on the input layer), input
+     * dropout, hidden dropout, alone and together, with fixed masks */
+    rng_seed(&drop_state, 5, 0);
+    const float regs[4][3] = {{0.3f, 0, 0}, {0, 0.3f, 0}, {0, 0, 0.4f}, {0.2f, 0.25f, 0.3f}};
+    for (int r = 0; r < 4; r++) {
+        cur_l2 = regs[r][0];
+        cur_in_drop = regs[r][1];
+        cur_drop = regs[r][2];
+        char what[128];
+        snprintf(what, sizeof what, "l2 %g, in-drop %g, drop %g", cur_l2, cur_in_drop, cur_drop);
+        char w2[160];
+        if (cur_drop == 0) {
+            net *m0 = net_new(V, 0, NULL, NULL, NET_OUT_SOFTMAX, 3, classes, 0, &g);
+            randomize(m0, &g, 0.5f);
+            snprintf(w2, sizeof w2, "softmax, no hidden layer, %s", what);
+            gradcheck(m0, w2);
+            stepcheck(m0, w2);
+            net_free(m0);
+        }
+        uint32_t sz[1] = {6};
+        net *m1 = net_new(V, 1, sz, &acts[0], NET_OUT_SOFTMAX, 3, classes, 0.01f, &g);
+        randomize(m1, &g, 0.7f);
+        snprintf(w2, sizeof w2, "softmax, one relu layer, L1, %s", what);
+        gradcheck(m1, w2);
+        stepcheck(m1, w2);
+        net_free(m1);
+        snprintf(w2, sizeof w2, "two-layer pretrained stack, %s", what);
+        gradcheck(s, w2);
+        stepcheck(s, w2);
+    }
+    /* dropout changes the objective; the same generator state repeats it;
+     * the L2 term adds exactly 0.5 * l2 * (the squared weights counted) */
+    {
+        net_ws *wd = net_ws_new(s, B);
+        double clean = net_loss(s, wd, B, ptr, col, val, y);
+        double o1 = objective(s, wd), o2 = objective(s, wd);
+        CHECK(o1 == o2, "same dropout state, same objective (%g, %g)", o1, o2);
+        CHECK(fabs(o1 - clean) > 1e-6, "dropout changes the objective (%g vs %g)", o1, clean);
+        cur_in_drop = cur_drop = 0;
+        cur_l2 = 0.5f;
+        double pen = objective(s, wd) - clean;
+        double want = 0;
+        int seen[V] = {0};
+        for (size_t e = 0; e < ptr[B]; e++) seen[col[e]] = 1;
+        for (uint32_t j = 0; j < V; j++)
+            for (uint32_t u = 0; seen[j] && u < s->hidden[0].out; u++)
+                want += s->hidden[0].W[j * s->hidden[0].out + u] * s->hidden[0].W[j * s->hidden[0].out + u];
+        for (size_t i = 0; i < (size_t)s->hidden[1].in * s->hidden[1].out; i++) want += s->hidden[1].W[i] * s->hidden[1].W[i];
+        for (size_t i = 0; i < (size_t)s->hidden[1].out * s->nclass; i++) want += s->Wo[i] * s->Wo[i];
+        want *= 0.5 * 0.5 * B;
+        CHECK_NEAR(pen, want, 1e-4 * want, "L2 term of the objective");
+        cur_l2 = 0;
+        net_ws_free(wd);
+    }
+
     /* frozen layers do not move */
     s->hidden[0].frozen = s->hidden[1].frozen = 1;
     float w0 = s->hidden[0].W[3], w1 = s->hidden[1].W[2], wo = s->Wo[1];
     net_ws *ws = net_ws_new(s, B);
-    net_train_batch(s, ws, B, ptr, col, val, y, 0.1f, NULL);
+    train_step(s, ws, 0.1f, NULL);
     CHECK(s->hidden[0].W[3] == w0 && s->hidden[1].W[2] == w1, "frozen layers unchanged");
     CHECK(s->Wo[1] != wo, "output layer trained under --freeze");
     s->hidden[0].frozen = s->hidden[1].frozen = 0;
