@@ -1,0 +1,643 @@
+/* net.c - supervised network: forward, loss, backward and SGD for the
+ * expected-star softmax and the linear output over sparse input, with
+ * random or pretrained hidden layers (see net.h). */
+#include "net.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dae.h"
+
+/* ------------------------------------------------------------------------
+ * activations */
+
+static float act_f(uint32_t act, float z)
+{
+    switch (act) {
+    case DAE_ACT_RELU: return z > 0 ? z : 0;
+    case DAE_ACT_SOFTPLUS: return z > 20 ? z : log1pf(expf(z));
+    case DAE_ACT_TANH: return tanhf(z);
+    case DAE_ACT_SIGMOID: return 1.0f / (1.0f + expf(-z));
+    default: return z;
+    }
+}
+
+/* d act / d z given z and h = act(z) */
+static float act_d(uint32_t act, float z, float h)
+{
+    switch (act) {
+    case DAE_ACT_RELU: return z > 0 ? 1.0f : 0.0f;
+    case DAE_ACT_SOFTPLUS: return 1.0f / (1.0f + expf(-z));
+    case DAE_ACT_TANH: return 1.0f - h * h;
+    case DAE_ACT_SIGMOID: return h * (1.0f - h);
+    default: return 1.0f;
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * construction */
+
+static float *falloc(size_t n)
+{
+    return kern_alloc(n ? n : 1);
+}
+
+static void uniform_fill(float *w, size_t n, float r, rng_t *g)
+{
+    for (size_t i = 0; i < n; i++) w[i] = (2.0f * rng_uniformf(g) - 1.0f) * r;
+}
+
+net *net_new(uint32_t in_dim, int nhidden, const uint32_t *sizes, const uint32_t *acts, int output,
+             uint32_t nclass, const double *classes, float l1, rng_t *g)
+{
+    net *n = calloc(1, sizeof *n);
+    if (!n) return NULL;
+    n->in_dim = in_dim;
+    n->nhidden = nhidden;
+    n->output = output;
+    n->nclass = output == NET_OUT_LINEAR ? 1 : nclass;
+    n->l1 = l1;
+    n->hidden = calloc((size_t)(nhidden > 0 ? nhidden : 1), sizeof *n->hidden);
+    n->classes = calloc(n->nclass, sizeof *n->classes);
+    if (!n->hidden || !n->classes) goto fail;
+    if (output == NET_OUT_SOFTMAX)
+        for (uint32_t k = 0; k < n->nclass; k++) n->classes[k] = classes[k];
+    uint32_t in = in_dim;
+    for (int l = 0; l < nhidden; l++) {
+        net_layer *L = &n->hidden[l];
+        L->in = in;
+        L->out = sizes[l];
+        L->act = acts[l];
+        L->W = falloc((size_t)L->in * L->out);
+        L->b = falloc(L->out);
+        if (!L->W || !L->b) goto fail;
+        if (g) uniform_fill(L->W, (size_t)L->in * L->out, sqrtf(6.0f / (float)(L->in + L->out)), g);
+        in = L->out;
+    }
+    n->Wo = falloc((size_t)in * n->nclass);
+    n->bo = falloc(n->nclass);
+    if (!n->Wo || !n->bo) goto fail;
+    if (g) uniform_fill(n->Wo, (size_t)in * n->nclass, sqrtf(6.0f / (float)(in + n->nclass)), g);
+    return n;
+fail:
+    net_free(n);
+    return NULL;
+}
+
+void net_free(net *n)
+{
+    if (!n) return;
+    if (n->hidden)
+        for (int l = 0; l < n->nhidden; l++) {
+            kern_free(n->hidden[l].W);
+            kern_free(n->hidden[l].b);
+            kern_free(n->hidden[l].scale);
+        }
+    free(n->hidden);
+    free(n->classes);
+    kern_free(n->Wo);
+    kern_free(n->bo);
+    free(n);
+}
+
+net *net_clone_zero(const net *n)
+{
+    uint32_t sizes[MODEL_MAX_LAYERS], acts[MODEL_MAX_LAYERS];
+    for (int l = 0; l < n->nhidden; l++) {
+        sizes[l] = n->hidden[l].out;
+        acts[l] = n->hidden[l].act;
+    }
+    net *z = net_new(n->in_dim, n->nhidden, sizes, acts, n->output, n->nclass, n->classes, n->l1, NULL);
+    if (!z) return NULL;
+    for (int l = 0; l < n->nhidden; l++) z->hidden[l].frozen = n->hidden[l].frozen;
+    return z;
+}
+
+int net_load_layer(net *n, int l, const model_layer *ml, char *err, size_t errlen)
+{
+    net_layer *L = &n->hidden[l];
+    const model_tensor *W = model_find(ml, "W"), *b = model_find(ml, "b"), *s = model_find(ml, "scale");
+    if (!W || !b) {
+        snprintf(err, errlen, "layer has no W or b tensor");
+        return -1;
+    }
+    if (W->rows != L->in || W->cols != L->out || b->rows * b->cols != L->out) {
+        snprintf(err, errlen, "layer is %ux%u, the network needs %ux%u here", W->rows, W->cols, L->in, L->out);
+        return -1;
+    }
+    /* a layer that scales its inputs: fold the factor into W */
+    float f = (ml->in_scale != 0.0f) ? ml->in_scale : 1.0f;
+    for (size_t i = 0; i < (size_t)L->in * L->out; i++) L->W[i] = W->data[i] * f;
+    memcpy(L->b, b->data, L->out * sizeof(float));
+    L->act = ml->act;
+    if (s) {
+        if (s->rows * s->cols != L->out) {
+            snprintf(err, errlen, "scale has %u entries, the layer %u units", s->rows * s->cols, L->out);
+            return -1;
+        }
+        if (!L->scale) L->scale = falloc(L->out);
+        if (!L->scale) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        memcpy(L->scale, s->data, L->out * sizeof(float));
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * workspace */
+
+net_ws *net_ws_new(const net *n, size_t maxb)
+{
+    net_ws *ws = calloc(1, sizeof *ws);
+    if (!ws) return NULL;
+    ws->maxb = maxb;
+    int nh = n->nhidden > 0 ? n->nhidden : 1;
+    ws->Z = calloc((size_t)nh, sizeof *ws->Z);
+    ws->H = calloc((size_t)nh, sizeof *ws->H);
+    ws->dH = calloc((size_t)nh, sizeof *ws->dH);
+    ws->M = calloc((size_t)nh, sizeof *ws->M);
+    ws->dptr = calloc(maxb + 1, sizeof *ws->dptr);
+    if (!ws->Z || !ws->H || !ws->dH || !ws->M || !ws->dptr) goto fail;
+    for (int l = 0; l < n->nhidden; l++) {
+        size_t sz = maxb * n->hidden[l].out;
+        ws->Z[l] = falloc(sz);
+        ws->H[l] = falloc(sz);
+        ws->dH[l] = falloc(sz);
+        ws->M[l] = falloc(sz);
+        if (!ws->Z[l] || !ws->H[l] || !ws->dH[l] || !ws->M[l]) goto fail;
+    }
+    ws->O = falloc(maxb * n->nclass);
+    ws->dO = falloc(maxb * n->nclass);
+    ws->work = calloc(n->in_dim ? n->in_dim : 1, sizeof *ws->work);
+    if (!ws->O || !ws->dO || !ws->work) goto fail;
+    ws->nh = n->nhidden;
+    return ws;
+fail:
+    ws->nh = n->nhidden;
+    net_ws_free(ws);
+    return NULL;
+}
+
+void net_ws_free(net_ws *ws)
+{
+    if (!ws) return;
+    for (int l = 0; l < ws->nh; l++) {
+        if (ws->Z) kern_free(ws->Z[l]);
+        if (ws->H) kern_free(ws->H[l]);
+        if (ws->dH) kern_free(ws->dH[l]);
+        if (ws->M) kern_free(ws->M[l]);
+    }
+    free(ws->M);
+    free(ws->dptr);
+    free(ws->dcol);
+    free(ws->dval);
+    free(ws->Z);
+    free(ws->H);
+    free(ws->dH);
+    kern_free(ws->O);
+    kern_free(ws->dO);
+    free(ws->work);
+    kern_csc_free(&ws->csc);
+    free(ws);
+}
+
+/* ------------------------------------------------------------------------
+ * forward */
+
+static void fill_bias(float *Y, size_t B, uint32_t out, const float *b)
+{
+    for (size_t i = 0; i < B; i++) memcpy(Y + i * out, b, out * sizeof *Y);
+}
+
+/* Input dropout: the kept non-zeros of the batch, scaled, into ws->d*.
+ * Returns -1 when out of memory. */
+static int drop_input(net_ws *ws, size_t B, const size_t *ptr, const uint32_t *col, const float *val, float p,
+                      rng_t *g)
+{
+    size_t nnz = ptr[B] - ptr[0];
+    if (nnz > ws->dcap) {
+        uint32_t *c = realloc(ws->dcol, nnz * sizeof *c);
+        if (!c) return -1;
+        ws->dcol = c;
+        float *v = realloc(ws->dval, nnz * sizeof *v);
+        if (!v) return -1;
+        ws->dval = v;
+        ws->dcap = nnz;
+    }
+    float keep = 1.0f / (1.0f - p);
+    size_t k = 0;
+    ws->dptr[0] = 0;
+    for (size_t i = 0; i < B; i++) {
+        for (size_t e = ptr[i]; e < ptr[i + 1]; e++)
+            if (rng_uniformf(g) >= p) {
+                ws->dcol[k] = col[e];
+                ws->dval[k++] = val[e] * keep;
+            }
+        ws->dptr[i + 1] = k;
+    }
+    return 0;
+}
+
+/* The forward pass; with cfg, the training pass with its dropout masks
+ * (the input after dropout is then in ws->dptr, dcol, dval).  Returns -1
+ * when out of memory. */
+static int forward(const net *n, net_ws *ws, size_t B, const size_t *ptr, const uint32_t *col, const float *val,
+                   const net_train_cfg *cfg, double *pred)
+{
+    if (cfg && cfg->in_drop > 0) {
+        if (drop_input(ws, B, ptr, col, val, cfg->in_drop, cfg->rng) < 0) return -1;
+        ptr = ws->dptr;
+        col = ws->dcol;
+        val = ws->dval;
+    }
+    float hdrop = cfg ? cfg->drop : 0.0f;
+    const float *Hprev = NULL;
+    uint32_t in = n->in_dim;
+    for (int l = 0; l < n->nhidden; l++) {
+        const net_layer *L = &n->hidden[l];
+        float *Z = ws->Z[l], *H = ws->H[l];
+        fill_bias(Z, B, L->out, L->b);
+        if (l == 0)
+            kern_spmm(B, ptr, col, val, L->W, L->out, Z);
+        else
+            kern_sgemm(0, 0, (int)B, (int)L->out, (int)in, 1.0f, Hprev, (int)in, L->W, (int)L->out, 1.0f, Z,
+                       (int)L->out);
+        for (size_t i = 0; i < B; i++)
+            for (uint32_t u = 0; u < L->out; u++) {
+                float h = act_f(L->act, Z[i * L->out + u]);
+                H[i * L->out + u] = L->scale ? h * L->scale[u] : h;
+            }
+        if (hdrop > 0) {
+            float *M = ws->M[l], keep = 1.0f / (1.0f - hdrop);
+            for (size_t j = 0; j < B * L->out; j++) {
+                M[j] = rng_uniformf(cfg->rng) >= hdrop ? keep : 0.0f;
+                H[j] *= M[j];
+            }
+        }
+        Hprev = H;
+        in = L->out;
+    }
+    uint32_t K = n->nclass;
+    float *O = ws->O;
+    fill_bias(O, B, K, n->bo);
+    if (n->nhidden == 0)
+        kern_spmm(B, ptr, col, val, n->Wo, K, O);
+    else
+        kern_sgemm(0, 0, (int)B, (int)K, (int)in, 1.0f, Hprev, (int)in, n->Wo, (int)K, 1.0f, O, (int)K);
+    for (size_t i = 0; i < B; i++) {
+        float *o = O + i * K;
+        if (n->output == NET_OUT_LINEAR) {
+            if (pred) pred[i] = o[0];
+            continue;
+        }
+        float m = o[0];
+        for (uint32_t k = 1; k < K; k++)
+            if (o[k] > m) m = o[k];
+        double s = 0;
+        for (uint32_t k = 0; k < K; k++) {
+            o[k] = expf(o[k] - m);
+            s += o[k];
+        }
+        double e = 0;
+        for (uint32_t k = 0; k < K; k++) {
+            o[k] = (float)(o[k] / s);
+            e += o[k] * n->classes[k];
+        }
+        if (pred) pred[i] = e;
+    }
+    return 0;
+}
+
+void net_forward(const net *n, net_ws *ws, size_t B, const size_t *ptr, const uint32_t *col, const float *val,
+                 double *pred)
+{
+    forward(n, ws, B, ptr, col, val, NULL, pred);
+}
+
+static uint32_t class_of(const net *n, double y)
+{
+    uint32_t best = 0;
+    for (uint32_t k = 1; k < n->nclass; k++)
+        if (fabs(n->classes[k] - y) < fabs(n->classes[best] - y)) best = k;
+    return best;
+}
+
+/* Summed loss of the last forward pass: data term + L1 term. */
+static double batch_loss(const net *n, const net_ws *ws, size_t B, const double *y)
+{
+    double loss = 0;
+    uint32_t K = n->nclass;
+    for (size_t i = 0; i < B; i++) {
+        if (n->output == NET_OUT_LINEAR) {
+            double d = ws->O[i] - y[i];
+            loss += 0.5 * d * d;
+        } else {
+            float p = ws->O[i * K + class_of(n, y[i])];
+            loss -= log(p > 1e-30f ? (double)p : 1e-30);
+        }
+    }
+    if (n->l1 > 0)
+        for (int l = 0; l < n->nhidden; l++) {
+            const net_layer *L = &n->hidden[l];
+            const float *Z = ws->Z[l];
+            double s = 0;
+            for (size_t i = 0; i < B; i++)
+                for (uint32_t u = 0; u < L->out; u++) {
+                    float h = act_f(L->act, Z[i * L->out + u]);
+                    s += fabsf(L->scale ? h * L->scale[u] : h);
+                }
+            loss += n->l1 * s;
+        }
+    return loss;
+}
+
+static double sumsq(const float *w, size_t m)
+{
+    double s = 0;
+    for (size_t j = 0; j < m; j++) s += (double)w[j] * w[j];
+    return s;
+}
+
+/* Does training change the input layer's weights (then ws->csc holds the
+ * batch's active inputs)? */
+static int input_trained(const net *n)
+{
+    return n->nhidden == 0 || !n->hidden[0].frozen;
+}
+
+/* 0.5 * sum of the squared trained weights, input layer rows only for the
+ * active inputs of ws->csc (see net.h). */
+static double l2_term(const net *n, const net_ws *ws)
+{
+    double s = 0;
+    if (input_trained(n)) {
+        const float *W = n->nhidden ? n->hidden[0].W : n->Wo;
+        uint32_t out = n->nhidden ? n->hidden[0].out : n->nclass;
+        for (size_t k = 0; k < ws->csc.ncols; k++) s += sumsq(W + (size_t)ws->csc.cols[k] * out, out);
+    }
+    for (int l = 1; l < n->nhidden; l++)
+        if (!n->hidden[l].frozen) s += sumsq(n->hidden[l].W, (size_t)n->hidden[l].in * n->hidden[l].out);
+    if (n->nhidden) s += sumsq(n->Wo, (size_t)n->hidden[n->nhidden - 1].out * n->nclass);
+    return 0.5 * s;
+}
+
+/* The training pass shared by net_train_batch and net_objective: forward
+ * with masks, the column-grouped input when needed, the objective. */
+static double train_forward(const net *n, net_ws *ws, size_t B, const size_t *ptr, const uint32_t *col,
+                            const float *val, const double *y, const net_train_cfg *cfg, int need_csc)
+{
+    if (forward(n, ws, B, ptr, col, val, cfg, NULL) < 0) return NAN;
+    if (cfg->in_drop > 0) {
+        ptr = ws->dptr;
+        col = ws->dcol;
+        val = ws->dval;
+    }
+    if ((need_csc || cfg->l2 > 0) && input_trained(n) &&
+        kern_csc_build(&ws->csc, B, ptr, col, val, n->in_dim, ws->work) < 0)
+        return NAN;
+    double loss = batch_loss(n, ws, B, y);
+    if (cfg->l2 > 0) loss += (double)B * cfg->l2 * l2_term(n, ws);
+    return loss;
+}
+
+double net_objective(const net *n, net_ws *ws, size_t B, const size_t *ptr, const uint32_t *col,
+                     const float *val, const double *y, const net_train_cfg *cfg)
+{
+    return train_forward(n, ws, B, ptr, col, val, y, cfg, 0);
+}
+
+double net_loss(const net *n, net_ws *ws, size_t B, const size_t *ptr, const uint32_t *col, const float *val,
+                const double *y)
+{
+    net_forward(n, ws, B, ptr, col, val, NULL);
+    return batch_loss(n, ws, B, y);
+}
+
+double net_zero_fraction(const net *n, const net_ws *ws, int l, size_t B)
+{
+    size_t m = B * n->hidden[l].out, z = 0;
+    for (size_t j = 0; j < m; j++) z += act_f(n->hidden[l].act, ws->Z[l][j]) == 0.0f;
+    return m ? (double)z / (double)m : 0.0;
+}
+
+/* ------------------------------------------------------------------------
+ * backward + update
+ *
+ * In update mode (grad == NULL) parameters move by -lr * gradient; in
+ * gradient mode the gradient is added into grad.  Each gradient that flows
+ * down is computed before the weights it flows through are changed. */
+
+/* W (m floats) moves by -lr * l2 * W (update mode) or its gradient
+ * l2 * W is added into G (gradient mode). */
+static void decay(float *W, float *G, size_t m, float l2, float lr, int grad_mode)
+{
+    if (l2 <= 0) return;
+    if (grad_mode)
+        for (size_t j = 0; j < m; j++) G[j] += l2 * W[j];
+    else {
+        float f = 1.0f - lr * l2;
+        for (size_t j = 0; j < m; j++) W[j] *= f;
+    }
+}
+
+/* decay of the input layer's rows of the active inputs */
+static void decay_rows(const kern_csc *c, float *W, float *G, uint32_t out, float l2, float lr, int grad_mode)
+{
+    if (l2 <= 0) return;
+    for (size_t k = 0; k < c->ncols; k++) {
+        size_t o = (size_t)c->cols[k] * out;
+        decay(W + o, G ? G + o : NULL, out, l2, lr, grad_mode);
+    }
+}
+
+double net_train_batch(net *n, net_ws *ws, size_t B, const size_t *ptr, const uint32_t *col, const float *val,
+                       const double *y, const net_train_cfg *cfg, net *grad)
+{
+    double loss = train_forward(n, ws, B, ptr, col, val, y, cfg, 1);
+    if (isnan(loss)) return loss;
+    uint32_t K = n->nclass;
+    float inv = 1.0f / (float)B;
+    float lr = cfg->lr, l2 = cfg->l2;
+    int gm = grad != NULL;
+    float alpha = gm ? 1.0f : -lr;
+    float *dO = ws->dO;
+    for (size_t i = 0; i < B; i++) {
+        if (n->output == NET_OUT_LINEAR) {
+            dO[i] = (ws->O[i] - (float)y[i]) * inv;
+        } else {
+            uint32_t c = class_of(n, y[i]);
+            for (uint32_t k = 0; k < K; k++) dO[i * K + k] = (ws->O[i * K + k] - (k == c ? 1.0f : 0.0f)) * inv;
+        }
+    }
+
+    /* output layer */
+    float *Wo_dst = gm ? grad->Wo : n->Wo, *bo_dst = gm ? grad->bo : n->bo;
+    if (n->nhidden == 0) {
+        decay_rows(&ws->csc, n->Wo, Wo_dst, K, l2, lr, gm);
+        kern_spmm_tn(&ws->csc, alpha, dO, K, Wo_dst);
+    } else {
+        int top = n->nhidden - 1;
+        uint32_t H = n->hidden[top].out;
+        /* dH_top = dO Wo^T, before Wo changes */
+        kern_sgemm(0, 1, (int)B, (int)H, (int)K, 1.0f, dO, (int)K, n->Wo, (int)K, 0.0f, ws->dH[top], (int)H);
+        decay(n->Wo, Wo_dst, (size_t)H * K, l2, lr, gm);
+        kern_sgemm(1, 0, (int)H, (int)K, (int)B, alpha, ws->H[top], (int)H, dO, (int)K, 1.0f, Wo_dst, (int)K);
+    }
+    for (size_t i = 0; i < B; i++)
+        for (uint32_t k = 0; k < K; k++) bo_dst[k] += alpha * dO[i * K + k];
+
+    /* hidden layers, top down; dH[l] (the gradient of the layer's output
+     * after dropout) becomes dZ[l] in place */
+    for (int l = n->nhidden - 1; l >= 0; l--) {
+        net_layer *L = &n->hidden[l];
+        float *dZ = ws->dH[l];
+        const float *Z = ws->Z[l], *M = cfg->drop > 0 ? ws->M[l] : NULL;
+        float l1 = n->l1 * inv;
+        for (size_t i = 0; i < B; i++)
+            for (uint32_t u = 0; u < L->out; u++) {
+                size_t j = i * L->out + u;
+                float a = act_f(L->act, Z[j]);
+                float s = L->scale ? L->scale[u] : 1.0f;
+                float h = a * s; /* the activation before dropout */
+                float d = M ? dZ[j] * M[j] : dZ[j];
+                if (l1 > 0) d += h > 0 ? l1 : (h < 0 ? -l1 : 0.0f);
+                dZ[j] = d * act_d(L->act, Z[j], a) * s;
+            }
+        if (l > 0) {
+            net_layer *P = &n->hidden[l - 1];
+            kern_sgemm(0, 1, (int)B, (int)P->out, (int)L->out, 1.0f, dZ, (int)L->out, L->W, (int)L->out, 0.0f,
+                       ws->dH[l - 1], (int)P->out);
+        }
+        if (L->frozen) continue;
+        net_layer *G = gm ? &grad->hidden[l] : L;
+        if (l > 0) {
+            decay(L->W, G->W, (size_t)L->in * L->out, l2, lr, gm);
+            kern_sgemm(1, 0, (int)L->in, (int)L->out, (int)B, alpha, ws->H[l - 1], (int)L->in, dZ, (int)L->out, 1.0f,
+                       G->W, (int)L->out);
+        } else {
+            decay_rows(&ws->csc, L->W, G->W, L->out, l2, lr, gm);
+            kern_spmm_tn(&ws->csc, alpha, dZ, L->out, G->W);
+        }
+        for (size_t i = 0; i < B; i++)
+            for (uint32_t u = 0; u < L->out; u++) G->b[u] += alpha * dZ[i * L->out + u];
+    }
+    return loss;
+}
+
+/* ------------------------------------------------------------------------
+ * model files */
+
+model *net_to_model(const net *n, const char *cmdline)
+{
+    model *m = model_new(MODEL_KIND_NETWORK);
+    if (!m) return NULL;
+    if (model_set_cmdline(m, cmdline ? cmdline : "") < 0 || model_set_vocab(m, n->vocab) < 0) goto fail;
+    for (int l = 0; l < n->nhidden; l++) {
+        const net_layer *L = &n->hidden[l];
+        model_layer s;
+        memset(&s, 0, sizeof s);
+        s.in_dim = L->in;
+        s.out_dim = L->out;
+        s.act = L->act;
+        s.l1 = n->l1;
+        s.in_scale = 1.0f;
+        model_layer *ml = model_add_layer(m, &s);
+        if (!ml) goto fail;
+        float *W = model_add_tensor(ml, "W", L->in, L->out);
+        float *b = model_add_tensor(ml, "b", 1, L->out);
+        if (!W || !b) goto fail;
+        memcpy(W, L->W, (size_t)L->in * L->out * sizeof *W);
+        memcpy(b, L->b, L->out * sizeof *b);
+        if (L->scale) {
+            float *sc = model_add_tensor(ml, "scale", 1, L->out);
+            if (!sc) goto fail;
+            memcpy(sc, L->scale, L->out * sizeof *sc);
+        }
+    }
+    uint32_t H = n->nhidden ? n->hidden[n->nhidden - 1].out : n->in_dim;
+    model_layer s;
+    memset(&s, 0, sizeof s);
+    s.in_dim = H;
+    s.out_dim = n->nclass;
+    s.recon = (uint32_t)n->output;
+    s.l1 = n->l1;
+    s.in_scale = 1.0f;
+    model_layer *ml = model_add_layer(m, &s);
+    if (!ml) goto fail;
+    float *W = model_add_tensor(ml, "W", H, n->nclass);
+    float *b = model_add_tensor(ml, "b", 1, n->nclass);
+    float *c = model_add_tensor(ml, "classes", 1, n->nclass);
+    if (!W || !b || !c) goto fail;
+    memcpy(W, n->Wo, (size_t)H * n->nclass * sizeof *W);
+    memcpy(b, n->bo, n->nclass * sizeof *b);
+    for (uint32_t k = 0; k < n->nclass; k++) c[k] = (float)n->classes[k];
+    return m;
+fail:
+    model_free(m);
+    return NULL;
+}
+
+net *net_from_model(const model *m, char *err, size_t errlen)
+{
+    if (m->kind != MODEL_KIND_NETWORK) {
+        snprintf(err, errlen, "a %s model, not a network", model_kind_name(m->kind));
+        return NULL;
+    }
+    if (m->nlayers < 1) {
+        snprintf(err, errlen, "network without an output layer");
+        return NULL;
+    }
+    int nh = (int)m->nlayers - 1;
+    const model_layer *out = &m->layers[nh];
+    if (out->recon != NET_OUT_SOFTMAX && out->recon != NET_OUT_LINEAR) {
+        snprintf(err, errlen, "unknown output kind %u", out->recon);
+        return NULL;
+    }
+    uint32_t sizes[MODEL_MAX_LAYERS], acts[MODEL_MAX_LAYERS];
+    for (int l = 0; l < nh; l++) {
+        sizes[l] = m->layers[l].out_dim;
+        acts[l] = m->layers[l].act;
+        if (l > 0 && m->layers[l].in_dim != m->layers[l - 1].out_dim) {
+            snprintf(err, errlen, "layer %d input %u does not match layer %d output %u", l + 1,
+                     m->layers[l].in_dim, l, m->layers[l - 1].out_dim);
+            return NULL;
+        }
+    }
+    uint32_t in_dim = nh ? m->layers[0].in_dim : out->in_dim;
+    uint32_t H = nh ? sizes[nh - 1] : in_dim;
+    if (out->in_dim != H) {
+        snprintf(err, errlen, "output layer input %u does not match %u", out->in_dim, H);
+        return NULL;
+    }
+    const model_tensor *W = model_find(out, "W"), *b = model_find(out, "b"), *c = model_find(out, "classes");
+    if (!W || !b || !c || W->rows != H || W->cols != out->out_dim || b->rows * b->cols != out->out_dim ||
+        c->rows * c->cols != out->out_dim) {
+        snprintf(err, errlen, "output layer tensors missing or of the wrong shape");
+        return NULL;
+    }
+    uint32_t K = out->out_dim;
+    double *classes = K ? malloc(K * sizeof *classes) : NULL;
+    if (!classes) {
+        snprintf(err, errlen, K ? "out of memory" : "no output classes");
+        return NULL;
+    }
+    for (uint32_t k = 0; k < K; k++) classes[k] = c->data[k];
+    net *n = net_new(in_dim, nh, sizes, acts, (int)out->recon, K, classes, out->l1, NULL);
+    free(classes);
+    if (!n) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    for (int l = 0; l < nh; l++)
+        if (net_load_layer(n, l, &m->layers[l], err, errlen) < 0) {
+            net_free(n);
+            return NULL;
+        }
+    memcpy(n->Wo, W->data, (size_t)H * K * sizeof(float));
+    memcpy(n->bo, b->data, K * sizeof(float));
+    memcpy(n->vocab, m->vocab, sizeof n->vocab);
+    return n;
+}

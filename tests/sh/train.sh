@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# train.sh - senti-train, senti-predict, senti-inspect end to end on small
+# generated data: learning, expected-star vs argmax, validation RMSE
+# reproduced by senti-predict, determinism, dimension and vocabulary checks.
+. "$(dirname "$0")/lib.sh"
+
+# 20 features; feature 1 -> 5 stars, feature 2 -> 1 star, feature 3 -> 2,
+# feature 4 -> 4; features 5..20 are noise.
+gen() { # seed rows
+    awk -v seed="$1" -v n="$2" 'BEGIN {
+        srand(seed); print "# senti sparse dim=20 vocab=00000000000000aa"
+        split("5 1 2 4", lab, " ")
+        for (i = 0; i < n; i++) {
+            c = int(rand() * 4) + 1; line = lab[c] " " c ":1"
+            for (j = 5; j <= 20; j++) if (rand() < 0.2) line = line " " j ":1"
+            print line
+        } }'
+}
+gen 1 400 >"$T/train"
+gen 2 200 >"$T/test"
+run senti-train -o "$T/m0" -E 30 -l 0.1 -q "$T/train"
+t_result $rc "train a softmax without hidden layer"
+senti-predict -m "$T/m0" "$T/test" >"$T/pred"
+ok "one prediction per row" test "$(wc -l <"$T/pred")" -eq 200
+rmse=$(senti-eval -f tsv "$T/pred" | awk -F'\t' '$1 == "rmse" {print $2}')
+ok "separable data learned (test RMSE $rmse < 0.3)" awk -v r="$rmse" 'BEGIN { exit !(r < 0.3) }'
+
+# predictions are exactly the expected rating over the class probabilities
+senti-predict -m "$T/m0" --proba "$T/test" >"$T/proba"
+awk -F'\t' '{ s = $3 + $4 + $5 + $6; e = 1 * $3 + 2 * $4 + 4 * $5 + 5 * $6
+             if (NF != 6 || s < 0.9999 || s > 1.0001 || (e - $2)^2 > 1e-8) bad++ }
+            END { exit bad > 0 }' "$T/proba"
+t_result $? "--proba: 4 class columns summing to 1, prediction = sum p_k * rating_k"
+
+# bimodal fixture: feature 1 is 1 star or 5 stars, half and half.  The expected
+# star (3) has RMSE 2; any argmax class has RMSE sqrt(8) = 2.83.
+awk 'BEGIN { for (i = 0; i < 300; i++) print (i % 2 ? 5 : 1), "1:1" }' >"$T/bi"
+senti-train -o "$T/mb" -E 20 -l 0.1 -q "$T/bi"
+senti-predict -m "$T/mb" --proba "$T/bi" >"$T/bp"
+exp_rmse=$(senti-eval -f tsv "$T/bp" | awk -F'\t' '$1 == "rmse" {print $2}')
+awk -F'\t' '{ print $1 "\t" ($3 >= $4 ? 1 : 5) }' "$T/bp" >"$T/argmax"
+arg_rmse=$(senti-eval -f tsv "$T/argmax" | awk -F'\t' '$1 == "rmse" {print $2}')
+ok "expected star RMSE $exp_rmse below argmax RMSE $arg_rmse" awk -v a="$exp_rmse" -v b="$arg_rmse" 'BEGIN { exit !(a < 2.01 && b > 2.8) }'
+
+# early stopping: senti-predict reproduces the validation RMSE senti-train reports
+senti-train -o "$T/mv" -H 8 -E 15 -l 0.05 --valid "$T/test" --log "$T/log" -s 3 "$T/train" 2>"$T/err"
+rep=$(sed -n 's/.*best validation RMSE \([0-9.]*\) at epoch.*/\1/p' "$T/err")
+senti-predict -m "$T/mv" "$T/test" | senti-eval -f tsv >"$T/ev"
+got=$(awk -F'\t' '$1 == "rmse" {print $2}' "$T/ev")
+ok "validation RMSE reported ($rep) = senti-predict + senti-eval ($got)" awk -v a="$rep" -v b="$got" 'BEGIN { d = a - b; exit !(a != "" && d < 2e-6 && d > -2e-6) }'
+ok "log has a header and one row per epoch run" awk -F'\t' 'NR == 1 { ok = ($1 == "epoch" && $6 == "zero_frac_1") } END { exit !(ok && NR >= 2) }' "$T/log"
+minlog=$(awk -F'\t' 'NR > 1 { if (m == "" || $5 < m) m = $5 } END { printf "%.6f", m }' "$T/log")
+ok "log's best valid RMSE ($minlog) is the reported one" test "$minlog" = "$(printf %.6f "$rep")"
+
+# determinism: same seed, same bytes; another seed, other bytes
+senti-train -o "$T/d1" -H 6,5 -E 3 -s 9 -q "$T/train"
+senti-train -o "$T/d2" -H 6,5 -E 3 -s 9 -q "$T/train"; mv "$T/d2" "$T/d1b"; senti-train -o "$T/d2" -H 6,5 -E 3 -s 9 -q "$T/train"
+ok "same seed, identical model bytes" cmp -s "$T/d1b" "$T/d2"
+senti-train -o "$T/d3" -H 6,5 -E 3 -s 10 -q "$T/train"
+senti-predict -m "$T/d1" "$T/test" >"$T/p1"; senti-predict -m "$T/d3" "$T/test" >"$T/p3"
+ok "another seed, other predictions" bash -c "! cmp -s '$T/p1' '$T/p3'"
+
+# linear output and tanh layers
+run senti-train -o "$T/ml" --output linear -H 6 -a tanh -E 40 -l 0.05 -q "$T/train"
+t_result $rc "linear output trains"
+rmse=$(senti-predict -m "$T/ml" "$T/test" | senti-eval -f tsv | awk -F'\t' '$1 == "rmse" {print $2}')
+ok "linear regression learns (RMSE $rmse < 0.8)" awk -v r="$rmse" 'BEGIN { exit !(r < 0.8) }'
+
+# streaming: rows come out as they go in, unlabeled rows give '?'
+printf '? 1:1\n5 2:1 3:1\n' | senti-predict -m "$T/m0" --line-buffered >"$T/s"
+ok "unlabeled gold is ?" grep -q '^?	' "$T/s"
+ok "two rows in, two out" test "$(wc -l <"$T/s")" -eq 2
+
+# data of another dimension or vocabulary is refused
+printf '5 21:1\n' >"$T/big"
+expect_fail 1 "^senti-predict: $T/big:1: index 21 above the model's input dimension 20\$" "index beyond the model's dimension" senti-predict -m "$T/m0" "$T/big"
+printf '# senti sparse dim=20 vocab=00000000000000bb\n5 2:1\n' >"$T/voc"
+expect_fail 1 "vocabulary digest 00000000000000bb differs from the model's 00000000000000aa" "other vocabulary refused" senti-predict -m "$T/m0" "$T/voc"
+
+# bad training input and misuse
+printf '5 1:1\n? 2:1\n' >"$T/unl"
+expect_fail 1 "^senti-train: $T/unl:2: unlabeled row" "unlabeled training row" senti-train -o "$T/x" "$T/unl"
+ok "no model left behind after a failure" test ! -e "$T/x"
+printf '5 1:1\n5 2:1\n' >"$T/one"
+expect_fail 1 "only one rating" "single class" senti-train -o "$T/x" "$T/one"
+expect_fail 2 "no model file given" "missing -m" senti-train "$T/train"
+expect_fail 1 "senti-predict: $T/train: bad magic" "a data file is not a model" senti-predict -m "$T/train" "$T/test"
+head -c 100 "$T/m0" >"$T/trunc"
+expect_fail 1 "senti-predict: $T/trunc: .*truncated" "truncated model" senti-predict -m "$T/trunc" "$T/test"
+
+# pretrained layers: a stack built over a pipe, fine-tuned with --init
+senti-pretrain -o "$T/l1" -H 12 -E 3 -q "$T/train"
+senti-encode -m "$T/l1" "$T/train" | senti-pretrain -o "$T/l2" -H 6 --noise mask:0.25 -E 3 -q
+run senti-train -o "$T/mi" --init "$T/l1,$T/l2" -E 30 -l 0.05 --l1 0.001 -q "$T/train"
+t_result $rc "fine-tune a two-layer pretrained stack"
+rmse=$(senti-predict -m "$T/mi" "$T/test" | senti-eval -f tsv | awk -F'\t' '$1 == "rmse" {print $2}')
+ok "fine-tuned stack learns (RMSE $rmse < 0.5)" awk -v r="$rmse" 'BEGIN { exit !(r < 0.5) }'
+senti-inspect "$T/mi" >"$T/insp"
+ok "stack: 20 -> 12 -> 6 -> 4 classes" bash -c "grep -q '20 -> 12' '$T/insp' && grep -q '12 -> 6' '$T/insp' && grep -q '6 -> 4  output softmax' '$T/insp'"
+senti-train -o "$T/mf" --init "$T/l1" --freeze -E 5 -q "$T/train"
+w1=$(senti-inspect -T "$T/l1" | awk '$1 == "W" {print $4, $6, $8, $10, $12}')
+w2=$(senti-inspect -T "$T/mf" | awk '$1 == "W" {print $4, $6, $8, $10, $12; exit}')
+ok "--freeze keeps the pretrained weights ($w1)" test -n "$w1" -a "$w1" = "$w2"
+expect_fail 1 "input dimension 20 does not match the 6 units of the layer below" "layers stacked in the wrong order" senti-train -o "$T/x" --init "$T/l2,$T/l1" "$T/train"
+expect_fail 1 "wrong kind" "a network is not a layer" senti-train -o "$T/x" --init "$T/mi" "$T/train"
+
+# senti-inspect
+run senti-inspect "$T/mv"
+ok "inspect: kind" grep -q '^kind  *network' "$T/out"
+ok "inspect: vocabulary" grep -q '00000000000000aa' "$T/out"
+ok "inspect: command line" grep -q 'senti-train -o' "$T/out"
+ok "inspect: layers" grep -q '20 -> 8' "$T/out"
+finish
