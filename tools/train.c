@@ -243,14 +243,16 @@ int main(int argc, char **argv)
     /* pretrained layers first: they fix the input dimension */
     int nh = 0;
     uint32_t sizes[MODEL_MAX_LAYERS], acts[MODEL_MAX_LAYERS];
-    model *layers[MODEL_MAX_LAYERS];
+    static model *layers[MODEL_MAX_LAYERS]; /* static: reachable if we die */
     char vocab[17] = "";
     if (opt.init) {
-        char *list = xstrdup(opt.init), *save = NULL;
+        static char *list;
+        char *save = NULL;
+        list = xstrdup(opt.init);
         for (char *p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
             if (nh == MODEL_MAX_LAYERS) die_usage("--init: too many layers");
             char err[MODEL_ERR_LEN];
-            model *m = model_load(p, MODEL_KIND_LAYER, err, sizeof err);
+            model *m = layers[nh] = model_load(p, MODEL_KIND_LAYER, err, sizeof err);
             if (!m) die("%s", err);
             if (m->nlayers != 1) die("%s: expected one layer, found %u", p, m->nlayers);
             const model_layer *L = &m->layers[0];
