@@ -5,6 +5,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "text.h"
 
+#include <errno.h>
 #include <libstemmer.h>
 #include <math.h>
 #include <pcre2.h>
@@ -39,6 +40,103 @@ int text_buf_reserve(text_buf *b, size_t n)
     b->p = p;
     b->cap = cap;
     return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * block line reader */
+
+#define LINES_BLOCK (1u << 20)
+#define LINES_PAD TEXT_PAD
+
+void text_lines_init(text_lines *r, FILE *f)
+{
+    memset(r, 0, sizeof *r);
+    r->f = f;
+}
+
+void text_lines_free(text_lines *r)
+{
+    free(r->buf);
+    memset(r, 0, sizeof *r);
+}
+
+int text_lines_next(text_lines *r, char **line, size_t *len)
+{
+    for (;;) {
+        char *b = r->buf + r->at;
+        size_t have = r->end - r->at;
+        char *nl = have > r->scanned ? memchr(b + r->scanned, '\n', have - r->scanned) : NULL;
+        if (nl) {
+            *line = b;
+            *len = (size_t)(nl - b);
+            r->at += *len + 1;
+            r->scanned = 0;
+            return 1;
+        }
+        r->scanned = have;
+        if (r->eof) {
+            if (!have) return 0;
+            memset(b + have, 0, LINES_PAD);
+            *line = b;
+            *len = have;
+            r->at = r->end;
+            r->scanned = 0;
+            return 1;
+        }
+        /* move the partial line to the front, grow when it fills the buffer */
+        if (r->at) {
+            memmove(r->buf, b, have);
+            r->at = 0;
+            r->end = have;
+        }
+        if (r->cap - r->end < LINES_BLOCK / 2) {
+            size_t cap = r->cap ? r->cap * 2 : LINES_BLOCK;
+            while (cap - r->end < LINES_BLOCK / 2) cap *= 2;
+            char *nb = realloc(r->buf, cap + LINES_PAD);
+            if (!nb) {
+                errno = ENOMEM;
+                return -1;
+            }
+            r->buf = nb;
+            r->cap = cap;
+        }
+        size_t got = fread(r->buf + r->end, 1, r->cap - r->end, r->f);
+        r->end += got;
+        if (got == 0) {
+            if (ferror(r->f)) return -1;
+            r->eof = 1;
+        }
+        /* the bytes after the data are readable; keep them defined */
+        memset(r->buf + r->end, 0, LINES_PAD);
+    }
+}
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+void text_blank_bits(const char *s, size_t n, uint64_t *bits)
+{
+    size_t nw = n / 64 + 1; /* words that hold bits below n (and maybe past) */
+    for (size_t w = 0; w < nw; w++) {
+        const char *p = s + w * 64;
+        uint64_t m = 0;
+#ifdef __SSE2__
+        const __m128i sp = _mm_set1_epi8(' '), tb = _mm_set1_epi8('\t');
+        for (int k = 0; k < 4; k++) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+            __m128i e = _mm_or_si128(_mm_cmpeq_epi8(v, sp), _mm_cmpeq_epi8(v, tb));
+            m |= (uint64_t)(uint16_t)_mm_movemask_epi8(e) << (16 * k);
+        }
+#else
+        for (int k = 0; k < 64; k++) m |= (uint64_t)(p[k] == ' ' || p[k] == '\t') << k;
+#endif
+        bits[w] = m;
+    }
+    /* everything from n on is blank */
+    size_t r = n & 63;
+    bits[n / 64] |= ~0ULL << r;
+    bits[nw] = ~0ULL;
 }
 
 static inline void put(text_buf *b, const char *s, size_t n)

@@ -4,6 +4,7 @@
  * dropped, and an empty document keeps its label line.  The output opens
  * with "# senti sparse dim=D vocab=DIGEST" (docs/format.md, docs/text.md).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -41,20 +42,24 @@ typedef struct bow_state {
     uint64_t *bits;   /* per rank: set when the current document uses it */
     uint32_t *cols;   /* 0-based columns of the current document */
     float *vals;
+    uint64_t *blank;  /* blank bitmap of the current line */
+    size_t nblank;
 } bow_state;
 
 static void bow_file(bow_state *s, const char *path)
 {
     FILE *f = xfopen(path, "rb");
     const char *name = cli_name(path);
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t got;
+    text_lines rd;
+    text_lines_init(&rd, f);
+    char *line;
+    size_t n;
+    int got;
     long ln = 0;
-    while ((got = getline(&line, &cap, f)) >= 0) {
+    uint64_t *bits = s->bits;
+    float *count = s->count;
+    while ((got = text_lines_next(&rd, &line, &n)) > 0) {
         ln++;
-        size_t n = (size_t)got;
-        if (n && line[n - 1] == '\n') n--;
         if (n && line[n - 1] == '\r') n--;
         if (n && line[0] == '#') continue;
         const char *tab = memchr(line, '\t', n);
@@ -64,40 +69,49 @@ static void bow_file(bow_state *s, const char *path)
         double label;
         if (text_parse_rating(line, rl, &has, &label) < 0)
             die_at(name, ln, "rating '%.*s' is neither a number nor '?'", (int)(rl > 40 ? 40 : rl), line);
-        size_t m = 0, i = rl + 1;
-        while (i < n) {
-            while (i < n && (line[i] == ' ' || line[i] == '\t')) i++;
-            size_t a = i;
-            while (i < n && line[i] != ' ' && line[i] != '\t') i++;
-            if (i == a) break;
-            uint32_t r = vocab_lookup(s->v, line + a, i - a);
+        /* the line is followed by TEXT_PAD readable bytes (text_lines) */
+        const char *text = tab + 1;
+        size_t len = n - rl - 1;
+        if (text_blank_words(len) > s->nblank) {
+            free(s->blank);
+            s->nblank = text_blank_words(len) * 2;
+            s->blank = xmallocarray(s->nblank, sizeof *s->blank);
+        }
+        text_blank_bits(text, len, s->blank);
+        size_t m = 0, i = 0;
+        for (;;) {
+            size_t a = text_bits_next_clear(s->blank, i, len);
+            if (a >= len) break;
+            i = text_bits_next_set(s->blank, a);
+            uint32_t r = vocab_lookup_padded(s->v, text + a, i - a);
             if (!r) continue;
-            uint64_t bit = 1ULL << ((r - 1) & 63);
-            if (!(s->bits[(r - 1) >> 6] & bit)) {
-                s->bits[(r - 1) >> 6] |= bit;
-                s->count[r - 1] = 0;
+            r--;
+            uint64_t bit = 1ULL << (r & 63);
+            if (!(bits[r >> 6] & bit)) {
+                bits[r >> 6] |= bit;
+                count[r] = 0;
                 m++;
             }
-            s->count[r - 1] += 1;
+            count[r] += 1;
         }
         /* the set bits, in increasing order, are the document's columns */
-        m = 0;
-        for (size_t w = 0; w < s->nwords; w++) {
-            uint64_t x = s->bits[w];
+        size_t k = 0;
+        for (size_t w = 0; k < m; w++) {
+            uint64_t x = bits[w];
             if (!x) continue;
-            s->bits[w] = 0;
+            bits[w] = 0;
             while (x) {
-                s->cols[m++] = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(x));
+                s->cols[k++] = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(x));
                 x &= x - 1;
             }
         }
-        for (size_t j = 0; j < m; j++) s->vals[j] = s->counts ? s->count[s->cols[j]] : 1.0f;
+        for (size_t j = 0; j < m; j++) s->vals[j] = s->counts ? count[s->cols[j]] : 1.0f;
         if (sparse_write_row(stdout, has, label, m, s->cols, s->vals, NULL) < 0)
             die("write error on standard output");
         if ((ln & 4095) == 0) cli_progress("%s: %ld lines", name, ln);
     }
-    if (ferror(f)) die("%s: read error", name);
-    free(line);
+    if (got < 0) die("%s: read error: %s", name, strerror(errno));
+    text_lines_free(&rd);
     xfclose(f, path);
 }
 
@@ -152,6 +166,7 @@ int main(int argc, char **argv)
     free(s.count);
     free(s.cols);
     free(s.vals);
+    free(s.blank);
     vocab_free(v);
     cli_close_stdout();
     return 0;
