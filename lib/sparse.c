@@ -406,6 +406,40 @@ int sparse_write_header(FILE *f, uint32_t dim, const char *vocab)
     return ferror(f) ? -1 : 0;
 }
 
+static const char digit_pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/* decimal digits of u at d (no NUL); returns how many */
+static inline size_t put_index(char *d, uint64_t u)
+{
+    if (u < 100) {
+        if (u < 10) {
+            d[0] = (char)('0' + u);
+            return 1;
+        }
+        memcpy(d, digit_pairs + 2 * u, 2);
+        return 2;
+    }
+    if (u < 10000) {
+        uint64_t hi = u / 100, lo = u % 100;
+        if (u < 1000) {
+            d[0] = (char)('0' + hi);
+            memcpy(d + 1, digit_pairs + 2 * lo, 2);
+            return 3;
+        }
+        memcpy(d, digit_pairs + 2 * hi, 2);
+        memcpy(d + 2, digit_pairs + 2 * lo, 2);
+        return 4;
+    }
+    char tmp[24];
+    char *b = utoa_end(tmp + sizeof tmp, u);
+    size_t n = (size_t)(tmp + sizeof tmp - b);
+    memcpy(d, b, n);
+    return n;
+}
+
 /* The row is built in a local buffer and handed to stdio in few fwrites
  * (one for rows up to about 4 KB); the bytes are those of the obvious
  * putc/fputs loop. */
@@ -428,12 +462,8 @@ int sparse_write_row(FILE *f, int has_label, double label, size_t n, const uint3
             if (fwrite(buf, 1, k, f) != k) return -1;
             k = 0;
         }
-        char ib[12];
-        char *d = utoa_end(ib + sizeof ib, (uint64_t)col[i] + 1);
-        size_t dl = (size_t)(ib + sizeof ib - d);
         buf[k++] = ' ';
-        memcpy(buf + k, d, dl);
-        k += dl;
+        k += put_index(buf + k, col[i] + 1ULL);
         buf[k++] = ':';
         if (val[i] == 1.0f) {
             buf[k++] = '1';

@@ -733,8 +733,52 @@ int vocab_counter_add(vocab_counter *c, const char *term, size_t n, uint64_t df,
 }
 
 /* Emit the first k (0 = all) of a table sorted in rank order. */
+/* The k-th largest of a[0..n) (1 <= k <= n); a is reordered. */
+static uint64_t kth_largest(uint64_t *a, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n - 1, want = k - 1;
+    while (lo < hi) {
+        uint64_t x = a[lo + (hi - lo) / 2], y = a[lo], z = a[hi];
+        uint64_t pivot = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+        /* three-way partition, larger first: [lo, i) > pivot, [i, j) == pivot, (gt, hi] < pivot */
+        size_t i = lo, j = lo, g = hi + 1;
+        while (j < g) {
+            if (a[j] > pivot) {
+                uint64_t t = a[i];
+                a[i++] = a[j];
+                a[j++] = t;
+            } else if (a[j] < pivot) {
+                uint64_t t = a[--g];
+                a[g] = a[j];
+                a[j] = t;
+            } else {
+                j++;
+            }
+        }
+        if (want < i) hi = i - 1;
+        else if (want >= g) lo = g;
+        else return pivot;
+    }
+    return a[lo];
+}
+
 static int emit_table(vocab_counter *c, uint64_t k, uint64_t min_df, vocab_emit_fn emit, void *arg)
 {
+    /* with k, only the terms with df >= the k-th largest df can be among
+     * the first k: sort just those (ties at that df are all kept, so the
+     * order and the cut are those of the full sort) */
+    if (k && k < c->tab.n) {
+        uint64_t *dfs = malloc(c->tab.n * sizeof *dfs);
+        if (!dfs) return fail(c, "out of memory");
+        size_t m = 0;
+        for (size_t i = 0; i <= c->tab.mask; i++)
+            if (c->tab.slots[i].off && c->tab.slots[i].df >= min_df) dfs[m++] = c->tab.slots[i].df;
+        if (m > k) {
+            uint64_t cut = kth_largest(dfs, m, (size_t)k);
+            if (cut > min_df) min_df = cut;
+        }
+        free(dfs);
+    }
     size_t m;
     uint32_t *ix = sorted_index(&c->tab, BY_RANK, min_df, &m);
     if (!ix) return fail(c, "out of memory");
@@ -904,6 +948,29 @@ vocab *vocab_load(FILE *f, const char *name, char *err, size_t errlen)
     }
     free(line);
     vocab_digest_hex(h, v->digest);
+    /* the lookup index: load at most 1/2 */
+    size_t ns = 16;
+    while (ns < 2 * (size_t)v->dim) ns *= 2;
+    v->idx = calloc(ns, sizeof *v->idx);
+    v->keys = calloc(v->dim, sizeof *v->keys);
+    if (!v->idx || !v->keys) {
+        snprintf(err, errlen, "%s: out of memory", name);
+        vocab_free(v);
+        return NULL;
+    }
+    v->mask = ns - 1;
+    for (size_t k = 0; k <= v->tab.mask; k++) {
+        const vocab_term *e = &v->tab.slots[k];
+        if (!e->off) continue;
+        vocab_rkey *rk = &v->keys[e->rank - 1];
+        rk->w0 = e->key[0];
+        rk->w1 = e->key[1];
+        rk->len = e->len;
+        rk->s = vocab_table_str(&v->tab, e);
+        size_t i = (size_t)e->hash & v->mask;
+        while (v->idx[i]) i = (i + 1) & v->mask;
+        v->idx[i] = (e->hash >> 32) << 32 | e->rank;
+    }
     return v;
 fail:
     free(line);
@@ -915,11 +982,18 @@ void vocab_free(vocab *v)
 {
     if (!v) return;
     vocab_table_free(&v->tab);
+    free(v->idx);
+    free(v->keys);
     free(v);
 }
 
 uint32_t vocab_lookup(const vocab *v, const char *s, size_t n)
 {
+    char pad[64];
+    if (n <= 48) {
+        memcpy(pad, s, n);
+        return vocab_lookup_padded(v, pad, n);
+    }
     vocab_key k;
     vocab_key_make(&k, s, n);
     const vocab_term *e = vocab_table_find_key(&v->tab, &k);

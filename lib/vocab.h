@@ -93,8 +93,7 @@ static inline uint64_t vocab_mum_(uint64_t a, uint64_t b)
 
 static inline uint64_t vocab_key_hash_(uint64_t w0, uint64_t w1, uint64_t n)
 {
-    uint64_t h = vocab_mum_(w0 ^ 0xa0761d6478bd642fULL, w1 ^ 0xe7037ed1a0b428dbULL ^ (n << 32));
-    return vocab_mum_(h ^ 0x8ebc6af09c88c6e3ULL, 0x589965cc75374cc3ULL ^ n);
+    return vocab_mum_(w0 ^ 0xa0761d6478bd642fULL, w1 ^ 0xe7037ed1a0b428dbULL ^ (n << 56));
 }
 
 static const uint64_t vocab_mask_[17][2] = {
@@ -215,10 +214,22 @@ const char *vocab_counter_error(const vocab_counter *c);
 /* ------------------------------------------------------------------------
  * vocabulary files */
 
+/* The lookup index of a vocabulary: compact slots (hash tag << 32 | rank,
+ * 0 = empty) and the keys by rank, so that a lookup reads an 8-byte slot
+ * and, when the tag matches, one 32-byte key. */
+typedef struct vocab_rkey {
+    uint64_t w0, w1;
+    uint32_t len, pad_;
+    const char *s;      /* the full bytes */
+} vocab_rkey;
+
 typedef struct vocab {
     vocab_table tab;    /* each term's rank field is its 1-based rank */
     uint32_t dim;       /* number of terms */
     char digest[17];    /* 16 hex digits */
+    uint64_t *idx;      /* lookup index: mask + 1 slots */
+    size_t mask;
+    vocab_rkey *keys;   /* keys[rank - 1] */
 } vocab;
 
 /* Read a vocabulary file: one term a line, the term up to the first TAB
@@ -234,10 +245,21 @@ static inline uint32_t vocab_lookup_padded(const vocab *v, const char *s, size_t
 {
     vocab_key k;
     vocab_key_padded(&k, s, n);
-    const vocab_term *e = vocab_table_find_key(&v->tab, &k);
-    return e ? e->rank : 0;
+    uint64_t tag = k.hash >> 32;
+    size_t i = (size_t)k.hash & v->mask;
+    for (;;) {
+        uint64_t x = v->idx[i];
+        if (!x) return 0;
+        if (x >> 32 == tag) {
+            uint32_t r = (uint32_t)x;
+            const vocab_rkey *e = &v->keys[r - 1];
+            if (e->w0 == k.w0 && e->w1 == k.w1 && e->len == n &&
+                (n <= 16 || __builtin_memcmp(e->s + 16, s + 16, n - 16) == 0))
+                return r;
+        }
+        i = (i + 1) & v->mask;
+    }
 }
-
 /* Parse one vocabulary line (no newline; a trailing '\r' is dropped)
  * "term<TAB>df<TAB>cf" into its parts.  Returns 0, or -1 with a reason in
  * *why. */
