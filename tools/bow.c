@@ -41,10 +41,48 @@ typedef struct bow_state {
     float *count;     /* per rank: occurrences in the current document */
     uint64_t *bits;   /* per rank: set when the current document uses it */
     uint32_t *cols;   /* 0-based columns of the current document */
-    float *vals;
     uint64_t *blank;  /* blank bitmap of the current line */
     size_t nblank;
+    char *itext;      /* per rank: " index:" in 16 bytes */
+    unsigned char *ilen;
+    char *out;        /* output buffer */
+    size_t olen, ocap;
 } bow_state;
+
+#define OUT_BUF (1u << 20)
+
+/* Append one row to the output buffer: the bytes of sparse_write_row
+ * (label or '?', " index:value" per column, value "1" or the shortest
+ * float text, '\n'), with each " index:" prepared once per rank. */
+static void put_row(bow_state *s, int has, double label, size_t m)
+{
+    size_t need = 40 + m * (16 + 32);
+    if (s->olen + need > s->ocap) {
+        if (s->olen && fwrite(s->out, 1, s->olen, stdout) != s->olen) die("write error on standard output");
+        s->olen = 0;
+        if (need > s->ocap) {
+            free(s->out);
+            s->ocap = need > OUT_BUF ? need : OUT_BUF;
+            s->out = xmalloc(s->ocap);
+        }
+    }
+    char *d = s->out + s->olen;
+    if (has) {
+        d += sparse_format_double(d, label);
+    } else {
+        *d++ = '?';
+    }
+    for (size_t j = 0; j < m; j++) {
+        uint32_t c = s->cols[j];
+        memcpy(d, s->itext + 16 * (size_t)c, 16);
+        d += s->ilen[c];
+        float v = s->counts ? s->count[c] : 1.0f;
+        if (v == 1.0f) *d++ = '1';
+        else d += sparse_format_float(d, v);
+    }
+    *d++ = '\n';
+    s->olen = (size_t)(d - s->out);
+}
 
 static void bow_file(bow_state *s, const char *path)
 {
@@ -78,11 +116,10 @@ static void bow_file(bow_state *s, const char *path)
             s->blank = xmallocarray(s->nblank, sizeof *s->blank);
         }
         text_blank_bits(text, len, s->blank);
-        size_t m = 0, i = 0;
-        for (;;) {
-            size_t a = text_bits_next_clear(s->blank, i, len);
-            if (a >= len) break;
-            i = text_bits_next_set(s->blank, a);
+        size_t m = 0, a, i;
+        text_tokens it;
+        text_tokens_init(&it, s->blank, len);
+        while (text_tokens_next(&it, &a, &i)) {
             uint32_t r = vocab_lookup_padded(s->v, text + a, i - a);
             if (!r) continue;
             r--;
@@ -105,9 +142,7 @@ static void bow_file(bow_state *s, const char *path)
                 x &= x - 1;
             }
         }
-        for (size_t j = 0; j < m; j++) s->vals[j] = s->counts ? count[s->cols[j]] : 1.0f;
-        if (sparse_write_row(stdout, has, label, m, s->cols, s->vals, NULL) < 0)
-            die("write error on standard output");
+        put_row(s, has, label, m);
         if ((ln & 4095) == 0) cli_progress("%s: %ld lines", name, ln);
     }
     if (got < 0) die("%s: read error: %s", name, strerror(errno));
@@ -150,23 +185,27 @@ int main(int argc, char **argv)
     s.bits = xcalloc(s.nwords, sizeof *s.bits);
     s.count = xcalloc(v->dim, sizeof *s.count);
     s.cols = xmallocarray(v->dim, sizeof *s.cols);
-    s.vals = xmallocarray(v->dim, sizeof *s.vals);
     static char obuf[1 << 20];
     setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
+    s.itext = xmallocarray(v->dim, 16);
+    s.ilen = xmalloc(v->dim);
+    for (uint32_t r = 0; r < v->dim; r++)
+        s.ilen[r] = (unsigned char)snprintf(s.itext + 16 * (size_t)r, 16, " %u:", r + 1);
     if (sparse_write_header(stdout, v->dim, v->digest) < 0) die("write error on standard output");
-    flockfile(stdout); /* one owner: cheaper putc/fputs in sparse_write_row */
     if (optind == argc) {
         bow_file(&s, "-");
     } else {
         for (int i = optind; i < argc; i++) bow_file(&s, argv[i]);
     }
-    funlockfile(stdout);
+    if (s.olen && fwrite(s.out, 1, s.olen, stdout) != s.olen) die("write error on standard output");
     cli_progress_end();
     free(s.bits);
     free(s.count);
     free(s.cols);
-    free(s.vals);
     free(s.blank);
+    free(s.itext);
+    free(s.ilen);
+    free(s.out);
     vocab_free(v);
     cli_close_stdout();
     return 0;
