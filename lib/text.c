@@ -741,6 +741,13 @@ static int normalise(text_tok *t, const char *s, size_t n, int ascii)
     size_t i = 0;
     while (i < n) {
         size_t a = i;
+#ifdef __SSE2__
+        while (a + 16 <= n) {
+            int m = _mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(const void *)(s + a)));
+            if (m) break;
+            a += 16;
+        }
+#endif
         while (a < n && (unsigned char)s[a] < 0x80) a++;
         if (a == n) break;
         size_t from = a > i ? a - 1 : a; /* keep the base with its marks */
@@ -964,6 +971,30 @@ long text_tokenize(text_tok *t, const char *s, size_t len, text_buf *out)
         char *d = out->p + out->len;
         size_t ms, me;
         int k;
+        if (ascii) {
+            /* no PCRE2 fallback possible: the scanner alone */
+            const unsigned char *u = (const unsigned char *)p;
+            for (;;) {
+                size_t q = bits_next_either(t->al, t->al, start, n);
+                if (q >= n) break;
+                size_t e = q;
+                if (dg(u[q])) {
+                    size_t a;
+                    ascii_next(p, n, q, &a, &e);
+                } else {
+                    e = bits_next_clear(t->wd, q);
+                }
+                if (ntok) *d++ = ' ';
+                size_t tl = e - q;
+                if (tl <= 16) memcpy(d, p + q, 16);
+                else memcpy(d, p + q, tl);
+                d += tl;
+                ntok++;
+                start = e;
+            }
+            out->len = (size_t)(d - out->p);
+            return ntok;
+        }
         while ((k = fast_next(t, p, n, start, &ms, &me)) > 0) {
             if (ntok) *d++ = ' ';
             size_t tl = me - ms;
