@@ -38,8 +38,8 @@ typedef struct bow_state {
     const vocab *v;
     int counts;
     size_t nwords;    /* 64-bit words in bits */
-    float *count;     /* per rank: occurrences in the current document */
-    uint64_t *bits;   /* per rank: set when the current document uses it */
+    float *count;     /* by rank (1-based; 0 = unknown tokens): occurrences */
+    uint64_t *bits;   /* by rank (same): set when the current document uses it */
     uint32_t *cols;   /* 0-based columns of the current document */
     uint64_t *blank;  /* blank bitmap of the current line */
     size_t nblank;
@@ -76,12 +76,68 @@ static void put_row(bow_state *s, int has, double label, size_t m)
         uint32_t c = s->cols[j];
         memcpy(d, s->itext + 16 * (size_t)c, 16);
         d += s->ilen[c];
-        float v = s->counts ? s->count[c] : 1.0f;
+        float v = s->counts ? s->count[c + 1] : 1.0f;
         if (v == 1.0f) *d++ = '1';
         else d += sparse_format_float(d, v);
     }
     *d++ = '\n';
     s->olen = (size_t)(d - s->out);
+}
+
+/* Look up the tokens of one document (blank bitmap in s->blank), set their
+ * bits and, with --counts, count them; returns the number of distinct
+ * known terms.  Everything the loop needs is in locals. */
+static size_t count_doc(bow_state *s, const char *text, size_t len, uint64_t *restrict bits,
+                        float *restrict count)
+{
+    const uint64_t *restrict blank = s->blank;
+    const vocab *v = s->v;
+    const uint64_t *restrict idx = v->idx;
+    const vocab_rkey *restrict keys = v->keys;
+    const size_t mask = v->mask;
+    const int counts = s->counts;
+    size_t m = 0, nw = len / 64 + 1;
+    uint64_t prev = 1; /* the byte before the text counts as blank */
+    for (size_t w = 0; w < nw; w++) {
+        uint64_t b = blank[w];
+        uint64_t starts = ~b & (b << 1 | prev);
+        prev = b >> 63;
+        while (starts) {
+            size_t a = w * 64 + (size_t)__builtin_ctzll(starts);
+            starts &= starts - 1;
+            size_t e = text_bits_next_set(blank, a), n = e - a;
+            vocab_key k;
+            vocab_key_padded(&k, text + a, n);
+            uint64_t tag = k.hash >> 32;
+            size_t i = (size_t)k.hash & mask;
+            uint32_t r = 0;
+            for (;;) {
+                uint64_t x = idx[i];
+                if (!x) break;
+                if (x >> 32 == tag) {
+                    const vocab_rkey *e2 = &keys[(uint32_t)x - 1];
+                    if (((e2->w0 ^ k.w0) | (e2->w1 ^ k.w1) | (e2->len ^ n)) == 0 &&
+                        (n <= 16 || memcmp(e2->s + 16, text + a + 16, n - 16) == 0)) {
+                        r = (uint32_t)x;
+                        break;
+                    }
+                }
+                i = (i + 1) & mask;
+            }
+            /* bit r (bit 0: unknown tokens), without branches: whether a
+             * token is known and new in the document is unpredictable */
+            uint64_t word = bits[r >> 6], bit = 1ULL << (r & 63);
+            uint64_t fresh = !(word & bit);
+            bits[r >> 6] = word | bit;
+            m += fresh;
+            if (counts) count[r] = (fresh ? 0.0f : count[r]) + 1.0f;
+        }
+    }
+    if (bits[0] & 1) { /* the unknown tokens are no column */
+        bits[0] &= ~1ULL;
+        m--;
+    }
+    return m;
 }
 
 static void bow_file(bow_state *s, const char *path)
@@ -116,21 +172,7 @@ static void bow_file(bow_state *s, const char *path)
             s->blank = xmallocarray(s->nblank, sizeof *s->blank);
         }
         text_blank_bits(text, len, s->blank);
-        size_t m = 0, a, i;
-        text_tokens it;
-        text_tokens_init(&it, s->blank, len);
-        while (text_tokens_next(&it, &a, &i)) {
-            uint32_t r = vocab_lookup_padded(s->v, text + a, i - a);
-            if (!r) continue;
-            r--;
-            uint64_t bit = 1ULL << (r & 63);
-            if (!(bits[r >> 6] & bit)) {
-                bits[r >> 6] |= bit;
-                count[r] = 0;
-                m++;
-            }
-            count[r] += 1;
-        }
+        size_t m = count_doc(s, text, len, bits, count);
         /* the set bits, in increasing order, are the document's columns */
         size_t k = 0;
         for (size_t w = 0; k < m; w++) {
@@ -138,7 +180,7 @@ static void bow_file(bow_state *s, const char *path)
             if (!x) continue;
             bits[w] = 0;
             while (x) {
-                s->cols[k++] = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(x));
+                s->cols[k++] = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(x)) - 1;
                 x &= x - 1;
             }
         }
@@ -181,9 +223,9 @@ int main(int argc, char **argv)
     bow_state s = {0};
     s.v = v;
     s.counts = counts;
-    s.nwords = ((size_t)v->dim + 63) / 64;
+    s.nwords = ((size_t)v->dim + 1 + 63) / 64;
     s.bits = xcalloc(s.nwords, sizeof *s.bits);
-    s.count = xcalloc(v->dim, sizeof *s.count);
+    s.count = xcalloc((size_t)v->dim + 1, sizeof *s.count);
     s.cols = xmallocarray(v->dim, sizeof *s.cols);
     static char obuf[1 << 20];
     setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
