@@ -688,19 +688,29 @@ int vocab_counter_doc_padded(vocab_counter *c, const char *text, size_t len)
     if (reserve_bits(c, text_blank_words(len)) < 0) return fail(c, "out of memory");
     uint64_t *bits = c->bits;
     text_blank_bits(text, len, bits);
-    size_t i = 0;
+    text_tokens it;
+    text_tokens_init(&it, bits, len);
+    /* tokens in batches: the keys of a batch are hashed and their slots
+     * prefetched before any is counted, so that the cache misses of a big
+     * table overlap */
+    enum { BATCH = 16 };
+    vocab_key k[BATCH];
     for (;;) {
-        size_t a = text_bits_next_clear(bits, i, len);
-        if (a >= len) break;
-        i = text_bits_next_set(bits, a);
-        vocab_key k;
-        vocab_key_padded(&k, text + a, i - a);
-        int added;
-        vocab_term *e = vocab_table_add_key(&c->tab, &k, &added);
-        if (!e) return fail(c, "out of memory (or too many terms)");
-        e->df += e->last != doc;
-        e->last = doc;
-        e->cf++;
+        size_t nb = 0, a, i;
+        while (nb < BATCH && text_tokens_next(&it, &a, &i)) {
+            vocab_key_padded(&k[nb], text + a, i - a);
+            if (c->tab.slots) __builtin_prefetch(&c->tab.slots[(size_t)k[nb].hash & c->tab.mask]);
+            nb++;
+        }
+        for (size_t j = 0; j < nb; j++) {
+            int added;
+            vocab_term *e = vocab_table_add_key(&c->tab, &k[j], &added);
+            if (!e) return fail(c, "out of memory (or too many terms)");
+            e->df += e->last != doc;
+            e->last = doc;
+            e->cf++;
+        }
+        if (nb < BATCH) break;
     }
     return maybe_spill(c);
 }
