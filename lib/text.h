@@ -80,6 +80,38 @@ static inline size_t text_bits_next_set(const uint64_t *bits, size_t from)
     }
 }
 
+/* Iterating the tokens of a blank bitmap (text_blank_bits) a word of
+ * starts at a time:
+ *     text_tokens it; text_tokens_init(&it, bits, n);
+ *     while (text_tokens_next(&it, &a, &e)) ... s[a..e) ... */
+typedef struct text_tokens {
+    const uint64_t *bits;
+    size_t w, nw;
+    uint64_t starts; /* token starts left in word w */
+} text_tokens;
+
+static inline void text_tokens_init(text_tokens *it, const uint64_t *bits, size_t n)
+{
+    it->bits = bits;
+    it->w = 0;
+    it->nw = n / 64 + 1;
+    it->starts = ~bits[0] & (bits[0] << 1 | 1);
+}
+
+static inline int text_tokens_next(text_tokens *it, size_t *a, size_t *e)
+{
+    while (!it->starts) {
+        if (++it->w >= it->nw) return 0;
+        uint64_t b = it->bits[it->w];
+        it->starts = ~b & (b << 1 | it->bits[it->w - 1] >> 63);
+    }
+    size_t s = it->w * 64 + (size_t)__builtin_ctzll(it->starts);
+    it->starts &= it->starts - 1;
+    *a = s;
+    *e = text_bits_next_set(it->bits, s);
+    return 1;
+}
+
 typedef struct text_opts {
     const char *pattern; /* PCRE2 token pattern; NULL = the default */
     int punct;           /* default pattern: also '!', '?', emoticons, emoji */
