@@ -958,9 +958,9 @@ vocab *vocab_load(FILE *f, const char *name, char *err, size_t errlen)
     }
     free(line);
     vocab_digest_hex(h, v->digest);
-    /* the lookup index: load at most 1/2 */
+    /* the lookup index: load at most 1/3 (unknown tokens probe to an empty slot) */
     size_t ns = 16;
-    while (ns < 2 * (size_t)v->dim) ns *= 2;
+    while (ns < 3 * (size_t)v->dim) ns *= 2;
     v->idx = calloc(ns, sizeof *v->idx);
     v->keys = calloc(v->dim, sizeof *v->keys);
     if (!v->idx || !v->keys) {
@@ -973,13 +973,11 @@ vocab *vocab_load(FILE *f, const char *name, char *err, size_t errlen)
         const vocab_term *e = &v->tab.slots[k];
         if (!e->off) continue;
         vocab_rkey *rk = &v->keys[e->rank - 1];
-        rk->w0 = e->key[0];
         rk->w1 = e->key[1];
-        rk->len = e->len;
         rk->s = vocab_table_str(&v->tab, e);
         size_t i = (size_t)e->hash & v->mask;
-        while (v->idx[i]) i = (i + 1) & v->mask;
-        v->idx[i] = (e->hash >> 32) << 32 | e->rank;
+        while (v->idx[i].rank) i = (i + 1) & v->mask;
+        v->idx[i] = (vocab_islot){e->key[0], e->rank, e->len};
     }
     return v;
 fail:

@@ -214,12 +214,17 @@ const char *vocab_counter_error(const vocab_counter *c);
 /* ------------------------------------------------------------------------
  * vocabulary files */
 
-/* The lookup index of a vocabulary: compact slots (hash tag << 32 | rank,
- * 0 = empty) and the keys by rank, so that a lookup reads an 8-byte slot
- * and, when the tag matches, one 32-byte key. */
+/* The lookup index of a vocabulary: 16-byte slots holding the first 8
+ * bytes of the term, its length and rank (rank 0 = empty), so that a
+ * lookup of a token of up to 8 bytes reads one slot; longer ones also
+ * compare the rest through keys[rank - 1]. */
+typedef struct vocab_islot {
+    uint64_t w0;
+    uint32_t rank, len;
+} vocab_islot;
+
 typedef struct vocab_rkey {
-    uint64_t w0, w1;
-    uint32_t len, pad_;
+    uint64_t w1;        /* bytes 8..15, zero padded */
     const char *s;      /* the full bytes */
 } vocab_rkey;
 
@@ -227,7 +232,7 @@ typedef struct vocab {
     vocab_table tab;    /* each term's rank field is its 1-based rank */
     uint32_t dim;       /* number of terms */
     char digest[17];    /* 16 hex digits */
-    uint64_t *idx;      /* lookup index: mask + 1 slots */
+    vocab_islot *idx;   /* lookup index: mask + 1 slots */
     size_t mask;
     vocab_rkey *keys;   /* keys[rank - 1] */
 } vocab;
@@ -245,22 +250,18 @@ static inline uint32_t vocab_lookup_padded(const vocab *v, const char *s, size_t
 {
     vocab_key k;
     vocab_key_padded(&k, s, n);
-    uint64_t tag = k.hash >> 32;
     size_t i = (size_t)k.hash & v->mask;
     for (;;) {
-        uint64_t x = v->idx[i];
-        if (!x) return 0;
-        if (x >> 32 == tag) {
-            uint32_t r = (uint32_t)x;
-            const vocab_rkey *e = &v->keys[r - 1];
-            if (e->w0 == k.w0 && e->w1 == k.w1 && e->len == n &&
-                (n <= 16 || __builtin_memcmp(e->s + 16, s + 16, n - 16) == 0))
-                return r;
+        const vocab_islot *e = &v->idx[i];
+        if (!e->rank) return 0;
+        if (((e->w0 ^ k.w0) | (e->len ^ n)) == 0) {
+            if (n <= 8) return e->rank;
+            const vocab_rkey *r = &v->keys[e->rank - 1];
+            if (r->w1 == k.w1 && (n <= 16 || __builtin_memcmp(r->s + 16, s + 16, n - 16) == 0)) return e->rank;
         }
         i = (i + 1) & v->mask;
     }
-}
-/* Parse one vocabulary line (no newline; a trailing '\r' is dropped)
+}/* Parse one vocabulary line (no newline; a trailing '\r' is dropped)
  * "term<TAB>df<TAB>cf" into its parts.  Returns 0, or -1 with a reason in
  * *why. */
 int vocab_parse_line(const char *line, size_t len, size_t *term_len,

@@ -92,9 +92,6 @@ static size_t count_doc(bow_state *s, const char *text, size_t len, uint64_t *re
 {
     const uint64_t *restrict blank = s->blank;
     const vocab *v = s->v;
-    const uint64_t *restrict idx = v->idx;
-    const vocab_rkey *restrict keys = v->keys;
-    const size_t mask = v->mask;
     const int counts = s->counts;
     size_t m = 0, nw = len / 64 + 1;
     uint64_t prev = 1; /* the byte before the text counts as blank */
@@ -106,24 +103,7 @@ static size_t count_doc(bow_state *s, const char *text, size_t len, uint64_t *re
             size_t a = w * 64 + (size_t)__builtin_ctzll(starts);
             starts &= starts - 1;
             size_t e = text_bits_next_set(blank, a), n = e - a;
-            vocab_key k;
-            vocab_key_padded(&k, text + a, n);
-            uint64_t tag = k.hash >> 32;
-            size_t i = (size_t)k.hash & mask;
-            uint32_t r = 0;
-            for (;;) {
-                uint64_t x = idx[i];
-                if (!x) break;
-                if (x >> 32 == tag) {
-                    const vocab_rkey *e2 = &keys[(uint32_t)x - 1];
-                    if (((e2->w0 ^ k.w0) | (e2->w1 ^ k.w1) | (e2->len ^ n)) == 0 &&
-                        (n <= 16 || memcmp(e2->s + 16, text + a + 16, n - 16) == 0)) {
-                        r = (uint32_t)x;
-                        break;
-                    }
-                }
-                i = (i + 1) & mask;
-            }
+            uint32_t r = vocab_lookup_padded(v, text + a, n);
             /* bit r (bit 0: unknown tokens), without branches: whether a
              * token is known and new in the document is unpredictable */
             uint64_t word = bits[r >> 6], bit = 1ULL << (r & 63);
