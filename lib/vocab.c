@@ -690,10 +690,10 @@ int vocab_counter_doc_padded(vocab_counter *c, const char *text, size_t len)
     text_blank_bits(text, len, bits);
     text_tokens it;
     text_tokens_init(&it, bits, len);
-    /* tokens in batches: the keys of a batch are hashed and their slots
+    /* tokens in batches of 64: the keys of a batch are hashed and their slots
      * prefetched before any is counted, so that the cache misses of a big
      * table overlap */
-    enum { BATCH = 16 };
+    enum { BATCH = 64 };
     vocab_key k[BATCH];
     for (;;) {
         size_t nb = 0, a, i;
