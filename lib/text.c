@@ -207,6 +207,11 @@ int text_utf8_valid(const char *s, size_t len)
     while (i < len) {
         if (p[i] < 0x80) {
             i++;
+#ifdef __SSE2__
+            /* skip ASCII 16 bytes at a time */
+            while (i + 16 <= len && !_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(const void *)(s + i))))
+                i += 16;
+#endif
             continue;
         }
         size_t k = utf8_seq(p + i, len - i, &skip);
@@ -530,6 +535,20 @@ static inline size_t bits_next_either(const uint64_t *a, const uint64_t *b, size
         w++;
         if (w * 64 >= n) return n;
         x = a[w] | b[w];
+        if (x) return w * 64 + (size_t)__builtin_ctzll(x);
+    }
+}
+
+/* first i >= from with bit i set in a; n when none */
+static inline size_t bits_next_set_n(const uint64_t *a, size_t from, size_t n)
+{
+    size_t w = from >> 6;
+    uint64_t x = a[w] >> (from & 63);
+    if (x) return from + (size_t)__builtin_ctzll(x);
+    for (;;) {
+        w++;
+        if (w * 64 >= n) return n;
+        x = a[w];
         if (x) return w * 64 + (size_t)__builtin_ctzll(x);
     }
 }
@@ -975,7 +994,7 @@ long text_tokenize(text_tok *t, const char *s, size_t len, text_buf *out)
             /* no PCRE2 fallback possible: the scanner alone */
             const unsigned char *u = (const unsigned char *)p;
             for (;;) {
-                size_t q = bits_next_either(t->al, t->al, start, n);
+                size_t q = bits_next_set_n(t->al, start, n);
                 if (q >= n) break;
                 size_t e = q;
                 if (dg(u[q])) {
