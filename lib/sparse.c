@@ -347,10 +347,33 @@ static int fmt_g(char *buf, int prec, double v)
     return n;
 }
 
+/* decimal digits of u ending just before end; returns the first digit */
+static inline char *utoa_end(char *end, uint64_t u)
+{
+    do {
+        *--end = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    return end;
+}
+
+/* "%lld" of x into buf (NUL-terminated); returns the length */
+static int fmt_int(char *buf, long long x)
+{
+    char tmp[24];
+    uint64_t u = x < 0 ? 0 - (uint64_t)x : (uint64_t)x;
+    char *b = utoa_end(tmp + sizeof tmp, u);
+    if (x < 0) *--b = '-';
+    int n = (int)(tmp + sizeof tmp - b);
+    memcpy(buf, b, (size_t)n);
+    buf[n] = 0;
+    return n;
+}
+
 int sparse_format_float(char *buf, float v)
 {
     if (v == 0.0f) return snprintf(buf, 32, signbit(v) ? "-0" : "0");
-    if (fabsf(v) < 1e7f && (float)(long)v == v) return snprintf(buf, 32, "%ld", (long)v);
+    if (fabsf(v) < 1e7f && (float)(long)v == v) return fmt_int(buf, (long)v);
     /* smallest precision that reads back exactly (9 always does for float) */
     int lo = 1, hi = 9;
     while (lo < hi) {
@@ -365,7 +388,7 @@ int sparse_format_float(char *buf, float v)
 int sparse_format_double(char *buf, double v)
 {
     if (v == 0.0) return snprintf(buf, 32, signbit(v) ? "-0" : "0");
-    if (fabs(v) < 1e15 && (double)(long long)v == v) return snprintf(buf, 32, "%lld", (long long)v);
+    if (fabs(v) < 1e15 && (double)(long long)v == v) return fmt_int(buf, (long long)v);
     int lo = 1, hi = 17;
     while (lo < hi) {
         int mid = (lo + hi) / 2;
@@ -383,43 +406,79 @@ int sparse_write_header(FILE *f, uint32_t dim, const char *vocab)
     return ferror(f) ? -1 : 0;
 }
 
-/* decimal digits of u into the end of buf[11]; returns start */
-static char *utoa_end(char *end, uint32_t u)
+static const char digit_pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/* decimal digits of u at d (no NUL); returns how many */
+static inline size_t put_index(char *d, uint64_t u)
 {
-    *--end = 0;
-    do {
-        *--end = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    return end;
+    if (u < 100) {
+        if (u < 10) {
+            d[0] = (char)('0' + u);
+            return 1;
+        }
+        memcpy(d, digit_pairs + 2 * u, 2);
+        return 2;
+    }
+    if (u < 10000) {
+        uint64_t hi = u / 100, lo = u % 100;
+        if (u < 1000) {
+            d[0] = (char)('0' + hi);
+            memcpy(d + 1, digit_pairs + 2 * lo, 2);
+            return 3;
+        }
+        memcpy(d, digit_pairs + 2 * hi, 2);
+        memcpy(d + 2, digit_pairs + 2 * lo, 2);
+        return 4;
+    }
+    char tmp[24];
+    char *b = utoa_end(tmp + sizeof tmp, u);
+    size_t n = (size_t)(tmp + sizeof tmp - b);
+    memcpy(d, b, n);
+    return n;
 }
+
+/* The row is built in a local buffer and handed to stdio in few fwrites
+ * (one for rows up to about 4 KB); the bytes are those of the obvious
+ * putc/fputs loop. */
+#define ROW_BUF 4096
+#define ROW_ITEM 48 /* " " + 10 digits + ":" + a float (< 32) */
 
 int sparse_write_row(FILE *f, int has_label, double label, size_t n, const uint32_t *col, const float *val,
                      const char *comment)
 {
-    char num[32], ib[16];
+    char buf[ROW_BUF];
+    size_t k;
     if (has_label) {
-        sparse_format_double(num, label);
-        fputs(num, f);
+        k = (size_t)sparse_format_double(buf, label);
     } else {
-        putc('?', f);
+        buf[0] = '?';
+        k = 1;
     }
     for (size_t i = 0; i < n; i++) {
-        putc(' ', f);
-        fputs(utoa_end(ib + sizeof ib, col[i] + 1), f);
-        putc(':', f);
+        if (k > ROW_BUF - ROW_ITEM) {
+            if (fwrite(buf, 1, k, f) != k) return -1;
+            k = 0;
+        }
+        buf[k++] = ' ';
+        k += put_index(buf + k, col[i] + 1ULL);
+        buf[k++] = ':';
         if (val[i] == 1.0f) {
-            putc('1', f);
+            buf[k++] = '1';
         } else {
-            sparse_format_float(num, val[i]);
-            fputs(num, f);
+            k += (size_t)sparse_format_float(buf + k, val[i]);
         }
     }
     if (comment) {
+        if (fwrite(buf, 1, k, f) != k) return -1;
         fputs(" # ", f);
         fputs(comment, f);
+        k = 0;
     }
-    putc('\n', f);
+    buf[k++] = '\n';
+    if (fwrite(buf, 1, k, f) != k) return -1;
     return ferror(f) ? -1 : 0;
 }
 

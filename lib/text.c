@@ -5,6 +5,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "text.h"
 
+#include <errno.h>
 #include <libstemmer.h>
 #include <math.h>
 #include <pcre2.h>
@@ -13,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "vocab.h"
 
@@ -41,6 +45,99 @@ int text_buf_reserve(text_buf *b, size_t n)
     return 0;
 }
 
+/* ------------------------------------------------------------------------
+ * block line reader */
+
+#define LINES_BLOCK (1u << 20)
+#define LINES_PAD TEXT_PAD
+
+void text_lines_init(text_lines *r, FILE *f)
+{
+    memset(r, 0, sizeof *r);
+    r->f = f;
+}
+
+void text_lines_free(text_lines *r)
+{
+    free(r->buf);
+    memset(r, 0, sizeof *r);
+}
+
+int text_lines_next(text_lines *r, char **line, size_t *len)
+{
+    for (;;) {
+        char *b = r->buf + r->at;
+        size_t have = r->end - r->at;
+        char *nl = have > r->scanned ? memchr(b + r->scanned, '\n', have - r->scanned) : NULL;
+        if (nl) {
+            *line = b;
+            *len = (size_t)(nl - b);
+            r->at += *len + 1;
+            r->scanned = 0;
+            return 1;
+        }
+        r->scanned = have;
+        if (r->eof) {
+            if (!have) return 0;
+            memset(b + have, 0, LINES_PAD);
+            *line = b;
+            *len = have;
+            r->at = r->end;
+            r->scanned = 0;
+            return 1;
+        }
+        /* move the partial line to the front, grow when it fills the buffer */
+        if (r->at) {
+            memmove(r->buf, b, have);
+            r->at = 0;
+            r->end = have;
+        }
+        if (r->cap - r->end < LINES_BLOCK / 2) {
+            size_t cap = r->cap ? r->cap * 2 : LINES_BLOCK;
+            while (cap - r->end < LINES_BLOCK / 2) cap *= 2;
+            char *nb = realloc(r->buf, cap + LINES_PAD);
+            if (!nb) {
+                errno = ENOMEM;
+                return -1;
+            }
+            r->buf = nb;
+            r->cap = cap;
+        }
+        size_t got = fread(r->buf + r->end, 1, r->cap - r->end, r->f);
+        r->end += got;
+        if (got == 0) {
+            if (ferror(r->f)) return -1;
+            r->eof = 1;
+        }
+        /* the bytes after the data are readable; keep them defined */
+        memset(r->buf + r->end, 0, LINES_PAD);
+    }
+}
+
+void text_blank_bits(const char *s, size_t n, uint64_t *bits)
+{
+    size_t nw = n / 64 + 1; /* words that hold bits below n (and maybe past) */
+    for (size_t w = 0; w < nw; w++) {
+        const char *p = s + w * 64;
+        uint64_t m = 0;
+#ifdef __SSE2__
+        const __m128i sp = _mm_set1_epi8(' '), tb = _mm_set1_epi8('\t');
+        for (int k = 0; k < 4; k++) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+            __m128i e = _mm_or_si128(_mm_cmpeq_epi8(v, sp), _mm_cmpeq_epi8(v, tb));
+            m |= (uint64_t)(uint16_t)_mm_movemask_epi8(e) << (16 * k);
+        }
+#else
+        for (int k = 0; k < 64; k++) m |= (uint64_t)(p[k] == ' ' || p[k] == '\t') << k;
+#endif
+        bits[w] = m;
+    }
+    /* everything from n on is blank */
+    size_t r = n & 63;
+    bits[n / 64] |= ~0ULL << r;
+    bits[nw] = ~0ULL;
+}
+
 static inline void put(text_buf *b, const char *s, size_t n)
 {
     memcpy(b->p + b->len, s, n);
@@ -53,14 +150,19 @@ static inline void put(text_buf *b, const char *s, size_t n)
 static inline int ascii_only(const char *s, size_t n)
 {
     size_t i = 0;
-    uint64_t acc = 0;
+#ifdef __SSE2__
+    __m128i acc = _mm_setzero_si128();
+    for (; i + 16 <= n; i += 16) acc = _mm_or_si128(acc, _mm_loadu_si128((const __m128i *)(const void *)(s + i)));
+    if (_mm_movemask_epi8(acc)) return 0;
+#endif
+    uint64_t w64 = 0;
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, s + i, 8);
-        acc |= w;
+        w64 |= w;
     }
-    for (; i < n; i++) acc |= (unsigned char)s[i];
-    return (acc & 0x8080808080808080ULL) == 0;
+    for (; i < n; i++) w64 |= (unsigned char)s[i];
+    return (w64 & 0x8080808080808080ULL) == 0;
 }
 
 /* Length of the valid sequence at s (1..4), or 0 when invalid; then *skip
@@ -105,6 +207,11 @@ int text_utf8_valid(const char *s, size_t len)
     while (i < len) {
         if (p[i] < 0x80) {
             i++;
+#ifdef __SSE2__
+            /* skip ASCII 16 bytes at a time */
+            while (i + 16 <= len && !_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(const void *)(s + i))))
+                i += 16;
+#endif
             continue;
         }
         size_t k = utf8_seq(p + i, len - i, &skip);
@@ -369,6 +476,95 @@ static int ascii_next(const char *s, size_t n, size_t start, size_t *ms, size_t 
     return 1;
 }
 
+
+/* Bitmaps of a normalised line p[0..n) followed by TEXT_PAD readable
+ * bytes: al = [a-z0-9], hi = bytes >= 0x80, wd = al and the apostrophes
+ * between two [a-z0-9] (a word [a-z0-9]+(?:'[a-z0-9]+)* is a run of wd);
+ * bits from n on are 0. */
+static void class_bits(const char *p, size_t n, uint64_t *al, uint64_t *hi, uint64_t *wd)
+{
+    size_t nw = n / 64 + 1;
+    for (size_t w = 0; w < nw; w++) {
+        const char *q = p + w * 64;
+        uint64_t a = 0, h = 0, ap = 0;
+#ifdef __SSE2__
+        const __m128i apo = _mm_set1_epi8('\'');
+        const __m128i lo_a = _mm_set1_epi8('a' - 1), hi_z = _mm_set1_epi8('z' + 1);
+        const __m128i lo_0 = _mm_set1_epi8('0' - 1), hi_9 = _mm_set1_epi8('9' + 1);
+        for (int k = 0; k < 4; k++) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(q + 16 * k));
+            __m128i l = _mm_and_si128(_mm_cmpgt_epi8(v, lo_a), _mm_cmplt_epi8(v, hi_z));
+            __m128i d = _mm_and_si128(_mm_cmpgt_epi8(v, lo_0), _mm_cmplt_epi8(v, hi_9));
+            a |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_or_si128(l, d)) << (16 * k);
+            h |= (uint64_t)(uint16_t)_mm_movemask_epi8(v) << (16 * k);
+            ap |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, apo)) << (16 * k);
+        }
+#else
+        for (int k = 0; k < 64; k++) {
+            unsigned char c = (unsigned char)q[k];
+            a |= (uint64_t)(al(c) != 0) << k;
+            h |= (uint64_t)(c >= 0x80) << k;
+            ap |= (uint64_t)(c == '\'') << k;
+        }
+#endif
+        al[w] = a;
+        hi[w] = h;
+        wd[w] = ap; /* apostrophes for now */
+    }
+    uint64_t keep = (n & 63) ? ~0ULL >> (64 - (n & 63)) : 0;
+    al[n / 64] &= keep;
+    hi[n / 64] &= keep;
+    wd[n / 64] &= keep;
+    al[nw] = hi[nw] = wd[nw] = 0;
+    uint64_t prev = 0; /* al bit 63 of the previous word */
+    for (size_t w = 0; w < nw; w++) {
+        uint64_t a = al[w];
+        uint64_t before = a << 1 | prev, after = a >> 1 | (al[w + 1] & 1) << 63;
+        wd[w] = a | (wd[w] & before & after);
+        prev = a >> 63;
+    }
+}
+
+/* first i >= from with bit i set in a or b; n when none */
+static inline size_t bits_next_either(const uint64_t *a, const uint64_t *b, size_t from, size_t n)
+{
+    size_t w = from >> 6;
+    uint64_t x = (a[w] | b[w]) >> (from & 63);
+    if (x) return from + (size_t)__builtin_ctzll(x);
+    for (;;) {
+        w++;
+        if (w * 64 >= n) return n;
+        x = a[w] | b[w];
+        if (x) return w * 64 + (size_t)__builtin_ctzll(x);
+    }
+}
+
+/* first i >= from with bit i set in a; n when none */
+static inline size_t bits_next_set_n(const uint64_t *a, size_t from, size_t n)
+{
+    size_t w = from >> 6;
+    uint64_t x = a[w] >> (from & 63);
+    if (x) return from + (size_t)__builtin_ctzll(x);
+    for (;;) {
+        w++;
+        if (w * 64 >= n) return n;
+        x = a[w];
+        if (x) return w * 64 + (size_t)__builtin_ctzll(x);
+    }
+}
+
+/* first i >= from with bit i clear (bits from n on are clear) */
+static inline size_t bits_next_clear(const uint64_t *a, size_t from)
+{
+    size_t w = from >> 6;
+    uint64_t x = ~a[w] >> (from & 63);
+    if (x) return from + (size_t)__builtin_ctzll(x);
+    for (;;) {
+        x = ~a[++w];
+        if (x) return w * 64 + (size_t)__builtin_ctzll(x);
+    }
+}
+
 /* ------------------------------------------------------------------------
  * the tokenizer */
 
@@ -379,7 +575,10 @@ typedef struct tok_span {
 struct text_tok {
     text_opts o;
     int user; /* a user pattern: tokens may need cleaning */
-    int fast; /* ASCII lines may take ascii_next() */
+    int fast;   /* the default pattern: hand-coded scanner (fast_next) */
+    int simple; /* fast and no per-token filters: tokens copied as found */
+    uint64_t *al, *hi, *wd; /* per line bitmaps (class_bits) */
+    size_t nbits;
     pcre2_code *re, *re_ascii;
     int jit, jit_ascii;
     pcre2_match_data *md;
@@ -446,6 +645,7 @@ text_tok *text_new(const text_opts *o, char *err, size_t errlen)
     t->o = *o;
     t->user = o->pattern != NULL;
     t->fast = !o->pattern && !o->punct && !o->no_fold && !o->pcre_only;
+    t->simple = t->fast && !o->negate && !o->stem && o->min_len <= 1 && o->ngrams <= 1;
     t->o.pattern = NULL;
     t->o.stem = NULL;
     const char *pat = o->pattern ? o->pattern : text_default_pattern(o->punct);
@@ -493,6 +693,9 @@ void text_free(text_tok *t)
     text_buf_free(&t->tmp);
     free(t->u32);
     free(t->spans);
+    free(t->al);
+    free(t->hi);
+    free(t->wd);
     free(t);
 }
 
@@ -524,7 +727,16 @@ static int fold_segment(text_tok *t, const char *s, size_t n)
 
 static inline void lower_ascii(char *restrict d, const char *restrict s, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
+    size_t i = 0;
+#ifdef __SSE2__
+    const __m128i lo = _mm_set1_epi8('A' - 1), hi = _mm_set1_epi8('Z' + 1), bit = _mm_set1_epi8(0x20);
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i up = _mm_and_si128(_mm_cmpgt_epi8(v, lo), _mm_cmplt_epi8(v, hi));
+        _mm_storeu_si128((__m128i *)(void *)(d + i), _mm_add_epi8(v, _mm_and_si128(up, bit)));
+    }
+#endif
+    for (; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         d[i] = (char)(c + (((unsigned char)(c - 'A') < 26) << 5));
     }
@@ -548,6 +760,13 @@ static int normalise(text_tok *t, const char *s, size_t n, int ascii)
     size_t i = 0;
     while (i < n) {
         size_t a = i;
+#ifdef __SSE2__
+        while (a + 16 <= n) {
+            int m = _mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(const void *)(s + a)));
+            if (m) break;
+            a += 16;
+        }
+#endif
         while (a < n && (unsigned char)s[a] < 0x80) a++;
         if (a == n) break;
         size_t from = a > i ? a - 1 : a; /* keep the base with its marks */
@@ -644,6 +863,56 @@ static int add_span(text_tok *t, size_t off, size_t len)
     return 0;
 }
 
+/* The next match of the compiled pattern at or after start: 1 with the
+ * span in *ms, *me; 0 when there is none; -1 on a matching error. */
+static int pcre_next(text_tok *t, const pcre2_code *re, int jit, const char *p, size_t n, size_t start,
+                     size_t *ms, size_t *me)
+{
+    int rc = jit ? pcre2_jit_match(re, (PCRE2_SPTR)p, n, start, 0, t->md, t->mctx)
+                 : pcre2_match(re, (PCRE2_SPTR)p, n, start, PCRE2_NO_UTF_CHECK, t->md, t->mctx);
+    if (rc == PCRE2_ERROR_NOMATCH) return 0;
+    if (rc < 0) {
+        PCRE2_UCHAR msg[160];
+        pcre2_get_error_message(rc, msg, sizeof msg);
+        return tfail(t, "token pattern: %s", (const char *)msg);
+    }
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(t->md);
+    *ms = ov[0];
+    *me = ov[1];
+    return 1;
+}
+
+/* The default pattern on a normalised line with bitmaps t->al, t->hi.
+ * Between start and the next [a-z0-9] byte no match can begin (no other
+ * ASCII byte starts one); a token found from there by the ASCII rules is
+ * the pattern's match unless a non-ASCII character could change it, i.e.
+ * one comes before it or right after it (a letter, mark or digit that
+ * would extend it, also after ' . or ,).  Those cases go to PCRE2 from
+ * start, so the result is always the pattern's. */
+static inline __attribute__((always_inline)) int fast_next(text_tok *t, const char *p, size_t n, size_t start, size_t *ms, size_t *me)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    size_t q = bits_next_either(t->al, t->hi, start, n);
+    if (q >= n) return 0;
+    if (u[q] < 0x80) {
+        size_t e = q;
+        if (dg(u[q])) {
+            size_t a;
+            ascii_next(p, n, q, &a, &e);
+        } else {
+            e = bits_next_clear(t->wd, q);
+        }
+        /* u[e] and u[e + 1] are readable (TEXT_PAD) */
+        unsigned char c = u[e];
+        if (c < 0x80 && !((c == '\'' || c == '.' || c == ',') && u[e + 1] >= 0x80)) {
+            *ms = q;
+            *me = e;
+            return 1;
+        }
+    }
+    return pcre_next(t, t->re, t->jit, p, n, start, ms, me);
+}
+
 long text_tokenize(text_tok *t, const char *s, size_t len, text_buf *out)
 {
     const char *p = s;
@@ -687,29 +956,85 @@ long text_tokenize(text_tok *t, const char *s, size_t len, text_buf *out)
         re = t->re_ascii;
         jit = t->jit_ascii;
     }
-    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(t->md);
     size_t start = 0, prev_end = 0;
     int scope = 0;
     long ntok = 0;
     t->nspans = 0;
-    int fast = ascii && t->fast;
+    int fast = t->fast;
+    if (fast) {
+        /* p is t->norm: pad it, and build the class bitmaps */
+        if (text_buf_reserve(&t->norm, TEXT_PAD) < 0) return tfail(t, "out of memory");
+        memset(t->norm.p + n, 0, TEXT_PAD);
+        size_t words = n / 64 + 2;
+        if (words > t->nbits) {
+            size_t cap = words * 2;
+            free(t->al);
+            free(t->hi);
+            free(t->wd);
+            t->al = malloc(cap * sizeof *t->al);
+            t->hi = malloc(cap * sizeof *t->hi);
+            t->wd = malloc(cap * sizeof *t->wd);
+            if (!t->al || !t->hi || !t->wd) {
+                t->nbits = 0;
+                return tfail(t, "out of memory");
+            }
+            t->nbits = cap;
+        }
+        class_bits(p, n, t->al, t->hi, t->wd);
+    }
+    if (t->simple && !t->has_stop) {
+        /* tokens straight to out: at most 2 bytes of output per input byte
+         * (a number can touch the next token: 1.5x -> 1.5 x), plus 16 bytes
+         * of slack for the 16-byte copies */
+        if (text_buf_reserve(out, 2 * n + 32) < 0) return tfail(t, "out of memory");
+        char *d = out->p + out->len;
+        size_t ms, me;
+        int k;
+        if (ascii) {
+            /* no PCRE2 fallback possible: the scanner alone */
+            const unsigned char *u = (const unsigned char *)p;
+            for (;;) {
+                size_t q = bits_next_set_n(t->al, start, n);
+                if (q >= n) break;
+                size_t e = q;
+                if (dg(u[q])) {
+                    size_t a;
+                    ascii_next(p, n, q, &a, &e);
+                } else {
+                    e = bits_next_clear(t->wd, q);
+                }
+                if (ntok) *d++ = ' ';
+                size_t tl = e - q;
+                if (tl <= 16) memcpy(d, p + q, 16);
+                else memcpy(d, p + q, tl);
+                d += tl;
+                ntok++;
+                start = e;
+            }
+            out->len = (size_t)(d - out->p);
+            return ntok;
+        }
+        while ((k = fast_next(t, p, n, start, &ms, &me)) > 0) {
+            if (ntok) *d++ = ' ';
+            size_t tl = me - ms;
+            const char *tk = p + ms;
+            if (tl <= 16) {
+                memcpy(d, tk, 16);
+            } else {
+                memcpy(d, tk, tl);
+            }
+            d += tl;
+            ntok++;
+            start = me;
+        }
+        out->len = (size_t)(d - out->p);
+        return k < 0 ? -1 : ntok;
+    }
     while (start <= n) {
-        if (fast) {
-            size_t a, b;
-            if (!ascii_next(p, n, start, &a, &b)) break;
-            ov[0] = a;
-            ov[1] = b;
-        } else {
-        int rc = jit ? pcre2_jit_match(re, (PCRE2_SPTR)p, n, start, 0, t->md, t->mctx)
-                     : pcre2_match(re, (PCRE2_SPTR)p, n, start, PCRE2_NO_UTF_CHECK, t->md, t->mctx);
-        if (rc == PCRE2_ERROR_NOMATCH) break;
-        if (rc < 0) {
-            PCRE2_UCHAR msg[160];
-            pcre2_get_error_message(rc, msg, sizeof msg);
-            return tfail(t, "token pattern: %s", (const char *)msg);
-        }
-        }
-        size_t ms = ov[0], me = ov[1];
+        size_t ms, me;
+        int k = fast ? fast_next(t, p, n, start, &ms, &me) : pcre_next(t, re, jit, p, n, start, &ms, &me);
+        if (k < 0) return -1;
+        if (k == 0) break;
         if (me <= ms) { /* empty match: step one character */
             start = (me > start ? me : start) + 1;
             while (start < n && ((unsigned char)p[start] & 0xc0) == 0x80) start++;

@@ -10,6 +10,7 @@
 #define SENTI_TEXT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* A growable byte buffer (zeroed = empty); free with text_buf_free. */
@@ -21,6 +22,95 @@ typedef struct text_buf {
 void text_buf_free(text_buf *b);
 /* Make room for n more bytes; -1 on allocation failure. */
 int text_buf_reserve(text_buf *b, size_t n);
+
+/* Reading lines in big blocks (fread of 1 MiB, memchr for '\n'): each
+ * line is returned in place, without its '\n', and is followed by at
+ * least TEXT_PAD readable bytes (for word-sized and vector loads).  Zero it with
+ * text_lines_init; free with text_lines_free. */
+#define TEXT_PAD 64
+
+typedef struct text_lines {
+    FILE *f;
+    char *buf;
+    size_t cap;          /* usable bytes (TEXT_PAD more are allocated) */
+    size_t at, end;      /* unread data is buf[at..end) */
+    size_t scanned;      /* buf[at..at+scanned) has no '\n' */
+    int eof;
+} text_lines;
+
+void text_lines_init(text_lines *r, FILE *f);
+/* 1 and the next line in *line, *len (valid until the next call; may be
+ * modified in place); 0 at the end; -1 on a read error (ferror) or when
+ * out of memory (errno ENOMEM). */
+int text_lines_next(text_lines *r, char **line, size_t *len);
+void text_lines_free(text_lines *r);
+
+/* Blank bitmap of a token line: bit i of bits[i / 64] is set when s[i] is
+ * a space or a TAB, or when i >= n.  bits needs text_blank_words(n) words;
+ * s must be followed by TEXT_PAD readable bytes. */
+static inline size_t text_blank_words(size_t n)
+{
+    return n / 64 + 2;
+}
+void text_blank_bits(const char *s, size_t n, uint64_t *bits);
+
+/* First i >= from with s[i] not blank, or n when there is none. */
+static inline size_t text_bits_next_clear(const uint64_t *bits, size_t from, size_t n)
+{
+    size_t w = from >> 6;
+    uint64_t x = ~bits[w] >> (from & 63);
+    if (x) return from + (size_t)__builtin_ctzll(x);
+    for (;;) {
+        w++;
+        if (w * 64 >= n) return n;
+        x = ~bits[w];
+        if (x) return w * 64 + (size_t)__builtin_ctzll(x);
+    }
+}
+
+/* First i >= from with s[i] blank (or i >= n). */
+static inline size_t text_bits_next_set(const uint64_t *bits, size_t from)
+{
+    size_t w = from >> 6;
+    uint64_t x = bits[w] >> (from & 63);
+    if (x) return from + (size_t)__builtin_ctzll(x);
+    for (;;) {
+        x = bits[++w];
+        if (x) return w * 64 + (size_t)__builtin_ctzll(x);
+    }
+}
+
+/* Iterating the tokens of a blank bitmap (text_blank_bits) a word of
+ * starts at a time:
+ *     text_tokens it; text_tokens_init(&it, bits, n);
+ *     while (text_tokens_next(&it, &a, &e)) ... s[a..e) ... */
+typedef struct text_tokens {
+    const uint64_t *bits;
+    size_t w, nw;
+    uint64_t starts; /* token starts left in word w */
+} text_tokens;
+
+static inline void text_tokens_init(text_tokens *it, const uint64_t *bits, size_t n)
+{
+    it->bits = bits;
+    it->w = 0;
+    it->nw = n / 64 + 1;
+    it->starts = ~bits[0] & (bits[0] << 1 | 1);
+}
+
+static inline int text_tokens_next(text_tokens *it, size_t *a, size_t *e)
+{
+    while (!it->starts) {
+        if (++it->w >= it->nw) return 0;
+        uint64_t b = it->bits[it->w];
+        it->starts = ~b & (b << 1 | it->bits[it->w - 1] >> 63);
+    }
+    size_t s = it->w * 64 + (size_t)__builtin_ctzll(it->starts);
+    it->starts &= it->starts - 1;
+    *a = s;
+    *e = text_bits_next_set(it->bits, s);
+    return 1;
+}
 
 typedef struct text_opts {
     const char *pattern; /* PCRE2 token pattern; NULL = the default */

@@ -2,12 +2,14 @@
  * (sorted runs in one unlinked temporary file, merged k-way), vocabulary
  * files and the vocabulary digest (see vocab.h, docs/text.md). */
 #include "vocab.h"
+#include "text.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 /* ------------------------------------------------------------------------
@@ -30,46 +32,39 @@ static inline uint64_t load64(const char *s)
     return w;
 }
 
-static inline uint32_t load32(const char *s)
-{
-    uint32_t w;
-    memcpy(&w, s, 4);
-    return w;
-}
-
-/* Fixed-size (possibly overlapping) loads only: no calls, no loop for
- * tokens up to 16 bytes. */
-uint64_t vocab_hash(const char *s, size_t n)
+/* Bytes past the first 16 (long terms): a multiply-xor chain. */
+uint64_t vocab_hash_tail(const char *s, size_t n)
 {
     uint64_t h = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)n * 0xff51afd7ed558ccdULL);
-    if (n >= 8) {
-        const char *last = s + n - 8;
-        while (s < last) {
-            h = (h ^ load64(s)) * 0xc4ceb9fe1a85ec53ULL;
-            h ^= h >> 29;
-            s += 8;
-        }
-        h ^= load64(last);
-    } else if (n >= 4) {
-        h ^= (uint64_t)load32(s) | (uint64_t)load32(s + n - 4) << 32;
-    } else if (n > 0) {
-        const unsigned char *u = (const unsigned char *)s;
-        h ^= (uint64_t)u[0] | (uint64_t)u[n >> 1] << 8 | (uint64_t)u[n - 1] << 16;
+    while (n >= 8) {
+        h = (h ^ load64(s)) * 0xc4ceb9fe1a85ec53ULL;
+        h ^= h >> 29;
+        s += 8;
+        n -= 8;
+    }
+    if (n) {
+        uint64_t w = 0;
+        memcpy(&w, s, n);
+        h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
     }
     return mix64(h);
 }
 
-/* a == b for n bytes, inline for short strings */
-static inline int same_bytes(const char *a, const char *b, size_t n)
+void vocab_key_make(vocab_key *k, const char *s, size_t n)
 {
-    if (n >= 8) {
-        if (n > 16) return memcmp(a, b, n) == 0;
-        return load64(a) == load64(b) && load64(a + n - 8) == load64(b + n - 8);
-    }
-    if (n >= 4) return load32(a) == load32(b) && load32(a + n - 4) == load32(b + n - 4);
-    for (size_t i = 0; i < n; i++)
-        if (a[i] != b[i]) return 0;
-    return 1;
+    char pad[16] = {0};
+    memcpy(pad, s, n < 16 ? n : 16);
+    vocab_key_padded(k, pad, n < 16 ? n : 16);
+    k->s = s;
+    k->n = n;
+    if (n > 16) k->hash = vocab_key_hash_(k->w0, k->w1, n) ^ vocab_hash_tail(s + 16, n - 16);
+}
+
+uint64_t vocab_hash(const char *s, size_t n)
+{
+    vocab_key k;
+    vocab_key_make(&k, s, n);
+    return k.hash;
 }
 
 uint64_t vocab_digest_add(uint64_t h, const char *term, size_t n)
@@ -100,7 +95,6 @@ void vocab_digest_hex(uint64_t h, char out[17])
 void vocab_table_free(vocab_table *t)
 {
     free(t->slots);
-    free(t->terms);
     free(t->arena);
     memset(t, 0, sizeof *t);
 }
@@ -109,40 +103,53 @@ void vocab_table_clear(vocab_table *t)
 {
     if (t->slots) memset(t->slots, 0, (t->mask + 1) * sizeof *t->slots);
     t->n = 0;
-    t->alen = 0;
+    t->alen = 1;
 }
 
 size_t vocab_table_bytes(const vocab_table *t)
 {
-    return (t->slots ? (t->mask + 1) * sizeof *t->slots : 0) + t->cap * sizeof *t->terms + t->acap;
+    return (t->slots ? (t->mask + 1) * sizeof *t->slots : 0) + t->acap;
 }
 
 vocab_term *vocab_table_find(const vocab_table *t, const char *s, size_t n, uint64_t hash)
 {
-    if (!t->slots) return NULL;
-    uint64_t hi = hash >> 32;
-    size_t i = (size_t)hash & t->mask;
-    for (;;) {
-        uint64_t v = t->slots[i];
-        if (!v) return NULL;
-        if ((v >> 32) == hi) {
-            vocab_term *e = &t->terms[(uint32_t)v - 1];
-            if (e->len == n && same_bytes(t->arena + e->off, s, n)) return e;
-        }
-        i = (i + 1) & t->mask;
-    }
+    vocab_key k;
+    vocab_key_make(&k, s, n);
+    k.hash = hash;
+    return vocab_table_find_key(t, &k);
 }
+
+vocab_term *vocab_table_add(vocab_table *t, const char *s, size_t n, uint64_t hash, int *added)
+{
+    vocab_key k;
+    vocab_key_make(&k, s, n);
+    k.hash = hash;
+    return vocab_table_add_key(t, &k, added);
+}
+
+#define HUGE_PAGE ((size_t)2 << 20)
 
 static int table_rehash(vocab_table *t, size_t nslots)
 {
-    uint64_t *s = calloc(nslots, sizeof *s);
+    if (nslots > ((size_t)1 << 32)) return -1; /* indices are uint32_t */
+    size_t bytes = nslots * sizeof(vocab_term);
+    vocab_term *s;
+    if (bytes >= HUGE_PAGE) {
+        /* big tables: ask for huge pages (random probes miss the TLB) */
+        s = aligned_alloc(HUGE_PAGE, bytes);
+        if (s) madvise(s, bytes, MADV_HUGEPAGE);
+    } else {
+        s = aligned_alloc(64, bytes);
+    }
     if (!s) return -1;
+    memset(s, 0, bytes);
     size_t mask = nslots - 1;
-    for (size_t k = 0; k < t->n; k++) {
-        uint64_t h = t->terms[k].hash;
-        size_t i = (size_t)h & mask;
-        while (s[i]) i = (i + 1) & mask;
-        s[i] = (h >> 32 << 32) | (uint64_t)(k + 1);
+    for (size_t k = 0; t->slots && k <= t->mask; k++) {
+        const vocab_term *e = &t->slots[k];
+        if (!e->off) continue;
+        size_t i = (size_t)e->hash & mask;
+        while (s[i].off) i = (i + 1) & mask;
+        s[i] = *e;
     }
     free(t->slots);
     t->slots = s;
@@ -150,49 +157,37 @@ static int table_rehash(vocab_table *t, size_t nslots)
     return 0;
 }
 
-vocab_term *vocab_table_add(vocab_table *t, const char *s, size_t n, uint64_t hash, int *added)
+vocab_term *vocab_table_insert_(vocab_table *t, const vocab_key *k, int *added)
 {
     *added = 0;
+    size_t n = k->n;
+    if (t->n >= 0x7fffffffu || n > 0xffffffffu) return NULL;
+    /* grow at a load of 1/2 */
     if (!t->slots || (t->n + 1) * 2 > t->mask + 1) {
         if (table_rehash(t, t->slots ? (t->mask + 1) * 2 : 256) < 0) return NULL;
     }
-    uint64_t hi = hash >> 32;
-    size_t i = (size_t)hash & t->mask;
-    for (;;) {
-        uint64_t v = t->slots[i];
-        if (!v) break;
-        if ((v >> 32) == hi) {
-            vocab_term *e = &t->terms[(uint32_t)v - 1];
-            if (e->len == n && same_bytes(t->arena + e->off, s, n)) return e;
-        }
-        i = (i + 1) & t->mask;
-    }
-    if (t->n >= 0xfffffffeu || n > 0xffffffffu) return NULL;
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 256;
-        vocab_term *nt = realloc(t->terms, cap * sizeof *nt);
-        if (!nt) return NULL;
-        t->terms = nt;
-        t->cap = cap;
-    }
-    if (t->acap - t->alen < n + 1) {
+    if (t->alen == 0) t->alen = 1; /* offset 0 marks empty slots */
+    if (t->acap < t->alen || t->acap - t->alen < n + 1) {
         size_t cap = t->acap ? t->acap : 4096;
-        while (cap - t->alen < n + 1) cap *= 2;
+        while (cap < t->alen || cap - t->alen < n + 1) cap *= 2;
         char *na = realloc(t->arena, cap);
         if (!na) return NULL;
         t->arena = na;
         t->acap = cap;
     }
-    vocab_term *e = &t->terms[t->n];
+    size_t i = (size_t)k->hash & t->mask;
+    while (t->slots[i].off) i = (i + 1) & t->mask;
+    vocab_term *e = &t->slots[i];
     memset(e, 0, sizeof *e);
-    e->hash = hash;
+    e->key[0] = k->w0;
+    e->key[1] = k->w1;
+    e->hash = k->hash;
     e->off = t->alen;
     e->len = (uint32_t)n;
-    if (n) memcpy(t->arena + t->alen, s, n);
+    if (n) memcpy(t->arena + t->alen, k->s, n);
     t->arena[t->alen + n] = '\0';
     t->alen += n + 1;
     t->n++;
-    t->slots[i] = (hi << 32) | (uint64_t)t->n;
     *added = 1;
     return e;
 }
@@ -222,15 +217,15 @@ static const vocab_table *sort_tab;
 
 static int cmp_idx_term(const void *x, const void *y)
 {
-    const vocab_term *a = &sort_tab->terms[*(const uint32_t *)x];
-    const vocab_term *b = &sort_tab->terms[*(const uint32_t *)y];
+    const vocab_term *a = &sort_tab->slots[*(const uint32_t *)x];
+    const vocab_term *b = &sort_tab->slots[*(const uint32_t *)y];
     return cmp_bytes(sort_tab->arena + a->off, a->len, sort_tab->arena + b->off, b->len);
 }
 
 static int cmp_idx_rank(const void *x, const void *y)
 {
-    const vocab_term *a = &sort_tab->terms[*(const uint32_t *)x];
-    const vocab_term *b = &sort_tab->terms[*(const uint32_t *)y];
+    const vocab_term *a = &sort_tab->slots[*(const uint32_t *)x];
+    const vocab_term *b = &sort_tab->slots[*(const uint32_t *)y];
     return cmp_rec(BY_RANK, sort_tab->arena + a->off, a->len, a->df,
                    sort_tab->arena + b->off, b->len, b->df);
 }
@@ -241,8 +236,8 @@ static uint32_t *sorted_index(const vocab_table *t, int mode, uint64_t min_df, s
     uint32_t *ix = malloc((t->n ? t->n : 1) * sizeof *ix);
     if (!ix) return NULL;
     size_t m = 0;
-    for (size_t i = 0; i < t->n; i++)
-        if (t->terms[i].df >= min_df) ix[m++] = (uint32_t)i;
+    for (size_t i = 0; t->slots && i <= t->mask; i++)
+        if (t->slots[i].off && t->slots[i].df >= min_df) ix[m++] = (uint32_t)i;
     sort_tab = t;
     qsort(ix, m, sizeof *ix, mode == BY_TERM ? cmp_idx_term : cmp_idx_rank);
     sort_tab = NULL;
@@ -276,6 +271,10 @@ struct vocab_counter {
     run_list runs;     /* counting phase (sorted by term, may repeat terms) */
     size_t nspilled;   /* all runs written, both phases */
     int finished;
+    uint64_t *bits;    /* blank bitmap of the current document */
+    size_t nbits;
+    char *pad;         /* vocab_counter_doc: the text with padding */
+    size_t padcap;
     char err[256];
 };
 
@@ -598,7 +597,7 @@ static int spill_table(vocab_counter *c, run_list *list, int mode)
         return -1;
     }
     for (size_t i = 0; i < m; i++) {
-        const vocab_term *e = &c->tab.terms[ix[i]];
+        const vocab_term *e = &c->tab.slots[ix[i]];
         if (w_rec(&w, vocab_table_str(&c->tab, e), e->len, e->df, e->cf) < 0) {
             free(ix);
             free(w.buf);
@@ -649,6 +648,8 @@ void vocab_counter_free(vocab_counter *c)
     vocab_table_free(&c->tab);
     if (c->fd >= 0) close(c->fd);
     free(c->runs.r);
+    free(c->bits);
+    free(c->pad);
     free(c->tmpdir);
     free(c);
 }
@@ -668,25 +669,66 @@ size_t vocab_counter_peak(const vocab_counter *c)
     return c->peak;
 }
 
-int vocab_counter_doc(vocab_counter *c, const char *text, size_t len)
+/* Make room for n words in c->bits; -1 when out of memory. */
+static int reserve_bits(vocab_counter *c, size_t n)
+{
+    if (n <= c->nbits) return 0;
+    size_t cap = c->nbits ? c->nbits : 256;
+    while (cap < n) cap *= 2;
+    uint64_t *b = realloc(c->bits, cap * sizeof *b);
+    if (!b) return -1;
+    c->bits = b;
+    c->nbits = cap;
+    return 0;
+}
+
+int vocab_counter_doc_padded(vocab_counter *c, const char *text, size_t len)
 {
     uint64_t doc = ++c->ndoc;
-    size_t i = 0;
-    while (i < len) {
-        while (i < len && (text[i] == ' ' || text[i] == '\t')) i++;
-        size_t s = i;
-        while (i < len && text[i] != ' ' && text[i] != '\t') i++;
-        if (i == s) break;
-        int added;
-        vocab_term *e = vocab_table_add(&c->tab, text + s, i - s, vocab_hash(text + s, i - s), &added);
-        if (!e) return fail(c, "out of memory (or too many terms)");
-        if (e->last != doc) {
-            e->last = doc;
-            e->df++;
+    if (reserve_bits(c, text_blank_words(len)) < 0) return fail(c, "out of memory");
+    uint64_t *bits = c->bits;
+    text_blank_bits(text, len, bits);
+    text_tokens it;
+    text_tokens_init(&it, bits, len);
+    /* tokens in batches of 64: the keys of a batch are hashed and their slots
+     * prefetched before any is counted, so that the cache misses of a big
+     * table overlap */
+    enum { BATCH = 64 };
+    vocab_key k[BATCH];
+    for (;;) {
+        size_t nb = 0, a, i;
+        while (nb < BATCH && text_tokens_next(&it, &a, &i)) {
+            vocab_key_padded(&k[nb], text + a, i - a);
+            if (c->tab.slots) __builtin_prefetch(&c->tab.slots[(size_t)k[nb].hash & c->tab.mask]);
+            nb++;
         }
-        e->cf++;
+        for (size_t j = 0; j < nb; j++) {
+            int added;
+            vocab_term *e = vocab_table_add_key(&c->tab, &k[j], &added);
+            if (!e) return fail(c, "out of memory (or too many terms)");
+            e->df += e->last != doc;
+            e->last = doc;
+            e->cf++;
+        }
+        if (nb < BATCH) break;
     }
     return maybe_spill(c);
+}
+
+int vocab_counter_doc(vocab_counter *c, const char *text, size_t len)
+{
+    /* copy to a buffer with the padding the fast path reads */
+    if (len + TEXT_PAD > c->padcap) {
+        size_t cap = c->padcap ? c->padcap : 4096;
+        while (cap < len + TEXT_PAD) cap *= 2;
+        char *p = realloc(c->pad, cap);
+        if (!p) return fail(c, "out of memory");
+        c->pad = p;
+        c->padcap = cap;
+    }
+    memcpy(c->pad, text, len);
+    memset(c->pad + len, 0, TEXT_PAD);
+    return vocab_counter_doc_padded(c, c->pad, len);
 }
 
 int vocab_counter_add(vocab_counter *c, const char *term, size_t n, uint64_t df, uint64_t cf)
@@ -701,14 +743,58 @@ int vocab_counter_add(vocab_counter *c, const char *term, size_t n, uint64_t df,
 }
 
 /* Emit the first k (0 = all) of a table sorted in rank order. */
+/* The k-th largest of a[0..n) (1 <= k <= n); a is reordered. */
+static uint64_t kth_largest(uint64_t *a, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n - 1, want = k - 1;
+    while (lo < hi) {
+        uint64_t x = a[lo + (hi - lo) / 2], y = a[lo], z = a[hi];
+        uint64_t pivot = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+        /* three-way partition, larger first: [lo, i) > pivot, [i, j) == pivot, (gt, hi] < pivot */
+        size_t i = lo, j = lo, g = hi + 1;
+        while (j < g) {
+            if (a[j] > pivot) {
+                uint64_t t = a[i];
+                a[i++] = a[j];
+                a[j++] = t;
+            } else if (a[j] < pivot) {
+                uint64_t t = a[--g];
+                a[g] = a[j];
+                a[j] = t;
+            } else {
+                j++;
+            }
+        }
+        if (want < i) hi = i - 1;
+        else if (want >= g) lo = g;
+        else return pivot;
+    }
+    return a[lo];
+}
+
 static int emit_table(vocab_counter *c, uint64_t k, uint64_t min_df, vocab_emit_fn emit, void *arg)
 {
+    /* with k, only the terms with df >= the k-th largest df can be among
+     * the first k: sort just those (ties at that df are all kept, so the
+     * order and the cut are those of the full sort) */
+    if (k && k < c->tab.n) {
+        uint64_t *dfs = malloc(c->tab.n * sizeof *dfs);
+        if (!dfs) return fail(c, "out of memory");
+        size_t m = 0;
+        for (size_t i = 0; i <= c->tab.mask; i++)
+            if (c->tab.slots[i].off && c->tab.slots[i].df >= min_df) dfs[m++] = c->tab.slots[i].df;
+        if (m > k) {
+            uint64_t cut = kth_largest(dfs, m, (size_t)k);
+            if (cut > min_df) min_df = cut;
+        }
+        free(dfs);
+    }
     size_t m;
     uint32_t *ix = sorted_index(&c->tab, BY_RANK, min_df, &m);
     if (!ix) return fail(c, "out of memory");
     int rc = 0;
     for (size_t i = 0; i < m && (!k || i < k); i++) {
-        const vocab_term *e = &c->tab.terms[ix[i]];
+        const vocab_term *e = &c->tab.slots[ix[i]];
         rc = emit(arg, vocab_table_str(&c->tab, e), e->len, e->df, e->cf);
         if (rc) break;
     }
@@ -872,6 +958,27 @@ vocab *vocab_load(FILE *f, const char *name, char *err, size_t errlen)
     }
     free(line);
     vocab_digest_hex(h, v->digest);
+    /* the lookup index: load at most 1/3 (unknown tokens probe to an empty slot) */
+    size_t ns = 16;
+    while (ns < 3 * (size_t)v->dim) ns *= 2;
+    v->idx = calloc(ns, sizeof *v->idx);
+    v->keys = calloc(v->dim, sizeof *v->keys);
+    if (!v->idx || !v->keys) {
+        snprintf(err, errlen, "%s: out of memory", name);
+        vocab_free(v);
+        return NULL;
+    }
+    v->mask = ns - 1;
+    for (size_t k = 0; k <= v->tab.mask; k++) {
+        const vocab_term *e = &v->tab.slots[k];
+        if (!e->off) continue;
+        vocab_rkey *rk = &v->keys[e->rank - 1];
+        rk->w1 = e->key[1];
+        rk->s = vocab_table_str(&v->tab, e);
+        size_t i = (size_t)e->hash & v->mask;
+        while (v->idx[i].rank) i = (i + 1) & v->mask;
+        v->idx[i] = (vocab_islot){e->key[0], e->rank, e->len};
+    }
     return v;
 fail:
     free(line);
@@ -883,11 +990,20 @@ void vocab_free(vocab *v)
 {
     if (!v) return;
     vocab_table_free(&v->tab);
+    free(v->idx);
+    free(v->keys);
     free(v);
 }
 
 uint32_t vocab_lookup(const vocab *v, const char *s, size_t n)
 {
-    const vocab_term *e = vocab_table_find(&v->tab, s, n, vocab_hash(s, n));
+    char pad[64];
+    if (n <= 48) {
+        memcpy(pad, s, n);
+        return vocab_lookup_padded(v, pad, n);
+    }
+    vocab_key k;
+    vocab_key_make(&k, s, n);
+    const vocab_term *e = vocab_table_find_key(&v->tab, &k);
     return e ? e->rank : 0;
 }

@@ -4,6 +4,7 @@
  * dropped, and an empty document keeps its label line.  The output opens
  * with "# senti sparse dim=D vocab=DIGEST" (docs/format.md, docs/text.md).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -37,24 +38,102 @@ typedef struct bow_state {
     const vocab *v;
     int counts;
     size_t nwords;    /* 64-bit words in bits */
-    float *count;     /* per rank: occurrences in the current document */
-    uint64_t *bits;   /* per rank: set when the current document uses it */
+    float *count;     /* by rank (1-based; 0 = unknown tokens): occurrences */
+    uint64_t *bits;   /* by rank (same): set when the current document uses it */
     uint32_t *cols;   /* 0-based columns of the current document */
-    float *vals;
+    uint64_t *blank;  /* blank bitmap of the current line */
+    size_t nblank;
+    char *itext;      /* per rank: " index:" in 16 bytes */
+    unsigned char *ilen;
+    char *out;        /* output buffer */
+    size_t olen, ocap;
 } bow_state;
+
+#define OUT_BUF (1u << 20)
+
+/* Append one row to the output buffer: the bytes of sparse_write_row
+ * (label or '?', " index:value" per column, value "1" or the shortest
+ * float text, '\n'), with each " index:" prepared once per rank. */
+static void put_row(bow_state *s, int has, double label, size_t m)
+{
+    size_t need = 40 + m * (16 + 32);
+    if (s->olen + need > s->ocap) {
+        if (s->olen && fwrite(s->out, 1, s->olen, stdout) != s->olen) die("write error on standard output");
+        s->olen = 0;
+        if (need > s->ocap) {
+            free(s->out);
+            s->ocap = need > OUT_BUF ? need : OUT_BUF;
+            s->out = xmalloc(s->ocap);
+        }
+    }
+    char *d = s->out + s->olen;
+    if (has) {
+        d += sparse_format_double(d, label);
+    } else {
+        *d++ = '?';
+    }
+    for (size_t j = 0; j < m; j++) {
+        uint32_t c = s->cols[j];
+        memcpy(d, s->itext + 16 * (size_t)c, 16);
+        d += s->ilen[c];
+        float v = s->counts ? s->count[c + 1] : 1.0f;
+        if (v == 1.0f) *d++ = '1';
+        else d += sparse_format_float(d, v);
+    }
+    *d++ = '\n';
+    s->olen = (size_t)(d - s->out);
+}
+
+/* Look up the tokens of one document (blank bitmap in s->blank), set their
+ * bits and, with --counts, count them; returns the number of distinct
+ * known terms.  Everything the loop needs is in locals. */
+static size_t count_doc(bow_state *s, const char *text, size_t len, uint64_t *restrict bits,
+                        float *restrict count)
+{
+    const uint64_t *restrict blank = s->blank;
+    const vocab *v = s->v;
+    const int counts = s->counts;
+    size_t m = 0, nw = len / 64 + 1;
+    uint64_t prev = 1; /* the byte before the text counts as blank */
+    for (size_t w = 0; w < nw; w++) {
+        uint64_t b = blank[w];
+        uint64_t starts = ~b & (b << 1 | prev);
+        prev = b >> 63;
+        while (starts) {
+            size_t a = w * 64 + (size_t)__builtin_ctzll(starts);
+            starts &= starts - 1;
+            size_t e = text_bits_next_set(blank, a), n = e - a;
+            uint32_t r = vocab_lookup_padded(v, text + a, n);
+            /* bit r (bit 0: unknown tokens), without branches: whether a
+             * token is known and new in the document is unpredictable */
+            uint64_t word = bits[r >> 6], bit = 1ULL << (r & 63);
+            uint64_t fresh = !(word & bit);
+            bits[r >> 6] = word | bit;
+            m += fresh;
+            if (counts) count[r] = (fresh ? 0.0f : count[r]) + 1.0f;
+        }
+    }
+    if (bits[0] & 1) { /* the unknown tokens are no column */
+        bits[0] &= ~1ULL;
+        m--;
+    }
+    return m;
+}
 
 static void bow_file(bow_state *s, const char *path)
 {
     FILE *f = xfopen(path, "rb");
     const char *name = cli_name(path);
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t got;
+    text_lines rd;
+    text_lines_init(&rd, f);
+    char *line;
+    size_t n;
+    int got;
     long ln = 0;
-    while ((got = getline(&line, &cap, f)) >= 0) {
+    uint64_t *bits = s->bits;
+    float *count = s->count;
+    while ((got = text_lines_next(&rd, &line, &n)) > 0) {
         ln++;
-        size_t n = (size_t)got;
-        if (n && line[n - 1] == '\n') n--;
         if (n && line[n - 1] == '\r') n--;
         if (n && line[0] == '#') continue;
         const char *tab = memchr(line, '\t', n);
@@ -64,40 +143,32 @@ static void bow_file(bow_state *s, const char *path)
         double label;
         if (text_parse_rating(line, rl, &has, &label) < 0)
             die_at(name, ln, "rating '%.*s' is neither a number nor '?'", (int)(rl > 40 ? 40 : rl), line);
-        size_t m = 0, i = rl + 1;
-        while (i < n) {
-            while (i < n && (line[i] == ' ' || line[i] == '\t')) i++;
-            size_t a = i;
-            while (i < n && line[i] != ' ' && line[i] != '\t') i++;
-            if (i == a) break;
-            uint32_t r = vocab_lookup(s->v, line + a, i - a);
-            if (!r) continue;
-            uint64_t bit = 1ULL << ((r - 1) & 63);
-            if (!(s->bits[(r - 1) >> 6] & bit)) {
-                s->bits[(r - 1) >> 6] |= bit;
-                s->count[r - 1] = 0;
-                m++;
-            }
-            s->count[r - 1] += 1;
+        /* the line is followed by TEXT_PAD readable bytes (text_lines) */
+        const char *text = tab + 1;
+        size_t len = n - rl - 1;
+        if (text_blank_words(len) > s->nblank) {
+            free(s->blank);
+            s->nblank = text_blank_words(len) * 2;
+            s->blank = xmallocarray(s->nblank, sizeof *s->blank);
         }
+        text_blank_bits(text, len, s->blank);
+        size_t m = count_doc(s, text, len, bits, count);
         /* the set bits, in increasing order, are the document's columns */
-        m = 0;
-        for (size_t w = 0; w < s->nwords; w++) {
-            uint64_t x = s->bits[w];
+        size_t k = 0;
+        for (size_t w = 0; k < m; w++) {
+            uint64_t x = bits[w];
             if (!x) continue;
-            s->bits[w] = 0;
+            bits[w] = 0;
             while (x) {
-                s->cols[m++] = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(x));
+                s->cols[k++] = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(x)) - 1;
                 x &= x - 1;
             }
         }
-        for (size_t j = 0; j < m; j++) s->vals[j] = s->counts ? s->count[s->cols[j]] : 1.0f;
-        if (sparse_write_row(stdout, has, label, m, s->cols, s->vals, NULL) < 0)
-            die("write error on standard output");
+        put_row(s, has, label, m);
         if ((ln & 4095) == 0) cli_progress("%s: %ld lines", name, ln);
     }
-    if (ferror(f)) die("%s: read error", name);
-    free(line);
+    if (got < 0) die("%s: read error: %s", name, strerror(errno));
+    text_lines_free(&rd);
     xfclose(f, path);
 }
 
@@ -132,26 +203,31 @@ int main(int argc, char **argv)
     bow_state s = {0};
     s.v = v;
     s.counts = counts;
-    s.nwords = ((size_t)v->dim + 63) / 64;
+    s.nwords = ((size_t)v->dim + 1 + 63) / 64;
     s.bits = xcalloc(s.nwords, sizeof *s.bits);
-    s.count = xcalloc(v->dim, sizeof *s.count);
+    s.count = xcalloc((size_t)v->dim + 1, sizeof *s.count);
     s.cols = xmallocarray(v->dim, sizeof *s.cols);
-    s.vals = xmallocarray(v->dim, sizeof *s.vals);
     static char obuf[1 << 20];
     setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
+    s.itext = xmallocarray(v->dim, 16);
+    s.ilen = xmalloc(v->dim);
+    for (uint32_t r = 0; r < v->dim; r++)
+        s.ilen[r] = (unsigned char)snprintf(s.itext + 16 * (size_t)r, 16, " %u:", r + 1);
     if (sparse_write_header(stdout, v->dim, v->digest) < 0) die("write error on standard output");
-    flockfile(stdout); /* one owner: cheaper putc/fputs in sparse_write_row */
     if (optind == argc) {
         bow_file(&s, "-");
     } else {
         for (int i = optind; i < argc; i++) bow_file(&s, argv[i]);
     }
-    funlockfile(stdout);
+    if (s.olen && fwrite(s.out, 1, s.olen, stdout) != s.olen) die("write error on standard output");
     cli_progress_end();
     free(s.bits);
     free(s.count);
     free(s.cols);
-    free(s.vals);
+    free(s.blank);
+    free(s.itext);
+    free(s.ilen);
+    free(s.out);
     vocab_free(v);
     cli_close_stdout();
     return 0;

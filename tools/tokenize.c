@@ -5,6 +5,7 @@
  * stop words, stemming, negation marking and n-grams follow (lib/text.c,
  * docs/text.md).  Lines starting with '#' pass through unchanged.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,24 +44,34 @@ static void usage(const text_opts *o)
            o->pcre_only ? "on" : "off");
 }
 
-static void tokenize_file(text_tok *t, const char *path)
+#define OUT_FLUSH (1u << 20)
+
+static void flush_out(text_buf *out)
+{
+    if (out->len && fwrite(out->p, 1, out->len, stdout) != out->len) die("write error on standard output");
+    out->len = 0;
+}
+
+static void tokenize_file(text_tok *t, const char *path, text_buf *out)
 {
     FILE *f = xfopen(path, "rb");
     const char *name = cli_name(path);
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t got;
+    text_lines rd;
+    text_lines_init(&rd, f);
+    char *line;
+    size_t n;
+    int got;
     long ln = 0;
-    text_buf out = {0};
     double t0 = cli_seconds(), last = t0;
-    while ((got = getline(&line, &cap, f)) >= 0) {
+    while ((got = text_lines_next(&rd, &line, &n)) > 0) {
         ln++;
-        size_t n = (size_t)got;
-        if (n && line[n - 1] == '\n') n--;
         if (n && line[n - 1] == '\r') n--;
+        if (out->len >= OUT_FLUSH) flush_out(out);
         if (n && line[0] == '#') {
-            fwrite(line, 1, n, stdout);
-            putchar('\n');
+            if (text_buf_reserve(out, n + 1) < 0) die("out of memory");
+            memcpy(out->p + out->len, line, n);
+            out->len += n;
+            out->p[out->len++] = '\n';
             continue;
         }
         const char *tab = memchr(line, '\t', n);
@@ -70,13 +81,12 @@ static void tokenize_file(text_tok *t, const char *path)
         double v;
         if (text_parse_rating(line, rl, &has, &v) < 0)
             die_at(name, ln, "rating '%.*s' is neither a number nor '?'", (int)(rl > 40 ? 40 : rl), line);
-        out.len = 0;
-        if (text_buf_reserve(&out, rl + 2) < 0) die("out of memory");
-        memcpy(out.p, line, rl + 1);
-        out.len = rl + 1;
-        if (text_tokenize(t, tab + 1, n - rl - 1, &out) < 0) die_at(name, ln, "%s", text_error(t));
-        out.p[out.len++] = '\n';
-        fwrite(out.p, 1, out.len, stdout);
+        if (text_buf_reserve(out, rl + 2) < 0) die("out of memory");
+        memcpy(out->p + out->len, line, rl + 1);
+        out->len += rl + 1;
+        if (text_tokenize(t, tab + 1, n - rl - 1, out) < 0) die_at(name, ln, "%s", text_error(t));
+        if (text_buf_reserve(out, 1) < 0) die("out of memory");
+        out->p[out->len++] = '\n';
         if ((ln & 1023) == 0 && cli_progress_enabled()) {
             double now = cli_seconds();
             if (now - last > 0.5) {
@@ -85,9 +95,8 @@ static void tokenize_file(text_tok *t, const char *path)
             }
         }
     }
-    if (ferror(f)) die("%s: read error", name);
-    free(line);
-    text_buf_free(&out);
+    if (got < 0) die("%s: read error: %s", name, strerror(errno));
+    text_lines_free(&rd);
     xfclose(f, path);
 }
 
@@ -143,13 +152,14 @@ int main(int argc, char **argv)
         if (text_add_stopwords(t, f, cli_name(stopwords), err, sizeof err) < 0) die("%s", err);
         xfclose(f, stopwords);
     }
-    static char obuf[1 << 20];
-    setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
+    text_buf out = {0};
     if (optind == argc) {
-        tokenize_file(t, "-");
+        tokenize_file(t, "-", &out);
     } else {
-        for (int i = optind; i < argc; i++) tokenize_file(t, argv[i]);
+        for (int i = optind; i < argc; i++) tokenize_file(t, argv[i], &out);
     }
+    flush_out(&out);
+    text_buf_free(&out);
     cli_progress_end();
     if (text_replaced(t)) note("%lu invalid UTF-8 sequences replaced by U+FFFD", text_replaced(t));
     text_free(t);

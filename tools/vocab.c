@@ -4,12 +4,14 @@
  * Counting is exact; the in-memory table is bounded by --memory and spills
  * sorted runs to a temporary file (lib/vocab.c, docs/text.md).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "text.h"
 #include "vocab.h"
 
 static const char *default_memory = "1G";
@@ -64,14 +66,14 @@ static void count_file(vocab_counter *c, const char *path, int merge, unsigned l
 {
     FILE *f = xfopen(path, "rb");
     const char *name = cli_name(path);
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t got;
+    text_lines rd;
+    text_lines_init(&rd, f);
+    char *line;
+    size_t n;
+    int got;
     long ln = 0;
-    while ((got = getline(&line, &cap, f)) >= 0) {
+    while ((got = text_lines_next(&rd, &line, &n)) > 0) {
         ln++;
-        size_t n = (size_t)got;
-        if (n && line[n - 1] == '\n') n--;
         if (merge) {
             size_t tl;
             uint64_t df, cf;
@@ -85,12 +87,12 @@ static void count_file(vocab_counter *c, const char *path, int merge, unsigned l
         const char *tab = memchr(line, '\t', n);
         if (!tab) die_at(name, ln, "no TAB between rating and tokens");
         size_t off = (size_t)(tab - line) + 1;
-        if (vocab_counter_doc(c, line + off, n - off) < 0) die_at(name, ln, "%s", vocab_counter_error(c));
+        if (vocab_counter_doc_padded(c, line + off, n - off) < 0) die_at(name, ln, "%s", vocab_counter_error(c));
         (*docs)++;
         if ((ln & 4095) == 0) cli_progress("%s: %ld lines", name, ln);
     }
-    if (ferror(f)) die("%s: read error", name);
-    free(line);
+    if (got < 0) die("%s: read error: %s", name, strerror(errno));
+    text_lines_free(&rd);
     xfclose(f, path);
 }
 

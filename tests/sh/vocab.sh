@@ -28,6 +28,15 @@ same "$T/big.voc" "$T/big.ref" "3000 documents: counts agree with sort | uniq -c
 senti-vocab -k 100 "$T/big.tok" >"$T/k100"
 head -n 100 "$T/big.ref" >"$T/k100.ref"
 same "$T/k100" "$T/k100.ref" "-k 100 keeps the first 100"
+# -k selects by df before sorting: the cut must fall among tied terms exactly
+# as the full sort does, for any k and with --min-df
+bad=0
+for k in 1 2 7 99 250 777 1500 2999 100000; do
+    senti-vocab -k $k "$T/big.tok" | cmp -s - <(head -n $k "$T/big.ref") || bad=$((bad + 1))
+    senti-vocab --min-df 3 -k $k "$T/big.tok" |
+        cmp -s - <(awk -F'\t' '$2 >= 3' "$T/big.ref" | head -n $k) || bad=$((bad + 1))
+done
+ok "-k K (with and without --min-df) = the first K of the full order" test $bad -eq 0
 senti-vocab --min-df 20 "$T/big.tok" >"$T/md"
 awk -F'\t' '$2 >= 20' "$T/big.ref" >"$T/md.ref"
 same "$T/md" "$T/md.ref" "--min-df 20"

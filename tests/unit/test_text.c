@@ -132,6 +132,61 @@ static void test_tokenize(void)
     text_free(ta);
     text_free(tb);
 
+    /* the scanner on text with non-ASCII pieces (PCRE2 takes over near
+     * them) and long lines (bitmap word boundaries), with and without the
+     * per-token filters, against PCRE2 alone */
+    static const char *const piece[] = {
+        "a", "Z", "0", "9", ".", ",", "'", " ", "-", "_", "x", "\t", "!",
+        "\xc3\xa9",         /* e acute */
+        "\xcc\x81",         /* combining acute */
+        "\xd9\xa5",         /* arabic-indic five */
+        "\xe4\xb8\xad",     /* CJK */
+        "\xe2\x80\x99",     /* right single quote, lumped to ' */
+        "\xef\xbc\xa6",     /* fullwidth F */
+        "\xc3\x9f",         /* sharp s */
+        "\xc2\xa0",         /* no-break space */
+        "\xff",             /* invalid */
+        "\xe2\x80\x94",     /* em dash */
+    };
+    enum { NPIECE = sizeof piece / sizeof piece[0] };
+    for (int mode = 0; mode < 3; mode++) {
+        text_opts c = {0}, d = {0};
+        c.ngrams = d.ngrams = mode == 2 ? 2 : 1;
+        c.negate = d.negate = mode >= 1;
+        c.min_len = d.min_len = mode == 2 ? 2 : 1;
+        d.pcre_only = 1;
+        ta = text_new(&c, err, sizeof err);
+        tb = text_new(&d, err, sizeof err);
+        CHECK(ta && tb, "tokenizers (mode %d)", mode);
+        if (!ta || !tb) break;
+        rng_t r;
+        rng_seed(&r, 11 + (uint64_t)mode, 0);
+        int diff = 0;
+        for (int k = 0; k < 3000; k++) {
+            char s[1000];
+            size_t n = 0, want = (size_t)rng_below(&r, k % 10 == 0 ? 300 : 40);
+            while (n < want) {
+                /* mostly ASCII, like real text */
+                const char *pc = piece[rng_below(&r, rng_below(&r, 4) ? 13 : NPIECE)];
+                size_t l = strlen(pc);
+                memcpy(s + n, pc, l);
+                n += l;
+            }
+            text_buf x = {0}, y = {0};
+            long nx = text_tokenize(ta, s, n, &x), ny = text_tokenize(tb, s, n, &y);
+            if (nx != ny || x.len != y.len || (x.len && memcmp(x.p, y.p, x.len) != 0)) {
+                if (!diff) fprintf(stderr, "differs on '%.*s': '%.*s' vs '%.*s'\n", (int)n, s, (int)x.len,
+                                   x.p ? x.p : "", (int)y.len, y.p ? y.p : "");
+                diff++;
+            }
+            text_buf_free(&x);
+            text_buf_free(&y);
+        }
+        CHECK(diff == 0, "scanner differs from PCRE2 on %d non-ASCII strings (mode %d)", diff, mode);
+        text_free(ta);
+        text_free(tb);
+    }
+
     o = (text_opts){0};
     o.pattern = "(";
     CHECK(text_new(&o, err, sizeof err) == NULL && strstr(err, "bad pattern"), "bad pattern rejected");
