@@ -137,7 +137,7 @@ for F in $folds; do
 done
 total=$(since "$t_all")
 
-echo "Blitzer, 10-fold CV (folds: $(echo $folds)), top-5000 binary bag of words, $T threads"
+echo "Blitzer, 10-fold CV (folds: ${folds//$'\n'/ }), top-5000 binary bag of words, $T threads"
 echo
 awk -F'\t' '
     NR == 1 { next }
