@@ -66,6 +66,28 @@ t_result $rc "linear output trains"
 rmse=$(senti-predict -m "$T/ml" "$T/test" | senti-eval -f tsv | awk -F'\t' '$1 == "rmse" {print $2}')
 ok "linear regression learns (RMSE $rmse < 0.8)" awk -v r="$rmse" 'BEGIN { exit !(r < 0.8) }'
 
+# regularisers: L2, input and hidden dropout learn, repeat byte for byte
+# (two threads too), and change the model
+reg=(-H 8 -E 30 -l 0.05 --l2 0.001 --in-drop 0.2 --drop 0.3 -s 4 -q)
+run senti-train -o "$T/r1" "${reg[@]}" "$T/train"
+t_result $rc "train with --l2, --in-drop, --drop"
+rmse=$(senti-predict -m "$T/r1" "$T/test" | senti-eval -f tsv | awk -F'\t' '$1 == "rmse" {print $2}')
+ok "regularised network learns (RMSE $rmse < 0.4)" awk -v r="$rmse" 'BEGIN { exit !(r < 0.4) }'
+cp "$T/r1" "$T/r1b"; senti-train -o "$T/r1" "${reg[@]}" "$T/train"
+ok "dropout: same seed, identical model bytes" cmp -s "$T/r1" "$T/r1b"
+senti-train -o "$T/r2" "${reg[@]}" -t 2 "$T/train"; cp "$T/r2" "$T/r2b"; senti-train -o "$T/r2" "${reg[@]}" -t 2 "$T/train"
+ok "dropout, two threads: identical model bytes" cmp -s "$T/r2" "$T/r2b"
+senti-train -o "$T/r0" -H 8 -E 30 -l 0.05 -s 4 -q "$T/train"
+senti-predict -m "$T/r0" "$T/test" >"$T/p0"; senti-predict -m "$T/r1" "$T/test" >"$T/p1"
+ok "regularisers change the model" bash -c "! cmp -s '$T/p0' '$T/p1'"
+senti-train -o "$T/r3" -E 30 -l 0.1 --in-drop 0.3 --l2 0.01 -q "$T/train"
+rmse=$(senti-predict -m "$T/r3" "$T/test" | senti-eval -f tsv | awk -F'\t' '$1 == "rmse" {print $2}')
+ok "softmax with --in-drop and --l2 learns (RMSE $rmse < 0.4)" awk -v r="$rmse" 'BEGIN { exit !(r < 0.4) }'
+senti-train --help >"$T/help"
+ok "--help: --l2, --in-drop, --drop with defaults" bash -c "grep -A1 -- '--l2 X' '$T/help' | grep -q 'batch) \\[0\\]' && grep -q -- '--in-drop P .*\\[0\\]' '$T/help' && grep -q -- '--drop P .*\\[0\\]' '$T/help'"
+expect_fail 2 "--drop needs hidden layers" "--drop without hidden layers" senti-train -o "$T/x" --drop 0.5 "$T/train"
+expect_fail 2 "in-drop" "--in-drop 1 out of range" senti-train -o "$T/x" --in-drop 1 "$T/train"
+
 # streaming: rows come out as they go in, unlabeled rows give '?'
 printf '? 1:1\n5 2:1 3:1\n' | senti-predict -m "$T/m0" --line-buffered >"$T/s"
 ok "unlabeled gold is ?" grep -q '^?	' "$T/s"
