@@ -205,6 +205,60 @@ void cli_close_stdout(void)
     }
 }
 
+const char **cli_inputs(int argc, char **argv, int first, int *n)
+{
+    static const char *stdin_only[] = {"-"};
+    if (first >= argc) {
+        *n = 1;
+        return stdin_only;
+    }
+    *n = argc - first;
+    return (const char **)argv + first;
+}
+
+/* 1: drop this word; 2: drop it and the next; 0: keep */
+static int dropped(const char *w, const char *const *drop)
+{
+    for (; drop && *drop; drop++) {
+        size_t k = strlen(*drop);
+        if (k && (*drop)[k - 1] == '=') {
+            if (strncmp(w, *drop, k) == 0) return 1;
+            if (strncmp(w, *drop, k - 1) == 0 && w[k - 1] == 0) return 2;
+        } else if (strcmp(w, *drop) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+char *cli_cmdline(int argc, char **argv, const char *const *drop)
+{
+    size_t n = 1;
+    for (int i = 0; i < argc; i++) n += strlen(argv[i]) + 1;
+    char *s = xmalloc(n), *p = s;
+    *p = 0;
+    int verbatim = 0;
+    for (int i = 0; i < argc; i++) {
+        if (i > 0 && !verbatim) {
+            if (strcmp(argv[i], "--") == 0) {
+                verbatim = 1; /* keep the rest as it is */
+            } else {
+                int d = dropped(argv[i], drop);
+                if (d) {
+                    i += d - 1;
+                    continue;
+                }
+            }
+        }
+        if (p != s) *p++ = ' ';
+        size_t k = strlen(argv[i]);
+        memcpy(p, argv[i], k);
+        p += k;
+        *p = 0;
+    }
+    return s;
+}
+
 /* ------------------------------------------------------------------------
  * atomic output */
 

@@ -68,6 +68,17 @@ void xfclose(FILE *f, const char *path);
 /* Display name for messages: "-" becomes "(stdin)". */
 const char *cli_name(const char *path);
 
+/* The input files named after the options (argv[first..argc)), or the
+ * one-element list {"-"} (stdin) when there are none; *n gets the count.
+ * The result points into argv or to static storage: do not free it. */
+const char **cli_inputs(int argc, char **argv, int first, int *n);
+
+/* The command line as recorded in model files: argv joined by single
+ * spaces, leaving out the options named in drop (NULL-terminated, may be
+ * NULL): "--flag" drops that word; "--opt=" drops "--opt VALUE" and
+ * "--opt=VALUE".  Call before getopt_long reorders argv.  Caller frees. */
+char *cli_cmdline(int argc, char **argv, const char *const *drop);
+
 /* Call at the end of main() (or register with atexit): flushes stdout and
  * dies with a message if any write to it failed.  A closed pipe downstream
  * ends the program quietly through SIGPIPE, as for any Unix filter. */

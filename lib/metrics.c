@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 double metrics_rmse(const double *gold, const double *pred, size_t n)
 {
@@ -35,6 +36,16 @@ static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
+}
+
+size_t metrics_classes(const double *v, size_t n, double *out)
+{
+    if (out != v) memcpy(out, v, n * sizeof *out);
+    qsort(out, n, sizeof *out, cmp_double);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (k == 0 || out[k - 1] != out[i]) out[k++] = out[i];
+    return k;
 }
 
 int metrics_bootstrap_rmse(const double *gold, const double *pred, size_t n, size_t reps, double level, rng_t *g,

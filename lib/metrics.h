@@ -17,6 +17,11 @@ double metrics_mae(const double *gold, const double *pred, size_t n);
  * going to the lower class. */
 size_t metrics_nearest(const double *classes, size_t k, double v);
 
+/* The distinct values of v[0..n) in increasing order, written to out
+ * (room for n values; out may be v itself).  Returns their number.  The
+ * rating classes of a training set or of gold ratings. */
+size_t metrics_classes(const double *v, size_t n, double *out);
+
 /* Percentile bootstrap of the RMSE: `reps` resamples of the n pairs with
  * replacement, drawn from g; writes the (1-level)/2 and (1+level)/2
  * quantiles to *lo and *hi.  Returns -1 on allocation failure. */

@@ -51,9 +51,8 @@ int main(int argc, char **argv)
         default: die_usage("unknown option");
         }
     }
-    const char *stdin_only[] = {"-"};
-    const char **files = argc > optind ? (const char **)argv + optind : stdin_only;
-    int nfiles = argc > optind ? argc - optind : 1;
+    int nfiles;
+    const char **files = cli_inputs(argc, argv, optind, &nfiles);
 
     size_t rows = 0, nnz = 0, labeled = 0, maxrow = 0;
     double lsum = 0, lmin = 0, lmax = 0;

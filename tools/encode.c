@@ -117,9 +117,8 @@ int main(int argc, char **argv)
     if (!d) die("%s: %s", cli_name(model_path), err);
     uint32_t V = d->cfg.in_dim, H = d->cfg.hidden;
 
-    static const char *stdin_only[] = {"-"};
-    const char **files = argc > optind ? (const char **)argv + optind : stdin_only;
-    int nfiles = argc > optind ? argc - optind : 1;
+    int nfiles;
+    const char **files = cli_inputs(argc, argv, optind, &nfiles);
     if (strcmp(model_path, "-") == 0)
         for (int i = 0; i < nfiles; i++)
             if (strcmp(files[i], "-") == 0) die_usage("the model and the input cannot both be stdin");

@@ -33,12 +33,6 @@ static void usage(const char *format, long bootstrap, double level, unsigned lon
            cli_prog, format, bootstrap, level, seed);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* parse a finite number occupying exactly [s, end) */
 static int parse_num(const char *s, const char *end, double *v)
 {
@@ -100,12 +94,11 @@ int main(int argc, char **argv)
             p = *q ? q + 1 : q;
         }
         if (!k) die_usage("--classes: empty list");
-        qsort(classes, k, sizeof *classes, cmp_double);
+        k = metrics_classes(classes, k, classes);
     }
 
-    const char *stdin_only[] = {"-"};
-    const char **files = argc > optind ? (const char **)argv + optind : stdin_only;
-    int nfiles = argc > optind ? argc - optind : 1;
+    int nfiles;
+    const char **files = cli_inputs(argc, argv, optind, &nfiles);
     double *gold = NULL, *pred = NULL;
     size_t n = 0, cap = 0, unlabeled = 0;
     char *line = NULL;
@@ -152,10 +145,7 @@ int main(int argc, char **argv)
 
     if (!classes) {
         classes = xmallocarray(n, sizeof *classes);
-        memcpy(classes, gold, n * sizeof *classes);
-        qsort(classes, n, sizeof *classes, cmp_double);
-        for (size_t i = 0; i < n; i++)
-            if (k == 0 || classes[k - 1] != classes[i]) classes[k++] = classes[i];
+        k = metrics_classes(gold, n, classes);
     }
     if (isnan(threshold)) threshold = (classes[0] + classes[k - 1]) / 2;
 

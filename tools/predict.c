@@ -111,9 +111,8 @@ int main(int argc, char **argv)
     p.ptr[0] = 0;
     double *pred = xmallocarray((size_t)batch, sizeof *pred);
 
-    const char *stdin_only[] = {"-"};
-    const char **files = argc > optind ? (const char **)argv + optind : stdin_only;
-    int nfiles = argc > optind ? argc - optind : 1;
+    int nfiles;
+    const char **files = cli_inputs(argc, argv, optind, &nfiles);
     for (int fi = 0; fi < nfiles; fi++) {
         FILE *f = xfopen(files[fi], "r");
         const char *name = cli_name(files[fi]);

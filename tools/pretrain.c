@@ -75,34 +75,6 @@ static void usage(void)
            opt.threads, c->sample_zeros);
 }
 
-/* The command line as recorded in the model: argv joined by spaces, less
- * --resume and --stop-after N, which do not change the result. */
-static char *record_cmdline(int argc, char **argv)
-{
-    size_t n = 1;
-    for (int i = 0; i < argc; i++) n += strlen(argv[i]) + 1;
-    char *s = xmalloc(n), *p = s;
-    *p = 0;
-    for (int i = 0; i < argc; i++) {
-        if (i > 0 && strcmp(argv[i], "--") == 0) {
-            /* keep the rest verbatim */
-        } else if (i > 0 && strcmp(argv[i], "--resume") == 0) {
-            continue;
-        } else if (i > 0 && strcmp(argv[i], "--stop-after") == 0) {
-            i++;
-            continue;
-        } else if (i > 0 && strncmp(argv[i], "--stop-after=", 13) == 0) {
-            continue;
-        }
-        if (p != s) *p++ = ' ';
-        size_t k = strlen(argv[i]);
-        memcpy(p, argv[i], k);
-        p += k;
-        *p = 0;
-    }
-    return s;
-}
-
 /* ------------------------------------------------------------------------
  * input */
 
@@ -110,11 +82,6 @@ static char *record_cmdline(int argc, char **argv)
  * returns the declared dim (0 if none). */
 static uint32_t read_data(sparse_csr *m, int nfiles, const char **files, uint32_t limit, char *vocab)
 {
-    static const char *stdin_only[] = {"-"};
-    if (nfiles == 0) {
-        files = stdin_only;
-        nfiles = 1;
-    }
     uint32_t dim = 0;
     vocab[0] = 0;
     for (int i = 0; i < nfiles; i++) {
@@ -269,7 +236,9 @@ static void same_setting(const char *what, double now, double then)
 int main(int argc, char **argv)
 {
     cli_init("senti-pretrain");
-    cmdline = record_cmdline(argc, argv);  /* before getopt reorders argv */
+    /* before getopt reorders argv; --resume and --stop-after do not change the result */
+    static const char *const nonresult[] = {"--resume", "--stop-after=", NULL};
+    cmdline = cli_cmdline(argc, argv, nonresult);
     dae_config_default(&opt.cfg, 1, (uint32_t)opt.hidden);
     static const struct option opts[] = {
         {"output", required_argument, 0, 'o'},   {"hidden", required_argument, 0, 'H'},
@@ -347,7 +316,9 @@ int main(int argc, char **argv)
     sparse_csr *data = sparse_csr_new();
     if (!data) die("out of memory");
     char vocab[SPARSE_DIGEST_LEN + 1];
-    read_data(data, argc - optind, (const char **)argv + optind, 0, vocab);
+    int nin;
+    const char **inputs = cli_inputs(argc, argv, optind, &nin);
+    read_data(data, nin, inputs, 0, vocab);
     if (data->rows == 0) die("no data lines in the input");
     uint32_t V = data->dim;
     if (V == 0) die("the input has no non-zero entries and no dim= header");

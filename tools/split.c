@@ -140,9 +140,8 @@ int main(int argc, char **argv)
     }
     if (ratio < 0 && fold > folds) die_usage("--fold %ld is above --folds %ld", fold, folds);
 
-    const char *stdin_only[] = {"-"};
-    const char **files = argc > optind ? (const char **)argv + optind : stdin_only;
-    int nfiles = argc > optind ? argc - optind : 1;
+    int nfiles;
+    const char **files = cli_inputs(argc, argv, optind, &nfiles);
     char *buf = NULL;
     size_t cap = 0;
     for (int i = 0; i < nfiles; i++) {

@@ -107,12 +107,6 @@ static sparse_csr *read_labeled(const char *path, uint32_t limit, const char *wa
     return m;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Gather rows idx[0..B) of m into a batch CSR. */
 typedef struct {
     size_t *ptr;
@@ -168,24 +162,11 @@ static void copy_params(net *dst, const net *src)
     memcpy(dst->bo, src->bo, src->nclass * sizeof(float));
 }
 
-static char *join_cmdline(int argc, char **argv)
-{
-    size_t n = 1;
-    for (int i = 0; i < argc; i++) n += strlen(argv[i]) + 1;
-    char *s = xmalloc(n), *p = s;
-    for (int i = 0; i < argc; i++) {
-        size_t k = strlen(argv[i]);
-        memcpy(p, argv[i], k);
-        p += k;
-        *p++ = i + 1 < argc ? ' ' : 0;
-    }
-    if (!argc) *p = 0;
-    return s;
-}
-
 int main(int argc, char **argv)
 {
     cli_init("senti-train");
+    static char *cmd; /* static: reachable if we die */
+    cmd = cli_cmdline(argc, argv, NULL); /* before getopt reorders argv */
     enum { O_OUTPUT = 256, O_FREEZE, O_L1, O_DECAY, O_LOG, O_L2, O_INDROP, O_DROP };
     static const struct option opts[] = {
         {"model", required_argument, 0, 'o'},   {"output", required_argument, 0, O_OUTPUT},
@@ -286,11 +267,7 @@ int main(int argc, char **argv)
 
     /* classes: the distinct training ratings */
     double *classes = xmallocarray(train->rows, sizeof *classes);
-    memcpy(classes, train->label, train->rows * sizeof *classes);
-    qsort(classes, train->rows, sizeof *classes, cmp_double);
-    uint32_t K = 0;
-    for (size_t i = 0; i < train->rows; i++)
-        if (K == 0 || classes[K - 1] != classes[i]) classes[K++] = classes[i];
+    uint32_t K = (uint32_t)metrics_classes(train->label, train->rows, classes);
     int output = strcmp(opt.output, "linear") == 0 ? NET_OUT_LINEAR : NET_OUT_SOFTMAX;
     if (output == NET_OUT_SOFTMAX && K < 2) die("%s: only one rating (%g) in the training data", cli_name(train_path), classes[0]);
 
@@ -405,7 +382,6 @@ int main(int argc, char **argv)
     }
     if (logo) cli_out_commit(logo);
 
-    char *cmd = join_cmdline(argc, argv);
     model *m = net_to_model(n, cmd);
     free(cmd);
     if (!m) die("out of memory");
