@@ -165,8 +165,7 @@ static void copy_params(net *dst, const net *src)
 int main(int argc, char **argv)
 {
     cli_init("senti-train");
-    static char *cmd; /* static: reachable if we die */
-    cmd = cli_cmdline(argc, argv, NULL); /* before getopt reorders argv */
+    char *cmd = cli_cmdline(argc, argv, NULL); /* before getopt reorders argv */
     enum { O_OUTPUT = 256, O_FREEZE, O_L1, O_DECAY, O_LOG, O_L2, O_INDROP, O_DROP };
     static const struct option opts[] = {
         {"model", required_argument, 0, 'o'},   {"output", required_argument, 0, O_OUTPUT},
@@ -208,8 +207,8 @@ int main(int argc, char **argv)
         case 's': opt.seed = cli_parse_u64("--seed", optarg); break;
         case 't': opt.threads = cli_parse_long("--threads", optarg, 1, 256); break;
         case 'q': cli_quiet = 1; break;
-        case 'h': usage(); cli_close_stdout(); return 0;
-        case 'V': cli_version();
+        case 'h': free(cmd); usage(); cli_close_stdout(); return 0;
+        case 'V': free(cmd); cli_version();
         default: die_usage("unknown option");
         }
     }
@@ -224,16 +223,14 @@ int main(int argc, char **argv)
     /* pretrained layers first: they fix the input dimension */
     int nh = 0;
     uint32_t sizes[MODEL_MAX_LAYERS], acts[MODEL_MAX_LAYERS];
-    static model *layers[MODEL_MAX_LAYERS]; /* static: reachable if we die */
+    model *layers[MODEL_MAX_LAYERS];
     char vocab[17] = "";
     if (opt.init) {
-        static char *list;
-        char *save = NULL;
-        list = xstrdup(opt.init);
+        char *list = xstrdup(opt.init), *save = NULL;
         for (char *p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
             if (nh == MODEL_MAX_LAYERS) die_usage("--init: too many layers");
             char err[MODEL_ERR_LEN];
-            model *m = layers[nh] = model_load(p, MODEL_KIND_LAYER, err, sizeof err);
+            model *m = model_load(p, MODEL_KIND_LAYER, err, sizeof err);
             if (!m) die("%s", err);
             if (m->nlayers != 1) die("%s: expected one layer, found %u", p, m->nlayers);
             const model_layer *L = &m->layers[0];
