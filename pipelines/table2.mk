@@ -26,6 +26,7 @@
 #   ROW.log                 senti-train's per-epoch log (learning curves)
 
 CORPUS ?= blitzer
+.DEFAULT_GOAL := all
 top := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))..)
 P := $(top)/pipelines
 BIN ?= $(top)/bin
