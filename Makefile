@@ -41,9 +41,11 @@ SANFLAGS :=
 OPT := -O2
 endif
 
-# Debian packages the build and the tests need.
+# Debian packages the build and the tests need (the peers and gnuplot: the
+# experiments of pipelines/table2.mk, tested by tests/sh/table2.sh).
+PEER_PKGS := fasttext liblinear-tools gnuplot-nox
 DEPS_PKGS := gcc make pkg-config libopenblas-dev libpcre2-dev libstemmer-dev \
-             libutf8proc-dev ca-certificates curl gzip tar
+             libutf8proc-dev ca-certificates curl gzip tar $(PEER_PKGS)
 DEPS_STAMP := build/deps.stamp
 
 PKG_LIBS := openblas libpcre2-8 libutf8proc
@@ -119,15 +121,12 @@ golden: $(PROGS)
 # an interrupted run resumes; JOBS steps run at once, THREADS threads each.
 CORPUS ?= blitzer
 JOBS ?= 2
-PEER_PKGS := fasttext liblinear-tools gnuplot-nox
 T2 = $(MAKE) --no-print-directory -j$(JOBS) -f pipelines/table2.mk BIN=$(abspath $(BIN))
 
 table2: $(PROGS)
-	@bash pipelines/need-pkgs $(PEER_PKGS)
 	@$(T2) CORPUS=$(CORPUS)
 
 demo: $(PROGS)
-	@bash pipelines/need-pkgs $(PEER_PKGS)
 	@$(T2) CORPUS=blitzer FOLDS=1 ROWS="none relu1 fasttext liblinear svr" \
 	    R=$(abspath results/demo) demo
 

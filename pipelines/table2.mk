@@ -9,7 +9,7 @@
 # $(R), so an interrupted run resumes where it stopped and a changed setting
 # redoes only the steps that depend on it (each row's options are kept in
 # $(R)/opts/ROW and rewritten only when they change).  Per-corpus settings
-# are in pipelines/table2/$(CORPUS).mk; every setting can be overridden on
+# are in pipelines/table2/$(CORPUS).mk (or CORPUS_MK); every setting can be overridden on
 # the command line, e.g. `make table2 CORPUS=blitzer FOLDS="1 2"`.
 #
 # Per fold directory F (f01..f10, or `test` for a fixed split):
@@ -47,18 +47,21 @@ NONE_OPTS ?= -l 0.03 --l2 0.01 -E 100 -p 10
 PRE1_OPTS ?= -H $(HIDDEN) -n sp:0.05 --l1 0.001 -l 0.01 -E 3 -k 500
 PREUP_OPTS ?= -H $(HIDDEN) -n mask:0.25 --l1 0.001 -l 0.01 -E 3 -k 500
 TANH1_OPTS ?= -a tanh -H $(HIDDEN) -n sp:0.05 -l 0.01 -E 3 -k 500
-TANHUP_OPTS ?= -a tanh -H $(HIDDEN) -n mask:0.25 -r linear-se -l 0.01 -E 3
+TANHUP_OPTS ?= -a tanh -H $(HIDDEN) -n mask:0.25 -r linear-se -l 0.001 -E 3
 # fine-tuning
 FT1_OPTS ?= -l 0.01 --l1 0.0001 --drop 0.5 --in-drop 0.5 -E 80 -p 10
-FT3_OPTS ?= -l 0.003 --l1 0.0001 -E 80 -p 10
-FTT_OPTS ?= -l 0.003 -E 80 -p 10
+FT3_OPTS ?= -l 0.01 --l1 0.0001 --in-drop 0.5 -E 40 -p 8
+FTT_OPTS ?= -l 0.01 --in-drop 0.5 -E 40 -p 8
 # peers
 FT_LRS ?= 0.05 0.1 0.25
 FT_EPOCHS ?= 25
 FT_NGRAMS ?= 2
-export FT_LRS FT_EPOCHS FT_NGRAMS
+FT_DIM ?= 100
+FT_BUCKET ?= 2000000
+export FT_LRS FT_EPOCHS FT_NGRAMS FT_DIM FT_BUCKET
 
-include $(top)/pipelines/table2/$(CORPUS).mk
+CORPUS_MK ?= $(top)/pipelines/table2/$(CORPUS).mk
+include $(CORPUS_MK)
 
 # FOLDS (numbers) come from the corpus file; fold directories f01, f02, ...
 FOLD_DIRS ?= $(foreach f,$(FOLDS),$(R)/f$(shell printf %02d $(f)))
@@ -90,7 +93,7 @@ $(eval $(call opts_rule,tanhup,$(TANHUP_OPTS) -s $(SEED) -t $(THREADS)))
 $(eval $(call opts_rule,ft1,$(FT1_OPTS) -s $(SEED) -t $(THREADS)))
 $(eval $(call opts_rule,ft3,$(FT3_OPTS) -s $(SEED) -t $(THREADS)))
 $(eval $(call opts_rule,ftt,$(FTT_OPTS) -s $(SEED) -t $(THREADS)))
-$(eval $(call opts_rule,fasttext,$(FT_LRS) $(FT_EPOCHS) $(FT_NGRAMS) $(SEED)))
+$(eval $(call opts_rule,fasttext,$(FT_LRS) $(FT_EPOCHS) $(FT_NGRAMS) $(SEED)$(if $(filter-out 100/2000000,$(FT_DIM)/$(FT_BUCKET)), dim $(FT_DIM) bucket $(FT_BUCKET))))
 opt = $$(cat $(R)/opts/$(1))
 
 # ---- per fold: vocabulary and bags of words (labels kept, '?' for unlabeled)
@@ -144,10 +147,10 @@ $(R)/%.eval: $(R)/%.pred
 	senti-eval -q -f tsv -b 1000 -s $(SEED) $< >$@.tmp && mv $@.tmp $@
 
 # ---- the table, the plots, and their published copies
-$(R)/table.tsv $(R)/table.md: $(EVALS) $(P)/table2-summary
+$(R)/table.tsv $(R)/table.md &: $(EVALS) $(P)/table2-summary
 	$(P)/table2-summary $(R) "$(CORPUS)" "$(ROWS)" $(notdir $(FOLD_DIRS))
-$(R)/rmse.svg $(R)/curves.svg: $(R)/table.tsv $(P)/table2-plot
-	$(P)/table2-plot $(R) $(firstword $(FOLD_DIRS))
+$(R)/rmse.svg $(R)/curves.svg &: $(R)/table.tsv $(P)/table2-plot
+	$(P)/table2-plot $(R) $(notdir $(firstword $(FOLD_DIRS)))
 $(PUBLISH)/table.md: $(R)/table.md $(R)/rmse.svg $(R)/curves.svg
 	mkdir -p $(PUBLISH)
 	cp $(R)/table.md $(R)/table.tsv $(R)/rmse.svg $(R)/rmse.png $(R)/curves.svg $(R)/curves.png $(PUBLISH)/
