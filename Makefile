@@ -124,6 +124,8 @@ JOBS ?= 2
 T2 = $(MAKE) --no-print-directory -j$(JOBS) -f pipelines/table2.mk BIN=$(abspath $(BIN))
 
 table2: $(PROGS)
+	@for f in $$($(T2) -s CORPUS=$(CORPUS) folds); do \
+	    $(T2) CORPUS=$(CORPUS) ONLY=$$f evals || exit; done
 	@$(T2) CORPUS=$(CORPUS)
 
 demo: $(PROGS)

@@ -38,6 +38,10 @@ SEED ?= 1
 export PATH := $(BIN):$(PATH)
 export SEED
 
+# the corpus: its folds and how to make them, and any setting it changes
+CORPUS_MK ?= $(top)/pipelines/table2/$(CORPUS).mk
+include $(CORPUS_MK)
+
 # ---- settings (pipelines/table2/$(CORPUS).mk may override any of them)
 VOCAB_K ?= 5000
 HIDDEN ?= 1000
@@ -60,20 +64,24 @@ FT_DIM ?= 100
 FT_BUCKET ?= 2000000
 export FT_LRS FT_EPOCHS FT_NGRAMS FT_DIM FT_BUCKET
 
-CORPUS_MK ?= $(top)/pipelines/table2/$(CORPUS).mk
-include $(CORPUS_MK)
 
 # FOLDS (numbers) come from the corpus file; fold directories f01, f02, ...
 FOLD_DIRS ?= $(foreach f,$(FOLDS),$(R)/f$(shell printf %02d $(f)))
 ROWS ?= none relu1 relu3 tanh3 fasttext liblinear svr
 EVALS := $(foreach d,$(FOLD_DIRS),$(foreach r,$(ROWS),$(d)/$(r).eval))
+# `make evals ONLY=f03`: the rows of one fold (the top Makefile goes fold by
+# fold, so that finished folds come early and in order)
+ONLY ?=
+ONLY_EVALS := $(foreach r,$(ROWS),$(R)/$(ONLY)/$(r).eval)
 
-.PHONY: all table evals demo FORCE
+.PHONY: all table evals demo folds FORCE
 .DELETE_ON_ERROR:
 .SECONDEXPANSION:
 .SECONDARY:
 all: $(PUBLISH)/table.md
-evals: $(EVALS)
+evals: $(if $(ONLY),$(ONLY_EVALS),$(EVALS))
+folds:
+	@echo $(notdir $(FOLD_DIRS))
 table: $(R)/table.md
 demo: $(R)/table.md
 	@printf '\n%s, %s: test results (RMSE: lower is better)\n\n' "$(CORPUS)" "$(notdir $(FOLD_DIRS))"
