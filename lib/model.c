@@ -548,6 +548,9 @@ model *model_read(FILE *f, uint32_t want_kind, const char *name, char *err, size
         size_t k = fread(buf + len, 1, cap - len, f);
         len += k;
         if (k == 0) break;
+        /* not a model: say so without reading the rest (which may be
+         * endless, like /dev/zero) */
+        if (len >= 8 && memcmp(buf, MODEL_MAGIC, 8) != 0) break;
     }
     if (ferror(f)) {
         snprintf(err, errlen, "%s: read error: %s", name, strerror(errno));

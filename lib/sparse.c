@@ -3,6 +3,7 @@
  * rules are listed in docs/format.md and tested in tests/unit/test_sparse.c
  * and tests/sh/sparse.sh. */
 #include "sparse.h"
+#include "text.h"
 
 #include <errno.h>
 #include <math.h>
@@ -14,7 +15,7 @@ struct sparse_reader {
     FILE *f;
     char *name;
     long line;
-    char *buf;          /* getline buffer */
+    char *buf;          /* line buffer (text_getline) */
     char *cbuf;         /* comment of the last row */
     size_t cbufcap;
     size_t bufcap;
@@ -318,7 +319,12 @@ int sparse_next(sparse_reader *r, sparse_row *row)
 {
     for (;;) {
         errno = 0;
-        ssize_t len = getline(&r->buf, &r->bufcap, r->f);
+        long len = text_getline(&r->buf, &r->bufcap, r->f);
+        if (len == -2) {
+            r->line++;
+            if (errno == ENOMEM) return fail(r, "out of memory");
+            return fail(r, "line longer than %zu bytes (the limit)", TEXT_MAX_LINE);
+        }
         if (len < 0) {
             if (ferror(r->f)) {
                 r->line++;

@@ -77,6 +77,7 @@ int text_lines_next(text_lines *r, char **line, size_t *len)
             return 1;
         }
         r->scanned = have;
+        if (have > TEXT_MAX_LINE) return -2;
         if (r->eof) {
             if (!have) return 0;
             memset(b + have, 0, LINES_PAD);
@@ -112,6 +113,55 @@ int text_lines_next(text_lines *r, char **line, size_t *len)
         /* the bytes after the data are readable; keep them defined */
         memset(r->buf + r->end, 0, LINES_PAD);
     }
+}
+
+long text_getline(char **pbuf, size_t *pcap, FILE *f)
+{
+    char *buf = *pbuf;
+    size_t cap = *pcap, len = 0;
+    long rc = -1;
+    for (;;) {
+        /* read in chunks that grow with the line; each chunk is filled
+         * with '\n' first, so that the NUL fgets() puts after the data is
+         * the last NUL of the chunk, even when the data holds NUL bytes */
+        size_t want = len < 512 ? 512 : len;
+        if (want > TEXT_MAX_LINE + 2 - len) want = TEXT_MAX_LINE + 2 - len;
+        if (len + want > cap) {
+            size_t ncap = cap ? cap : 128;
+            while (ncap < len + want) ncap *= 2;
+            char *nb = realloc(buf, ncap);
+            if (!nb) {
+                errno = ENOMEM;
+                rc = -2;
+                break;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        char *p = buf + len;
+        memset(p, '\n', want);
+        if (!fgets(p, (int)want, f)) {
+            *p = 0;
+            if (len) rc = (long)len;
+            break;
+        }
+        const char *z = memchr(p, 0, want), *next; /* fgets always writes one */
+        while ((next = memchr(z + 1, 0, want - (size_t)(z + 1 - p))) != NULL) z = next;
+        size_t got = (size_t)(z - p);
+        len += got;
+        if ((got && p[got - 1] == '\n') || got + 1 < want) { /* newline, or end of input */
+            size_t body = len - (buf[len - 1] == '\n');
+            rc = body > TEXT_MAX_LINE ? -2 : (long)len;
+            break;
+        }
+        if (len > TEXT_MAX_LINE) {
+            rc = -2;
+            break;
+        }
+    }
+    *pbuf = buf;
+    *pcap = cap;
+    return rc;
 }
 
 void text_blank_bits(const char *s, size_t n, uint64_t *bits)
@@ -788,10 +838,10 @@ int text_add_stopwords(text_tok *t, FILE *f, const char *name, char *err, size_t
 {
     char *line = NULL;
     size_t cap = 0;
-    ssize_t got;
+    long got;
     long ln = 0;
     int rc = 0;
-    while ((got = getline(&line, &cap, f)) >= 0) {
+    while ((got = text_getline(&line, &cap, f)) >= 0) {
         ln++;
         size_t a = 0, b = (size_t)got;
         while (a < b && (line[a] == ' ' || line[a] == '\t')) a++;
@@ -821,7 +871,10 @@ int text_add_stopwords(text_tok *t, FILE *f, const char *name, char *err, size_t
         }
         t->has_stop = 1;
     }
-    if (rc == 0 && ferror(f)) {
+    if (rc == 0 && got == -2) {
+        snprintf(err, errlen, "%s:%ld: line longer than %zu bytes", name, ln + 1, TEXT_MAX_LINE);
+        rc = -1;
+    } else if (rc == 0 && ferror(f)) {
         snprintf(err, errlen, "%s: read error", name);
         rc = -1;
     }

@@ -913,9 +913,9 @@ vocab *vocab_load(FILE *f, const char *name, char *err, size_t errlen)
     uint64_t h = VOCAB_DIGEST_INIT;
     char *line = NULL;
     size_t cap = 0;
-    ssize_t got;
+    long got;
     long ln = 0;
-    while ((got = getline(&line, &cap, f)) >= 0) {
+    while ((got = text_getline(&line, &cap, f)) >= 0) {
         ln++;
         size_t n = (size_t)got;
         if (n && line[n - 1] == '\n') n--;
@@ -947,6 +947,10 @@ vocab *vocab_load(FILE *f, const char *name, char *err, size_t errlen)
         }
         e->rank = ++v->dim;
         h = vocab_digest_add(h, line, tl);
+    }
+    if (got == -2) {
+        snprintf(err, errlen, "%s:%ld: line longer than %zu bytes (the limit)", name, ln + 1, TEXT_MAX_LINE);
+        goto fail;
     }
     if (ferror(f)) {
         snprintf(err, errlen, "%s: read error: %s", name, strerror(errno));

@@ -84,7 +84,8 @@ int main(int argc, char **argv)
                     sparse_write_header(stdout, first.dim, first.vocab);
                 }
                 wrote_header = 1;
-                sparse_write_row(stdout, row.has_label, row.label, row.n, row.col, row.val, row.comment);
+                if (sparse_write_row(stdout, row.has_label, row.label, row.n, row.col, row.val, row.comment) < 0)
+                    die_stdout();
             }
             rows++;
             nnz += row.n;

@@ -3,6 +3,7 @@
  * gold '?' lines are counted but not scored) and prints RMSE, MAE, exact
  * accuracy (prediction rounded to the nearest class), polarity accuracy and
  * the confusion matrix, optionally with a bootstrap interval for the RMSE. */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "cli.h"
 #include "metrics.h"
 #include "rng.h"
+#include "text.h"
 
 static void usage(const char *format, long bootstrap, double level, unsigned long long seed)
 {
@@ -106,9 +108,9 @@ int main(int argc, char **argv)
     for (int fi = 0; fi < nfiles; fi++) {
         const char *name = cli_name(files[fi]);
         FILE *f = xfopen(files[fi], "r");
-        ssize_t len;
+        long len;
         long ln = 0;
-        while ((len = getline(&line, &linecap, f)) >= 0) {
+        while ((len = text_getline(&line, &linecap, f)) >= 0) {
             ln++;
             if (memchr(line, 0, (size_t)len)) die_at(name, ln, "NUL byte in line");
             if (len && line[len - 1] == '\n') len--;
@@ -121,13 +123,13 @@ int main(int argc, char **argv)
             char *end2 = strchr(tab + 1, '\t');
             if (!end2) end2 = line + len;
             double p;
-            if (parse_num(tab + 1, end2, &p) < 0) die_at(name, ln, "bad prediction '%.*s'", (int)(end2 - tab - 1 > 30 ? 30 : end2 - tab - 1), tab + 1);
+            if (parse_num(tab + 1, end2, &p) < 0) die_at(name, ln, "bad prediction '%s'", cli_excerpt(tab + 1, (size_t)(end2 - tab - 1), 30));
             if (tab - line == 1 && line[0] == '?') {
                 unlabeled++;
                 continue;
             }
             double g;
-            if (parse_num(line, tab, &g) < 0) die_at(name, ln, "bad gold rating '%.*s'", (int)(tab - line > 30 ? 30 : tab - line), line);
+            if (parse_num(line, tab, &g) < 0) die_at(name, ln, "bad gold rating '%s'", cli_excerpt(line, (size_t)(tab - line), 30));
             if (n == cap) {
                 cap = cap ? cap * 2 : 1024;
                 gold = xreallocarray(gold, cap, sizeof *gold);
@@ -137,7 +139,8 @@ int main(int argc, char **argv)
             pred[n] = p;
             n++;
         }
-        if (ferror(f)) die("%s: read error", name);
+        if (len == -2) die_at(name, ln + 1, "line longer than %zu bytes (the limit)", TEXT_MAX_LINE);
+        if (ferror(f)) die("%s: read error: %s", name, strerror(errno));
         xfclose(f, files[fi]);
     }
     free(line);

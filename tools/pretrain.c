@@ -192,7 +192,7 @@ static int ckpt_decode(ckpt *c, const unsigned char *buf, size_t len)
 static void write_model(model *m, const char *path)
 {
     cli_out *o = cli_out_open(path);
-    if (model_write(o->f, m) != 0) die("%s: write error", cli_name(path));
+    if (model_write(o->f, m) != 0) cli_out_die(o);
     cli_out_commit(o);
 }
 

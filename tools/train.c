@@ -383,7 +383,7 @@ int main(int argc, char **argv)
     free(cmd);
     if (!m) die("out of memory");
     cli_out *o = cli_out_open(opt.model_path);
-    if (model_write(o->f, m) < 0) die("%s: write error", opt.model_path);
+    if (model_write(o->f, m) < 0) cli_out_die(o);
     cli_out_commit(o);
 
     model_free(m);

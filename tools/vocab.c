@@ -91,6 +91,7 @@ static void count_file(vocab_counter *c, const char *path, int merge, unsigned l
         (*docs)++;
         if ((ln & 4095) == 0) cli_progress("%s: %ld lines", name, ln);
     }
+    if (got == -2) die_at(name, ln + 1, "line longer than %zu bytes (the limit)", TEXT_MAX_LINE);
     if (got < 0) die("%s: read error: %s", name, strerror(errno));
     text_lines_free(&rd);
     xfclose(f, path);
