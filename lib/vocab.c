@@ -926,6 +926,13 @@ vocab *vocab_load(FILE *f, const char *name, char *err, size_t errlen)
             snprintf(err, errlen, "%s:%ld: empty term", name, ln);
             goto fail;
         }
+        uint64_t df, cf;
+        size_t tl2;
+        const char *why;
+        if (tab && vocab_parse_line(line, n, &tl2, &df, &cf, &why) < 0) {
+            snprintf(err, errlen, "%s:%ld: %s", name, ln, why);
+            goto fail;
+        }
         if (memchr(line, ' ', tl) || memchr(line, '\0', tl)) {
             snprintf(err, errlen, "%s:%ld: term contains a space or NUL byte", name, ln);
             goto fail;

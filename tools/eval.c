@@ -14,6 +14,9 @@
 #include "rng.h"
 #include "text.h"
 
+/* most rating classes shown in a confusion matrix */
+#define EVAL_MAX_CLASSES 100
+
 static void usage(const char *format, long bootstrap, double level, unsigned long long seed)
 {
     printf("Usage: %s [OPTION]... [FILE]...\n"
@@ -31,8 +34,10 @@ static void usage(const char *format, long bootstrap, double level, unsigned lon
            "  -s, --seed S         seed of the bootstrap resampling [%llu]\n"
            "  -q, --quiet          no notes on stderr\n"
            "      --help           show this help and exit\n"
-           "      --version        show the version and exit\n",
-           cli_prog, format, bootstrap, level, seed);
+           "      --version        show the version and exit\n"
+           "\n"
+           "The confusion matrix is shown for at most %d classes.\n",
+           cli_prog, format, bootstrap, level, seed, EVAL_MAX_CLASSES);
 }
 
 /* parse a finite number occupying exactly [s, end) */
@@ -144,7 +149,9 @@ int main(int argc, char **argv)
         xfclose(f, files[fi]);
     }
     free(line);
-    if (!n) die("no labeled predictions to score%s", unlabeled ? " (all gold ratings are '?')" : "");
+    if (!n)
+        die("%s: no labeled predictions to score%s", nfiles == 1 ? cli_name(files[0]) : "the inputs",
+            unlabeled ? " (all gold ratings are '?')" : "");
 
     if (!classes) {
         classes = xmallocarray(n, sizeof *classes);
@@ -152,12 +159,15 @@ int main(int argc, char **argv)
     }
     if (isnan(threshold)) threshold = (classes[0] + classes[k - 1]) / 2;
 
-    size_t *conf = xcalloc(k * k, sizeof *conf);
+    /* a confusion matrix only for a class-like number of ratings (gold
+     * ratings may be continuous: averages, regression targets) */
+    int show_conf = k <= EVAL_MAX_CLASSES;
+    size_t *conf = xcalloc(show_conf ? k * k : 1, sizeof *conf);
     size_t exact = 0, pol_n = 0, pol_ok = 0;
     for (size_t i = 0; i < n; i++) {
         size_t gc = metrics_nearest(classes, k, gold[i]);
         size_t pc = metrics_nearest(classes, k, pred[i]);
-        conf[gc * k + pc]++;
+        if (show_conf) conf[gc * k + pc]++;
         exact += gold[i] == classes[pc];
         if (gold[i] != threshold) {
             pol_n++;
@@ -185,7 +195,7 @@ int main(int argc, char **argv)
         printf("accuracy\t%.6f\n", acc);
         printf("polarity_accuracy\t%.6f\n", pacc);
         printf("threshold\t%g\n", threshold);
-        for (size_t a = 0; a < k; a++)
+        for (size_t a = 0; show_conf && a < k; a++)
             for (size_t b = 0; b < k; b++) printf("confusion\t%g\t%g\t%zu\n", classes[a], classes[b], conf[a * k + b]);
     } else {
         printf("count              %zu", n);
@@ -195,13 +205,18 @@ int main(int argc, char **argv)
         printf("\nmae                %.4f\n", mae);
         printf("accuracy           %.4f  (prediction rounded to the nearest class)\n", acc);
         printf("polarity accuracy  %.4f  (positive above %g; %zu scored)\n", pacc, threshold, pol_n);
-        printf("confusion (rows: gold, columns: predicted class)\n%8s", "");
-        for (size_t b = 0; b < k; b++) printf(" %7g", classes[b]);
-        putchar('\n');
-        for (size_t a = 0; a < k; a++) {
-            printf("%8g", classes[a]);
-            for (size_t b = 0; b < k; b++) printf(" %7zu", conf[a * k + b]);
+        if (!show_conf) {
+            printf("confusion          not shown: %zu classes (more than %d; give --classes)\n", k,
+                   EVAL_MAX_CLASSES);
+        } else {
+            printf("confusion (rows: gold, columns: predicted class)\n%8s", "");
+            for (size_t b = 0; b < k; b++) printf(" %7g", classes[b]);
             putchar('\n');
+            for (size_t a = 0; a < k; a++) {
+                printf("%8g", classes[a]);
+                for (size_t b = 0; b < k; b++) printf(" %7zu", conf[a * k + b]);
+                putchar('\n');
+            }
         }
     }
     free(conf);

@@ -268,6 +268,22 @@ int main(int argc, char **argv)
     int output = strcmp(opt.output, "linear") == 0 ? NET_OUT_LINEAR : NET_OUT_SOFTMAX;
     if (output == NET_OUT_SOFTMAX && K < 2) die("%s: only one rating (%g) in the training data", cli_name(train_path), classes[0]);
 
+    {
+        /* the parameters, their copy in the model written at the end, the
+         * best epoch's copy with --valid, and two workspaces' counters of
+         * the input dimension */
+        double params = 0;
+        uint32_t below = in_dim;
+        for (int l = 0; l < nh; l++) {
+            params += (double)below * sizes[l] + sizes[l];
+            below = sizes[l];
+        }
+        params += (double)below * K + K;
+        char what[160];
+        snprintf(what, sizeof what, "%s: a network of %.0f parameters (input dimension %u)",
+                 cli_name(train_path), params, in_dim);
+        cli_check_memory(4.0 * params * (valid ? 3 : 2) + 8.0 * in_dim, what);
+    }
     rng_t ginit, gshuf, gdrop;
     rng_seed(&ginit, opt.seed, 0);
     rng_seed(&gshuf, opt.seed, 1);
