@@ -196,6 +196,7 @@ static inline void conv_emit(const char *label, const conv_text *t)
     putchar('\t');
     if (t->n) fwrite(t->s, 1, t->n, stdout);
     putchar('\n');
+    if (ferror(stdout)) die_stdout(); /* now, while errno says why */
 }
 
 /* Gives stdout a large buffer; call before the first write. */

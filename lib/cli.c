@@ -129,7 +129,8 @@ void die_stdout(void)
         remove_pending();
         _exit(0);
     }
-    die("write error on standard output: %s", e ? strerror(e) : "unknown error");
+    if (!e) die("write error on standard output");
+    die("write error on standard output: %s", strerror(e));
 }
 
 void warn(const char *fmt, ...)
@@ -426,7 +427,8 @@ void cli_out_die(cli_out *o)
 {
     if (o->f == stdout) die_stdout();
     int e = errno;
-    die("%s: write error: %s", o->path, e ? strerror(e) : "unknown error");
+    if (!e) die("%s: write error", o->path);
+    die("%s: write error: %s", o->path, strerror(e));
 }
 
 /* ------------------------------------------------------------------------

@@ -373,7 +373,7 @@ int main(int argc, char **argv)
             fprintf(logf, "%ld\t%.3f\t%.6f\t%.6f\t%.6f", e, secs, loss / (double)train->rows, tr_rmse, va_rmse);
             for (int l = 0; l < nh; l++) fprintf(logf, "\t%.6f", zf[l] / (double)nb);
             fputc('\n', logf);
-            fflush(logf);
+            if (fflush(logf) != 0 || ferror(logf)) cli_out_die(logo);
         }
         cli_progress("epoch %ld/%ld  loss %.4f  train RMSE %.4f  valid RMSE %.4f  %.1f s", e, opt.epochs,
                      loss / (double)train->rows, tr_rmse, va_rmse, secs);
