@@ -377,15 +377,25 @@ cli_out *cli_out_open(const char *path)
     size_t n = strlen(path) + 16;
     o->tmp = xmalloc(n);
     snprintf(o->tmp, n, "%s.tmpXXXXXX", path);
+    /* no signal between creating the file and registering it for removal */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
+    sigprocmask(SIG_BLOCK, &block, &old);
     int fd = mkstemp(o->tmp);
-    if (fd < 0) die("%s: cannot create temporary file: %s", path, strerror(errno));
+    int e = errno;
+    if (fd >= 0)
+        for (int i = 0; i < CLI_MAX_TMP; i++)
+            if (!tmp_paths[i]) {
+                tmp_paths[i] = o->tmp;
+                o->slot = i;
+                break;
+            }
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    if (fd < 0) die("%s: cannot create temporary file: %s", path, strerror(e));
     fchmod(fd, 0644);
-    for (int i = 0; i < CLI_MAX_TMP; i++)
-        if (!tmp_paths[i]) {
-            tmp_paths[i] = o->tmp;
-            o->slot = i;
-            break;
-        }
     o->f = fdopen(fd, "wb");
     if (!o->f) die("%s: %s", path, strerror(errno));
     return o;
