@@ -571,7 +571,7 @@ void sparse_csr_row(const sparse_csr *m, size_t i, sparse_row *row)
     row->has_label = m->has_label[i];
     row->label = m->label[i];
     row->n = b - a;
-    row->col = m->col + a;
-    row->val = m->val + a;
+    row->col = m->col ? m->col + a : NULL; /* NULL while no row has entries */
+    row->val = m->val ? m->val + a : NULL;
     row->comment = NULL;
 }

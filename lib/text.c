@@ -65,6 +65,15 @@ void text_lines_free(text_lines *r)
 
 int text_lines_next(text_lines *r, char **line, size_t *len)
 {
+    if (!r->buf) { /* first call (no arithmetic on a NULL buffer) */
+        r->buf = malloc(LINES_BLOCK + LINES_PAD);
+        if (!r->buf) {
+            errno = ENOMEM;
+            return -1;
+        }
+        r->cap = LINES_BLOCK;
+        memset(r->buf, 0, LINES_PAD);
+    }
     for (;;) {
         char *b = r->buf + r->at;
         size_t have = r->end - r->at;
@@ -1017,6 +1026,7 @@ long text_tokenize(text_tok *t, const char *s, size_t len, text_buf *out)
     if (fast) {
         /* p is t->norm: pad it, and build the class bitmaps */
         if (text_buf_reserve(&t->norm, TEXT_PAD) < 0) return tfail(t, "out of memory");
+        p = t->norm.p; /* the reserve may have moved it */
         memset(t->norm.p + n, 0, TEXT_PAD);
         size_t words = n / 64 + 2;
         if (words > t->nbits) {
