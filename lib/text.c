@@ -79,6 +79,7 @@ int text_lines_next(text_lines *r, char **line, size_t *len)
         size_t have = r->end - r->at;
         char *nl = have > r->scanned ? memchr(b + r->scanned, '\n', have - r->scanned) : NULL;
         if (nl) {
+            if ((size_t)(nl - b) > TEXT_MAX_LINE) return -2;
             *line = b;
             *len = (size_t)(nl - b);
             r->at += *len + 1;
