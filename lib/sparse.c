@@ -213,7 +213,7 @@ int sparse_parse_line(sparse_reader *r, const char *line, size_t len, sparse_row
         } else {
             char tmp[64];
             size_t n = (size_t)(q - p);
-            if (n >= sizeof tmp) return fail(r, "bad label '%s'", excerpt(p, q, ex));
+            if (n >= sizeof tmp) return fail(r, "label '%s' longer than 63 characters", excerpt(p, q, ex));
             memcpy(tmp, p, n);
             tmp[n] = 0;
             char *e;
@@ -284,8 +284,9 @@ int sparse_parse_line(sparse_reader *r, const char *line, size_t len, sparse_row
         } else {
             char tmp[64];
             size_t m = (size_t)(q - p);
-            if (m >= sizeof tmp) return fail(r, "bad value '%s' for index %llu", excerpt(vs, end, ex),
-                                             (unsigned long long)idx);
+            if (m >= sizeof tmp)
+                return fail(r, "value '%s' of index %llu longer than 63 characters", excerpt(vs, end, ex),
+                            (unsigned long long)idx);
             memcpy(tmp, p, m);
             tmp[m] = 0;
             char *e;

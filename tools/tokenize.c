@@ -37,7 +37,8 @@ static void usage(const text_opts *o)
            "  -V, --version        show the version and exit\n"
            "\n"
            "Lines starting with '#' are copied unchanged.  A line without a TAB,\n"
-           "or whose rating is neither a number nor '?', is an error.\n",
+           "or whose rating is neither a number nor '?', is an error, and so is a\n"
+           "line over 256 MiB (docs/limits.md).\n",
            cli_prog, o->pattern ? o->pattern : text_default_pattern(o->punct), o->punct ? "on" : "off",
            o->html ? "on" : "off", o->stem ? o->stem : "none", o->negate ? "on" : "off", o->ngrams,
            o->min_len, "none", o->strict ? "on" : "off", o->no_fold ? "on" : "off",

@@ -62,6 +62,15 @@ fi
 expect_fail 2 '^senti-pretrain: layer too large' "senti-pretrain: more than 2^33 weights is misuse" \
     senti-pretrain -q -H 1000000 -o m huge
 
+# numbers: at most 63 characters of text
+z60=$(printf '0%.0s' $(seq 60))
+printf '1.%s 1:1.%s\n' "$z60" "$z60" | senti-cat >out
+ok "63-character label and value accepted" grep -qx '1 1:1' out
+printf '1.00%s 1:1\n' "$z60" >longlabel
+expect_fail 1 "^senti-cat: longlabel:1: label '1.0+\\.\\.\\.' longer than 63 characters$" "64-character label" senti-cat longlabel
+printf '1 1:1.00%s\n' "$z60" >longvalue
+expect_fail 1 "^senti-cat: longvalue:1: value '1.0+\\.\\.\\.' of index 1 longer than 63 characters$" "64-character value" senti-cat longvalue
+
 # ------------------------------------------------------------------------
 # a vocabulary of a million terms (about 240 bytes of memory each)
 seq -f 't%.0f' 1 1000000 >v1m
