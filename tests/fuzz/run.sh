@@ -82,7 +82,7 @@ for n in "${names[@]}"; do
         fail=1
         continue
     fi
-    nreg=$(find "tests/fuzz/$n/regress" -type f | wc -l)
+    nreg=$(find "tests/fuzz/$n/regress" -type f 2>/dev/null | wc -l)
     if [ "$secs" -eq 0 ]; then
         echo "fuzz $n: ok, replayed ${#inputs[@]} inputs ($nreg regression)"
         continue
