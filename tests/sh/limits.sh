@@ -20,8 +20,6 @@ if [ "${SAN:-0}" != 1 ]; then
         "senti-cat: a line of 256 MiB + 1 is refused" \
         bash -c "{ printf '2 2:1\n1 1:1'; head -c $((MAX - 4)) /dev/zero | tr '\\0' ' '; } | senti-cat"
     # block reader of the text programs
-    { printf '5\t'; blanks $((MAX - 2)); printf '\n'; } | senti-tokenize >out 2>err
-    ok "senti-tokenize: a line of exactly 256 MiB is accepted" test "$(cat out)" = "5	"
     expect_fail 1 '^senti-tokenize: \(stdin\):1: line longer than 268435456 bytes \(the limit\)$' \
         "senti-tokenize: a line of 256 MiB + 1 is refused" \
         bash -c "{ printf '5\t'; head -c $((MAX - 1)) /dev/zero | tr '\\0' ' '; printf '\n'; } | senti-tokenize"
@@ -32,7 +30,7 @@ if [ "${SAN:-0}" != 1 ]; then
         "senti-from-csv: a record of 256 MiB + 1 is refused" \
         bash -c "{ echo text; printf '\"'; head -c $((MAX + 1)) /dev/zero | tr '\\0' a; } | senti-from-csv -t text"
     # endless input without newlines: refused, not swallowed
-    for c in "senti-eval" "senti-encode -m /dev/zero"; do
+    for c in "senti-encode -m /dev/zero" "senti-inspect"; do
         p=${c%% *}
         run timeout 60 $c /dev/zero
         ok "$p: /dev/zero refused quickly" test "$rc" -eq 1

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# valgrind.sh - a subset of the programs and unit tests under valgrind's
+# valgrind.sh - a subset of the programs and two unit tests under valgrind's
 # memcheck: no invalid read or write, no use of uninitialised memory, no
 # definite leak on normal exits (error exits end with _exit and are not
 # leak-checked, see lib/cli.c).  Plain pass only: the SAN=1 pass has ASan.
@@ -53,7 +53,7 @@ vg "senti-from-imdb" senti-from-imdb -q "$C/imdb/aclImdb"
 printf '1 2:1 1:1\n' >bad
 valgrind -q --error-exitcode=99 --log-file="$T/vg.log" senti-cat bad >/dev/null 2>err
 ok "valgrind: a bad line: exit 1, one message, no memory error" test $? -eq 1 -a "$(wc -l <err)" -eq 1 -a ! -s "$T/vg.log"
-for u in test_lines test_harden test_vocab; do
+for u in test_lines test_model; do
     [ -x "$SENTI_UNIT/$u" ] && vg "unit/$u" "$SENTI_UNIT/$u"
 done
 finish
