@@ -135,6 +135,16 @@ demo: $(PROGS)
 bench: $(PROGS)
 	@SENTI_BIN=$(abspath $(BIN)) bash bench/run $(BENCH)
 
+# Hardening (docs/limits.md): the Debian packages of the fuzzing, valgrind
+# and peak-memory tests, and make fuzz: each libFuzzer harness of tests/fuzz/ for
+# FUZZ_SECONDS (FUZZ=NAME for one); crashing inputs go to
+# build/fuzz/crashes/, keep them in tests/fuzz/NAME/regress/ once fixed.
+DEPS_PKGS += clang libclang-rt-dev valgrind time
+FUZZ_SECONDS ?= 300
+.PHONY: fuzz
+fuzz: $(DEPS_STAMP)
+	@bash tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ)
+
 clean:
 	rm -rf build bin
 

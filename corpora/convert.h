@@ -164,22 +164,11 @@ static inline int conv_rating(const char *s, size_t n, char *out, size_t outsz)
 /* Size of a buffer for conv_rating(); longer ratings are refused. */
 #define CONV_RATING_MAX 64
 
-/* Shows at most 40 bytes of s[0..n) in a message, blanks as spaces, so
- * error lines stay one line. */
+/* Shows at most 40 bytes of s[0..n) in a message (cli_excerpt: control
+ * bytes and invalid UTF-8 as \xNN), so error lines stay one line. */
 static inline const char *conv_excerpt(const char *s, size_t n)
 {
-    static char buf[48];
-    size_t k = n < 40 ? n : 40, o = 0;
-    for (size_t i = 0; i < k; i++) {
-        unsigned char c = (unsigned char)s[i];
-        buf[o++] = (char)(c < 0x20 || c == 0x7f ? ' ' : c);
-    }
-    if (n > k) {
-        memcpy(buf + o, "...", 3);
-        o += 3;
-    }
-    buf[o] = '\0';
-    return buf;
+    return cli_excerpt(s, n, 40);
 }
 
 /* ------------------------------------------------------------------------
@@ -207,6 +196,7 @@ static inline void conv_emit(const char *label, const conv_text *t)
     putchar('\t');
     if (t->n) fwrite(t->s, 1, t->n, stdout);
     putchar('\n');
+    if (ferror(stdout)) die_stdout(); /* now, while errno says why */
 }
 
 /* Gives stdout a large buffer; call before the first write. */

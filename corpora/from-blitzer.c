@@ -18,6 +18,7 @@
 
 #include "cli.h"
 #include "convert.h"
+#include "text.h"
 
 #define NAME_MAX_LEN 63
 
@@ -165,9 +166,9 @@ static void convert(const char *path)
     char *line = NULL, name[NAME_MAX_LEN + 1];
     size_t cap = 0;
     long lineno = 0;
-    ssize_t got;
+    long got;
     errno = 0;
-    while ((got = getline(&line, &cap, f)) >= 0) {
+    while ((got = text_getline(&line, &cap, f)) >= 0) {
         lineno++;
         size_t n = (size_t)got;
         if (n && line[n - 1] == '\n') n--;
@@ -220,6 +221,7 @@ static void convert(const char *path)
         }
         errno = 0;
     }
+    if (got == -2) die_at(file, lineno + 1, "line longer than %zu bytes (the limit)", TEXT_MAX_LINE);
     if (ferror(f)) die("%s: read error: %s", file, strerror(errno));
     if (r.field[0]) die_at(file, r.field_line, "<%s> not closed before end of file", r.field);
     if (r.line) die_at(file, r.line, "<review> not closed before end of file");

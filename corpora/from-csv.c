@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "convert.h"
+#include "text.h"
 
 static const char *sep_opt = "auto";
 static const char *rating_col = NULL;
@@ -97,11 +98,15 @@ typedef struct record {
     size_t *len;    /* field lengths */
     size_t nf, fcap;
     long line;      /* line where the record starts */
+    const char *file;
 } record;
 
 static inline void rec_put(record *rc, char c)
 {
     if (rc->n == rc->cap) {
+        if (rc->n >= TEXT_MAX_LINE)
+            die_at(rc->file, rc->line, "record longer than %zu bytes (the limit; an unterminated quote?)",
+                   TEXT_MAX_LINE);
         rc->cap = rc->cap ? 2 * rc->cap : 4096;
         rc->s = xrealloc(rc->s, rc->cap);
     }
@@ -258,6 +263,7 @@ static void convert(const char *path)
     static conv_text text;
     r.f = xfopen(path, "rb");
     r.file = cli_name(path);
+    rc.file = r.file;
     r.pos = r.len = 0;
     r.eof = 0;
     r.line = 1;

@@ -195,7 +195,7 @@ static void convert_dir(const char *path)
     }
     if (errno) die("%s: %s", path, strerror(errno));
     closedir(d);
-    qsort(e, n, sizeof *e, cmp_entry);
+    if (n) qsort(e, n, sizeof *e, cmp_entry); /* e is NULL for an empty directory */
     for (size_t i = 0; i < n; i++) {
         char *full = join(path, e[i].name);
         if (e[i].is_dir)

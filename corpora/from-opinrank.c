@@ -18,6 +18,7 @@
 
 #include "cli.h"
 #include "convert.h"
+#include "text.h"
 
 #define NAME_MAX_LEN 31
 
@@ -75,9 +76,9 @@ static void convert(const char *path)
     long lineno = 0, doc_line = 0, field_line = 0;
     int have_text = 0, have_fav = 0;
     conv_text text = {0}, fav = {0}, *into = NULL;
-    ssize_t got;
+    long got;
     errno = 0;
-    while ((got = getline(&line, &cap, f)) >= 0) {
+    while ((got = text_getline(&line, &cap, f)) >= 0) {
         lineno++;
         size_t n = (size_t)got, a = 0;
         if (n && line[n - 1] == '\n') n--;
@@ -152,6 +153,7 @@ static void convert(const char *path)
         }
         errno = 0;
     }
+    if (got == -2) die_at(file, lineno + 1, "line longer than %zu bytes (the limit)", TEXT_MAX_LINE);
     if (ferror(f)) die("%s: read error: %s", file, strerror(errno));
     if (field[0]) die_at(file, field_line, "<%s> not closed before end of file", field);
     if (doc_line) die_at(file, doc_line, "<DOC> not closed before end of file");

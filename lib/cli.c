@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,6 +50,13 @@ void cli_init(const char *prog)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+    /* a closed pipe downstream ends the program quietly, even when the
+     * parent left SIGPIPE ignored or blocked (both are inherited) */
+    signal(SIGPIPE, SIG_DFL);
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    sigprocmask(SIG_UNBLOCK, &pipe, NULL);
 }
 
 /* ------------------------------------------------------------------------
@@ -112,6 +120,17 @@ void die_usage(const char *fmt, ...)
     fprintf(stderr, "Try '%s --help' for more information.\n", cli_prog);
     remove_pending();
     quit(EXIT_USAGE);
+}
+
+void die_stdout(void)
+{
+    int e = errno;
+    if (e == EPIPE) {
+        remove_pending();
+        _exit(0);
+    }
+    if (!e) die("write error on standard output");
+    die("write error on standard output: %s", strerror(e));
 }
 
 void warn(const char *fmt, ...)
@@ -207,11 +226,79 @@ void cli_close_stdout(void)
 {
     end_progress_line();
     int err = ferror(stdout);
+    errno = 0;
     if (fflush(stdout) != 0 || err) {
-        int e = errno;
-        if (e == EPIPE) exit(0);
-        die("write error on standard output: %s", e ? strerror(e) : "unknown error");
+        if (errno == EPIPE) exit(0);
+        die_stdout();
     }
+}
+
+/* length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    size_t k;
+    unsigned min;
+    if (c >= 0xc2 && c <= 0xdf) k = 2, min = 0x80;
+    else if (c >= 0xe0 && c <= 0xef) k = 3, min = 0x800;
+    else if (c >= 0xf0 && c <= 0xf4) k = 4, min = 0x10000;
+    else return 0;
+    if (n < k) return 0;
+    unsigned cp = c & (0x7fu >> k);
+    for (size_t i = 1; i < k; i++) {
+        if ((s[i] & 0xc0) != 0x80) return 0;
+        cp = cp << 6 | (s[i] & 0x3fu);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+    return k;
+}
+
+const char *cli_excerpt(const char *s, size_t n, size_t max)
+{
+    static char bufs[4][64 * 4 + 8];
+    static int next;
+    char *out = bufs[next];
+    next = (next + 1) & 3;
+    if (max > 64) max = 64;
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, o = 0;
+    while (i < n && i < max) {
+        size_t k = p[i] >= 0x80 ? utf8_len(p + i, n - i) : 0;
+        if (k && i + k <= max) {
+            memcpy(out + o, p + i, k);
+            o += k;
+            i += k;
+        } else if (p[i] >= 0x20 && p[i] < 0x7f) {
+            out[o++] = (char)p[i++];
+        } else if (k) {
+            break; /* a character that does not fit */
+        } else {
+            static const char hex[] = "0123456789abcdef";
+            out[o++] = '\\';
+            out[o++] = 'x';
+            out[o++] = hex[p[i] >> 4];
+            out[o++] = hex[p[i] & 15];
+            i++;
+        }
+    }
+    if (i < n) {
+        memcpy(out + o, "...", 3);
+        o += 3;
+    }
+    out[o] = 0;
+    return out;
+}
+
+void cli_check_memory(double bytes, const char *what)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+    double phys = pages > 0 && psize > 0 ? (double)pages * (double)psize : INFINITY;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && (double)rl.rlim_cur < phys)
+        phys = (double)rl.rlim_cur;
+    if (bytes > phys)
+        die("%s needs %.1f GiB, more than the %.1f GiB of memory of this machine", what,
+            bytes / (1 << 30), phys / (1 << 30));
 }
 
 const char **cli_inputs(int argc, char **argv, int first, int *n)
@@ -280,18 +367,35 @@ cli_out *cli_out_open(const char *path)
         o->f = stdout;
         return o;
     }
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        if (S_ISDIR(st.st_mode)) die("%s: Is a directory", path);
+        o->f = fopen(path, "wb");
+        if (!o->f) die("%s: %s", path, strerror(errno));
+        return o;
+    }
     size_t n = strlen(path) + 16;
     o->tmp = xmalloc(n);
     snprintf(o->tmp, n, "%s.tmpXXXXXX", path);
+    /* no signal between creating the file and registering it for removal */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
+    sigprocmask(SIG_BLOCK, &block, &old);
     int fd = mkstemp(o->tmp);
-    if (fd < 0) die("%s: cannot create temporary file: %s", path, strerror(errno));
+    int e = errno;
+    if (fd >= 0)
+        for (int i = 0; i < CLI_MAX_TMP; i++)
+            if (!tmp_paths[i]) {
+                tmp_paths[i] = o->tmp;
+                o->slot = i;
+                break;
+            }
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    if (fd < 0) die("%s: cannot create temporary file: %s", path, strerror(e));
     fchmod(fd, 0644);
-    for (int i = 0; i < CLI_MAX_TMP; i++)
-        if (!tmp_paths[i]) {
-            tmp_paths[i] = o->tmp;
-            o->slot = i;
-            break;
-        }
     o->f = fdopen(fd, "wb");
     if (!o->f) die("%s: %s", path, strerror(errno));
     return o;
@@ -308,17 +412,15 @@ static void out_free(cli_out *o)
 void cli_out_commit(cli_out *o)
 {
     if (!o) return;
+    int err = ferror(o->f);
+    errno = 0;
+    if (fflush(o->f) != 0 || err) cli_out_die(o);
     if (!o->tmp) {
-        if (fflush(stdout) != 0 || ferror(stdout)) {
-            if (errno == EPIPE) exit(0);
-            die("write error on standard output: %s", strerror(errno));
-        }
+        if (o->f != stdout && fclose(o->f) != 0) cli_out_die(o);
         out_free(o);
         return;
     }
-    int err = ferror(o->f);
-    if (fflush(o->f) != 0 || err) die("%s: write error: %s", o->path, strerror(errno));
-    if (fclose(o->f) != 0) die("%s: write error: %s", o->path, strerror(errno));
+    if (fclose(o->f) != 0) cli_out_die(o);
     if (rename(o->tmp, o->path) != 0) die("%s: cannot rename from %s: %s", o->path, o->tmp, strerror(errno));
     out_free(o);
 }
@@ -326,11 +428,17 @@ void cli_out_commit(cli_out *o)
 void cli_out_abort(cli_out *o)
 {
     if (!o) return;
-    if (o->tmp) {
-        fclose(o->f);
-        unlink(o->tmp);
-    }
+    if (o->f != stdout) fclose(o->f);
+    if (o->tmp) unlink(o->tmp);
     out_free(o);
+}
+
+void cli_out_die(cli_out *o)
+{
+    if (o->f == stdout) die_stdout();
+    int e = errno;
+    if (!e) die("%s: write error", o->path);
+    die("%s: write error: %s", o->path, strerror(e));
 }
 
 /* ------------------------------------------------------------------------

@@ -46,6 +46,10 @@ CLI_NORETURN void die_at(const char *file, long line, const char *fmt, ...)
     CLI_PRINTF(3, 4);
 /* "prog: message\nTry 'prog --help' for more information.\n", exit(2). */
 CLI_NORETURN void die_usage(const char *fmt, ...) CLI_PRINTF(1, 2);
+/* A write to standard output failed: "prog: write error on standard
+ * output: reason", exit 1.  A closed pipe (EPIPE) ends the program quietly
+ * (exit 0), as SIGPIPE would. */
+CLI_NORETURN void die_stdout(void);
 /* "prog: message\n" on stderr; the program goes on. */
 void warn(const char *fmt, ...) CLI_PRINTF(1, 2);
 /* Like warn(), but silent under --quiet. */
@@ -68,6 +72,17 @@ void xfclose(FILE *f, const char *path);
 /* Display name for messages: "-" becomes "(stdin)". */
 const char *cli_name(const char *path);
 
+/* At most max bytes of s[0..n) for a message, so that an error line stays
+ * one readable line: printable ASCII and valid UTF-8 as they are, control
+ * bytes and invalid UTF-8 as \xNN, "..." when cut.  The result lives in
+ * one of 4 static buffers used in turn (max is capped at 64). */
+const char *cli_excerpt(const char *s, size_t n, size_t max);
+
+/* Dies with "what needs N GiB, more than the M GiB of memory of this
+ * machine" when bytes exceed the physical memory (or RLIMIT_AS), before a
+ * huge allocation that would otherwise end in the kernel's OOM killer. */
+void cli_check_memory(double bytes, const char *what);
+
 /* The input files named after the options (argv[first..argc)), or the
  * one-element list {"-"} (stdin) when there are none; *n gets the count.
  * The result points into argv or to static storage: do not free it. */
@@ -87,7 +102,9 @@ void cli_close_stdout(void);
 /* Atomic output: write to a temporary file beside the target, then rename
  * over it on commit.  If the program dies (die(), SIGINT, SIGTERM) before the
  * commit, the temporary file is removed and the target is left as it was.
- * path "-" writes straight to stdout (commit just flushes). */
+ * path "-" writes straight to stdout (commit just flushes); so does an
+ * existing target that is not a regular file (/dev/null, /dev/full, a FIFO),
+ * which cannot be replaced by a rename. */
 typedef struct cli_out {
     FILE *f;
     char *path;  /* target */
@@ -97,6 +114,9 @@ typedef struct cli_out {
 cli_out *cli_out_open(const char *path);
 void cli_out_commit(cli_out *o);  /* fsync-free fflush+fclose+rename; dies on error */
 void cli_out_abort(cli_out *o);   /* remove the temporary file */
+/* A write to o failed: dies with "path: write error: reason" (or as
+ * die_stdout() for "-"). */
+CLI_NORETURN void cli_out_die(cli_out *o);
 
 /* Progress on stderr, one '\r'-rewritten line, only when stderr is a
  * terminal and not --quiet.  cli_progress_end() finishes the line. */

@@ -28,6 +28,7 @@ const char *model_kind_name(uint32_t kind)
     case MODEL_KIND_LAYER: return "layer";
     case MODEL_KIND_NETWORK: return "network";
     case MODEL_KIND_CHECKPOINT: return "checkpoint";
+    case MODEL_KIND_NET_CHECKPOINT: return "network checkpoint";
     default: return "unknown";
     }
 }
@@ -510,7 +511,7 @@ model *model_parse(const unsigned char *buf, size_t len, uint32_t want_kind,
         goto bad;
     }
     if (r.failed) goto bad;
-    if (m->kind < MODEL_KIND_LAYER || m->kind > MODEL_KIND_CHECKPOINT) {
+    if (m->kind < MODEL_KIND_LAYER || m->kind > MODEL_KIND_NET_CHECKPOINT) {
         fail(&r, "unknown model kind %u", m->kind);
         goto bad;
     }
@@ -548,6 +549,9 @@ model *model_read(FILE *f, uint32_t want_kind, const char *name, char *err, size
         size_t k = fread(buf + len, 1, cap - len, f);
         len += k;
         if (k == 0) break;
+        /* not a model: say so without reading the rest (which may be
+         * endless, like /dev/zero) */
+        if (len >= 8 && memcmp(buf, MODEL_MAGIC, 8) != 0) break;
     }
     if (ferror(f)) {
         snprintf(err, errlen, "%s: read error: %s", name, strerror(errno));

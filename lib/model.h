@@ -25,6 +25,7 @@
 #define MODEL_KIND_LAYER 1u       /* one pretrained DAE layer */
 #define MODEL_KIND_NETWORK 2u     /* stacked layers + output layer */
 #define MODEL_KIND_CHECKPOINT 3u  /* a layer plus trainer state in extra */
+#define MODEL_KIND_NET_CHECKPOINT 4u /* network(s) plus senti-train's state */
 
 #define MODEL_NAME_MAX 15         /* tensor names: 1..15 bytes [A-Za-z0-9_] */
 #define MODEL_MAX_TENSORS 64
@@ -107,7 +108,8 @@ model *model_load(const char *path, uint32_t want_kind, char *err, size_t errlen
 #define MODEL_FNV_INIT 0xcbf29ce484222325ull
 uint64_t model_fnv1a(uint64_t h, const void *p, size_t n);
 
-/* Name of a kind ("layer", "network", "checkpoint", "unknown"). */
+/* Name of a kind ("layer", "network", "checkpoint", "network checkpoint",
+ * "unknown"). */
 const char *model_kind_name(uint32_t kind);
 
 #endif

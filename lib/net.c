@@ -600,6 +600,14 @@ net *net_from_model(const model *m, char *err, size_t errlen)
     for (int l = 0; l < nh; l++) {
         sizes[l] = m->layers[l].out_dim;
         acts[l] = m->layers[l].act;
+        /* shapes first: the allocation below must not trust the layer
+         * header (the tensors' sizes are bounded by the file's) */
+        const model_tensor *W = model_find(&m->layers[l], "W"), *b = model_find(&m->layers[l], "b");
+        if (!W || !b || W->rows != m->layers[l].in_dim || W->cols != sizes[l] ||
+            (uint64_t)b->rows * b->cols != sizes[l]) {
+            snprintf(err, errlen, "layer %d: tensors W, b missing or of the wrong shape", l + 1);
+            return NULL;
+        }
         if (l > 0 && m->layers[l].in_dim != m->layers[l - 1].out_dim) {
             snprintf(err, errlen, "layer %d input %u does not match layer %d output %u", l + 1,
                      m->layers[l].in_dim, l, m->layers[l - 1].out_dim);

@@ -3,6 +3,7 @@
  * rules are listed in docs/format.md and tested in tests/unit/test_sparse.c
  * and tests/sh/sparse.sh. */
 #include "sparse.h"
+#include "text.h"
 
 #include <errno.h>
 #include <math.h>
@@ -14,7 +15,7 @@ struct sparse_reader {
     FILE *f;
     char *name;
     long line;
-    char *buf;          /* getline buffer */
+    char *buf;          /* line buffer (text_getline) */
     char *cbuf;         /* comment of the last row */
     size_t cbufcap;
     size_t bufcap;
@@ -212,7 +213,7 @@ int sparse_parse_line(sparse_reader *r, const char *line, size_t len, sparse_row
         } else {
             char tmp[64];
             size_t n = (size_t)(q - p);
-            if (n >= sizeof tmp) return fail(r, "bad label '%s'", excerpt(p, q, ex));
+            if (n >= sizeof tmp) return fail(r, "label '%s' longer than 63 characters", excerpt(p, q, ex));
             memcpy(tmp, p, n);
             tmp[n] = 0;
             char *e;
@@ -283,8 +284,9 @@ int sparse_parse_line(sparse_reader *r, const char *line, size_t len, sparse_row
         } else {
             char tmp[64];
             size_t m = (size_t)(q - p);
-            if (m >= sizeof tmp) return fail(r, "bad value '%s' for index %llu", excerpt(vs, end, ex),
-                                             (unsigned long long)idx);
+            if (m >= sizeof tmp)
+                return fail(r, "value '%s' of index %llu longer than 63 characters", excerpt(vs, end, ex),
+                            (unsigned long long)idx);
             memcpy(tmp, p, m);
             tmp[m] = 0;
             char *e;
@@ -318,7 +320,12 @@ int sparse_next(sparse_reader *r, sparse_row *row)
 {
     for (;;) {
         errno = 0;
-        ssize_t len = getline(&r->buf, &r->bufcap, r->f);
+        long len = text_getline(&r->buf, &r->bufcap, r->f);
+        if (len == -2) {
+            r->line++;
+            if (errno == ENOMEM) return fail(r, "out of memory");
+            return fail(r, "line longer than %zu bytes (the limit)", TEXT_MAX_LINE);
+        }
         if (len < 0) {
             if (ferror(r->f)) {
                 r->line++;
@@ -661,7 +668,7 @@ void sparse_csr_row(const sparse_csr *m, size_t i, sparse_row *row)
     row->has_label = m->has_label[i];
     row->label = m->label[i];
     row->n = b - a;
-    row->col = m->col + a;
-    row->val = m->val + a;
+    row->col = m->col ? m->col + a : NULL; /* NULL while no row has entries */
+    row->val = m->val ? m->val + a : NULL;
     row->comment = NULL;
 }

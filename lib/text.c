@@ -65,11 +65,21 @@ void text_lines_free(text_lines *r)
 
 int text_lines_next(text_lines *r, char **line, size_t *len)
 {
+    if (!r->buf) { /* first call (no arithmetic on a NULL buffer) */
+        r->buf = malloc(LINES_BLOCK + LINES_PAD);
+        if (!r->buf) {
+            errno = ENOMEM;
+            return -1;
+        }
+        r->cap = LINES_BLOCK;
+        memset(r->buf, 0, LINES_PAD);
+    }
     for (;;) {
         char *b = r->buf + r->at;
         size_t have = r->end - r->at;
         char *nl = have > r->scanned ? memchr(b + r->scanned, '\n', have - r->scanned) : NULL;
         if (nl) {
+            if ((size_t)(nl - b) > TEXT_MAX_LINE) return -2;
             *line = b;
             *len = (size_t)(nl - b);
             r->at += *len + 1;
@@ -77,6 +87,7 @@ int text_lines_next(text_lines *r, char **line, size_t *len)
             return 1;
         }
         r->scanned = have;
+        if (have > TEXT_MAX_LINE) return -2;
         if (r->eof) {
             if (!have) return 0;
             memset(b + have, 0, LINES_PAD);
@@ -112,6 +123,55 @@ int text_lines_next(text_lines *r, char **line, size_t *len)
         /* the bytes after the data are readable; keep them defined */
         memset(r->buf + r->end, 0, LINES_PAD);
     }
+}
+
+long text_getline(char **pbuf, size_t *pcap, FILE *f)
+{
+    char *buf = *pbuf;
+    size_t cap = *pcap, len = 0;
+    long rc = -1;
+    for (;;) {
+        /* read in chunks that grow with the line; each chunk is filled
+         * with '\n' first, so that the NUL fgets() puts after the data is
+         * the last NUL of the chunk, even when the data holds NUL bytes */
+        size_t want = len < 512 ? 512 : len;
+        if (want > TEXT_MAX_LINE + 2 - len) want = TEXT_MAX_LINE + 2 - len;
+        if (len + want > cap) {
+            size_t ncap = cap ? cap : 128;
+            while (ncap < len + want) ncap *= 2;
+            char *nb = realloc(buf, ncap);
+            if (!nb) {
+                errno = ENOMEM;
+                rc = -2;
+                break;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        char *p = buf + len;
+        memset(p, '\n', want);
+        if (!fgets(p, (int)want, f)) {
+            *p = 0;
+            if (len) rc = (long)len;
+            break;
+        }
+        const char *z = memchr(p, 0, want), *next; /* fgets always writes one */
+        while ((next = memchr(z + 1, 0, want - (size_t)(z + 1 - p))) != NULL) z = next;
+        size_t got = (size_t)(z - p);
+        len += got;
+        if ((got && p[got - 1] == '\n') || got + 1 < want) { /* newline, or end of input */
+            size_t body = len - (buf[len - 1] == '\n');
+            rc = body > TEXT_MAX_LINE ? -2 : (long)len;
+            break;
+        }
+        if (len > TEXT_MAX_LINE) {
+            rc = -2;
+            break;
+        }
+    }
+    *pbuf = buf;
+    *pcap = cap;
+    return rc;
 }
 
 void text_blank_bits(const char *s, size_t n, uint64_t *bits)
@@ -788,10 +848,10 @@ int text_add_stopwords(text_tok *t, FILE *f, const char *name, char *err, size_t
 {
     char *line = NULL;
     size_t cap = 0;
-    ssize_t got;
+    long got;
     long ln = 0;
     int rc = 0;
-    while ((got = getline(&line, &cap, f)) >= 0) {
+    while ((got = text_getline(&line, &cap, f)) >= 0) {
         ln++;
         size_t a = 0, b = (size_t)got;
         while (a < b && (line[a] == ' ' || line[a] == '\t')) a++;
@@ -821,7 +881,10 @@ int text_add_stopwords(text_tok *t, FILE *f, const char *name, char *err, size_t
         }
         t->has_stop = 1;
     }
-    if (rc == 0 && ferror(f)) {
+    if (rc == 0 && got == -2) {
+        snprintf(err, errlen, "%s:%ld: line longer than %zu bytes", name, ln + 1, TEXT_MAX_LINE);
+        rc = -1;
+    } else if (rc == 0 && ferror(f)) {
         snprintf(err, errlen, "%s: read error", name);
         rc = -1;
     }
@@ -964,6 +1027,7 @@ long text_tokenize(text_tok *t, const char *s, size_t len, text_buf *out)
     if (fast) {
         /* p is t->norm: pad it, and build the class bitmaps */
         if (text_buf_reserve(&t->norm, TEXT_PAD) < 0) return tfail(t, "out of memory");
+        p = t->norm.p; /* the reserve may have moved it */
         memset(t->norm.p + n, 0, TEXT_PAD);
         size_t words = n / 64 + 2;
         if (words > t->nbits) {

@@ -23,6 +23,19 @@ void text_buf_free(text_buf *b);
 /* Make room for n more bytes; -1 on allocation failure. */
 int text_buf_reserve(text_buf *b, size_t n);
 
+/* Longest line any senti program reads: 256 MiB (docs/limits.md).  A
+ * longer line, or a stream without newlines such as a binary file, is an
+ * error instead of unbounded memory use. */
+#define TEXT_MAX_LINE ((size_t)1 << 28)
+
+/* getline() with the TEXT_MAX_LINE bound: reads one line into *buf
+ * (grown as needed, *cap its size), with its '\n' when there is one, NUL
+ * bytes kept, and a NUL after it.  Returns the length, -1 at the end of
+ * input or on a read error (check ferror), -2 when the line is longer than
+ * TEXT_MAX_LINE bytes without its newline (or memory ran out: errno
+ * ENOMEM); the rest of that line is left unread. */
+long text_getline(char **buf, size_t *cap, FILE *f);
+
 /* Reading lines in big blocks (fread of 1 MiB, memchr for '\n'): each
  * line is returned in place, without its '\n', and is followed by at
  * least TEXT_PAD readable bytes (for word-sized and vector loads).  Zero it with
@@ -41,7 +54,8 @@ typedef struct text_lines {
 void text_lines_init(text_lines *r, FILE *f);
 /* 1 and the next line in *line, *len (valid until the next call; may be
  * modified in place); 0 at the end; -1 on a read error (ferror) or when
- * out of memory (errno ENOMEM). */
+ * out of memory (errno ENOMEM); -2 when the line is longer than
+ * TEXT_MAX_LINE bytes. */
 int text_lines_next(text_lines *r, char **line, size_t *len);
 void text_lines_free(text_lines *r);
 

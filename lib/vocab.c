@@ -913,9 +913,9 @@ vocab *vocab_load(FILE *f, const char *name, char *err, size_t errlen)
     uint64_t h = VOCAB_DIGEST_INIT;
     char *line = NULL;
     size_t cap = 0;
-    ssize_t got;
+    long got;
     long ln = 0;
-    while ((got = getline(&line, &cap, f)) >= 0) {
+    while ((got = text_getline(&line, &cap, f)) >= 0) {
         ln++;
         size_t n = (size_t)got;
         if (n && line[n - 1] == '\n') n--;
@@ -924,6 +924,13 @@ vocab *vocab_load(FILE *f, const char *name, char *err, size_t errlen)
         size_t tl = tab ? (size_t)(tab - line) : n;
         if (tl == 0) {
             snprintf(err, errlen, "%s:%ld: empty term", name, ln);
+            goto fail;
+        }
+        uint64_t df, cf;
+        size_t tl2;
+        const char *why;
+        if (tab && vocab_parse_line(line, n, &tl2, &df, &cf, &why) < 0) {
+            snprintf(err, errlen, "%s:%ld: %s", name, ln, why);
             goto fail;
         }
         if (memchr(line, ' ', tl) || memchr(line, '\0', tl)) {
@@ -947,6 +954,10 @@ vocab *vocab_load(FILE *f, const char *name, char *err, size_t errlen)
         }
         e->rank = ++v->dim;
         h = vocab_digest_add(h, line, tl);
+    }
+    if (got == -2) {
+        snprintf(err, errlen, "%s:%ld: line longer than %zu bytes (the limit)", name, ln + 1, TEXT_MAX_LINE);
+        goto fail;
     }
     if (ferror(f)) {
         snprintf(err, errlen, "%s: read error: %s", name, strerror(errno));

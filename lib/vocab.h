@@ -237,10 +237,11 @@ typedef struct vocab {
     vocab_rkey *keys;   /* keys[rank - 1] */
 } vocab;
 
-/* Read a vocabulary file: one term a line, the term up to the first TAB
- * (what follows is ignored here), rank = line number.  An empty term, a
- * duplicate term or an empty file is an error: NULL with "name:line:
- * reason" in err. */
+/* Read a vocabulary file: one term a line, rank = line number; a line is
+ * either the term alone or term<TAB>df<TAB>cf (the counts are checked as
+ * by vocab_parse_line, then ignored).  An empty term, a duplicate term,
+ * bad counts or an empty file is an error: NULL with "name:line: reason"
+ * in err. */
 vocab *vocab_load(FILE *f, const char *name, char *err, size_t errlen);
 void vocab_free(vocab *v);
 /* 1-based rank of a term, 0 when absent. */

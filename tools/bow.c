@@ -58,7 +58,7 @@ static void put_row(bow_state *s, int has, double label, size_t m)
 {
     size_t need = 40 + m * (16 + 32);
     if (s->olen + need > s->ocap) {
-        if (s->olen && fwrite(s->out, 1, s->olen, stdout) != s->olen) die("write error on standard output");
+        if (s->olen && fwrite(s->out, 1, s->olen, stdout) != s->olen) die_stdout();
         s->olen = 0;
         if (need > s->ocap) {
             free(s->out);
@@ -142,7 +142,7 @@ static void bow_file(bow_state *s, const char *path)
         int has;
         double label;
         if (text_parse_rating(line, rl, &has, &label) < 0)
-            die_at(name, ln, "rating '%.*s' is neither a number nor '?'", (int)(rl > 40 ? 40 : rl), line);
+            die_at(name, ln, "rating '%s' is neither a number nor '?'", cli_excerpt(line, rl, 40));
         /* the line is followed by TEXT_PAD readable bytes (text_lines) */
         const char *text = tab + 1;
         size_t len = n - rl - 1;
@@ -167,6 +167,7 @@ static void bow_file(bow_state *s, const char *path)
         put_row(s, has, label, m);
         if ((ln & 4095) == 0) cli_progress("%s: %ld lines", name, ln);
     }
+    if (got == -2) die_at(name, ln + 1, "line longer than %zu bytes (the limit)", TEXT_MAX_LINE);
     if (got < 0) die("%s: read error: %s", name, strerror(errno));
     text_lines_free(&rd);
     xfclose(f, path);
@@ -213,13 +214,13 @@ int main(int argc, char **argv)
     s.ilen = xmalloc(v->dim);
     for (uint32_t r = 0; r < v->dim; r++)
         s.ilen[r] = (unsigned char)snprintf(s.itext + 16 * (size_t)r, 16, " %u:", r + 1);
-    if (sparse_write_header(stdout, v->dim, v->digest) < 0) die("write error on standard output");
+    if (sparse_write_header(stdout, v->dim, v->digest) < 0) die_stdout();
     if (optind == argc) {
         bow_file(&s, "-");
     } else {
         for (int i = optind; i < argc; i++) bow_file(&s, argv[i]);
     }
-    if (s.olen && fwrite(s.out, 1, s.olen, stdout) != s.olen) die("write error on standard output");
+    if (s.olen && fwrite(s.out, 1, s.olen, stdout) != s.olen) die_stdout();
     cli_progress_end();
     free(s.bits);
     free(s.count);

@@ -24,7 +24,9 @@ static void usage(long dim)
            "      --help       show this help and exit\n"
            "      --version    show the version and exit\n"
            "\n"
-           "Exit status: 0 valid, 1 bad data or I/O error, 2 misuse.\n",
+           "Exit status: 0 valid, 1 bad data or I/O error, 2 misuse.  Lines over\n"
+           "256 MiB, indices over 2147483647 and numbers over 63 characters are bad\n"
+           "data (docs/limits.md).\n",
            cli_prog, dim);
 }
 
@@ -84,7 +86,8 @@ int main(int argc, char **argv)
                     sparse_write_header(stdout, first.dim, first.vocab);
                 }
                 wrote_header = 1;
-                sparse_write_row(stdout, row.has_label, row.label, row.n, row.col, row.val, row.comment);
+                if (sparse_write_row(stdout, row.has_label, row.label, row.n, row.col, row.val, row.comment) < 0)
+                    die_stdout();
             }
             rows++;
             nnz += row.n;

@@ -77,7 +77,7 @@ static void flush(chunk *c, const dae *d, float *out, uint32_t *oc, float *ov, i
         for (size_t j = 0; j < H; j++)
             if (h[j] != 0) oc[k] = (uint32_t)j, ov[k++] = h[j];
         if (sparse_write_row(stdout, c->has_label[r], c->label[r], k, oc, ov, c->comment[r]) != 0)
-            break;  /* cli_close_stdout reports it */
+            die_stdout();
     }
     c->n = 0;
 }

@@ -3,6 +3,7 @@
  * gold '?' lines are counted but not scored) and prints RMSE, MAE, exact
  * accuracy (prediction rounded to the nearest class), polarity accuracy and
  * the confusion matrix, optionally with a bootstrap interval for the RMSE. */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
@@ -11,6 +12,10 @@
 #include "cli.h"
 #include "metrics.h"
 #include "rng.h"
+#include "text.h"
+
+/* most rating classes shown in a confusion matrix */
+#define EVAL_MAX_CLASSES 100
 
 static void usage(const char *format, long bootstrap, double level, unsigned long long seed)
 {
@@ -29,8 +34,10 @@ static void usage(const char *format, long bootstrap, double level, unsigned lon
            "  -s, --seed S         seed of the bootstrap resampling [%llu]\n"
            "  -q, --quiet          no notes on stderr\n"
            "      --help           show this help and exit\n"
-           "      --version        show the version and exit\n",
-           cli_prog, format, bootstrap, level, seed);
+           "      --version        show the version and exit\n"
+           "\n"
+           "The confusion matrix is shown for at most %d classes.\n",
+           cli_prog, format, bootstrap, level, seed, EVAL_MAX_CLASSES);
 }
 
 /* parse a finite number occupying exactly [s, end) */
@@ -106,9 +113,9 @@ int main(int argc, char **argv)
     for (int fi = 0; fi < nfiles; fi++) {
         const char *name = cli_name(files[fi]);
         FILE *f = xfopen(files[fi], "r");
-        ssize_t len;
+        long len;
         long ln = 0;
-        while ((len = getline(&line, &linecap, f)) >= 0) {
+        while ((len = text_getline(&line, &linecap, f)) >= 0) {
             ln++;
             if (memchr(line, 0, (size_t)len)) die_at(name, ln, "NUL byte in line");
             if (len && line[len - 1] == '\n') len--;
@@ -121,13 +128,13 @@ int main(int argc, char **argv)
             char *end2 = strchr(tab + 1, '\t');
             if (!end2) end2 = line + len;
             double p;
-            if (parse_num(tab + 1, end2, &p) < 0) die_at(name, ln, "bad prediction '%.*s'", (int)(end2 - tab - 1 > 30 ? 30 : end2 - tab - 1), tab + 1);
+            if (parse_num(tab + 1, end2, &p) < 0) die_at(name, ln, "bad prediction '%s'", cli_excerpt(tab + 1, (size_t)(end2 - tab - 1), 30));
             if (tab - line == 1 && line[0] == '?') {
                 unlabeled++;
                 continue;
             }
             double g;
-            if (parse_num(line, tab, &g) < 0) die_at(name, ln, "bad gold rating '%.*s'", (int)(tab - line > 30 ? 30 : tab - line), line);
+            if (parse_num(line, tab, &g) < 0) die_at(name, ln, "bad gold rating '%s'", cli_excerpt(line, (size_t)(tab - line), 30));
             if (n == cap) {
                 cap = cap ? cap * 2 : 1024;
                 gold = xreallocarray(gold, cap, sizeof *gold);
@@ -137,11 +144,14 @@ int main(int argc, char **argv)
             pred[n] = p;
             n++;
         }
-        if (ferror(f)) die("%s: read error", name);
+        if (len == -2) die_at(name, ln + 1, "line longer than %zu bytes (the limit)", TEXT_MAX_LINE);
+        if (ferror(f)) die("%s: read error: %s", name, strerror(errno));
         xfclose(f, files[fi]);
     }
     free(line);
-    if (!n) die("no labeled predictions to score%s", unlabeled ? " (all gold ratings are '?')" : "");
+    if (!n)
+        die("%s: no labeled predictions to score%s", nfiles == 1 ? cli_name(files[0]) : "the inputs",
+            unlabeled ? " (all gold ratings are '?')" : "");
 
     if (!classes) {
         classes = xmallocarray(n, sizeof *classes);
@@ -149,12 +159,15 @@ int main(int argc, char **argv)
     }
     if (isnan(threshold)) threshold = (classes[0] + classes[k - 1]) / 2;
 
-    size_t *conf = xcalloc(k * k, sizeof *conf);
+    /* a confusion matrix only for a class-like number of ratings (gold
+     * ratings may be continuous: averages, regression targets) */
+    int show_conf = k <= EVAL_MAX_CLASSES;
+    size_t *conf = xcalloc(show_conf ? k * k : 1, sizeof *conf);
     size_t exact = 0, pol_n = 0, pol_ok = 0;
     for (size_t i = 0; i < n; i++) {
         size_t gc = metrics_nearest(classes, k, gold[i]);
         size_t pc = metrics_nearest(classes, k, pred[i]);
-        conf[gc * k + pc]++;
+        if (show_conf) conf[gc * k + pc]++;
         exact += gold[i] == classes[pc];
         if (gold[i] != threshold) {
             pol_n++;
@@ -182,7 +195,7 @@ int main(int argc, char **argv)
         printf("accuracy\t%.6f\n", acc);
         printf("polarity_accuracy\t%.6f\n", pacc);
         printf("threshold\t%g\n", threshold);
-        for (size_t a = 0; a < k; a++)
+        for (size_t a = 0; show_conf && a < k; a++)
             for (size_t b = 0; b < k; b++) printf("confusion\t%g\t%g\t%zu\n", classes[a], classes[b], conf[a * k + b]);
     } else {
         printf("count              %zu", n);
@@ -192,13 +205,18 @@ int main(int argc, char **argv)
         printf("\nmae                %.4f\n", mae);
         printf("accuracy           %.4f  (prediction rounded to the nearest class)\n", acc);
         printf("polarity accuracy  %.4f  (positive above %g; %zu scored)\n", pacc, threshold, pol_n);
-        printf("confusion (rows: gold, columns: predicted class)\n%8s", "");
-        for (size_t b = 0; b < k; b++) printf(" %7g", classes[b]);
-        putchar('\n');
-        for (size_t a = 0; a < k; a++) {
-            printf("%8g", classes[a]);
-            for (size_t b = 0; b < k; b++) printf(" %7zu", conf[a * k + b]);
+        if (!show_conf) {
+            printf("confusion          not shown: %zu classes (more than %d; give --classes)\n", k,
+                   EVAL_MAX_CLASSES);
+        } else {
+            printf("confusion (rows: gold, columns: predicted class)\n%8s", "");
+            for (size_t b = 0; b < k; b++) printf(" %7g", classes[b]);
             putchar('\n');
+            for (size_t a = 0; a < k; a++) {
+                printf("%8g", classes[a]);
+                for (size_t b = 0; b < k; b++) printf(" %7zu", conf[a * k + b]);
+                putchar('\n');
+            }
         }
     }
     free(conf);

@@ -44,7 +44,8 @@ static void show(const char *path, const model *m, int tensors)
     printf("layers    %u\n", m->nlayers);
     for (uint32_t i = 0; i < m->nlayers; i++) {
         const model_layer *L = &m->layers[i];
-        int is_output = m->kind == MODEL_KIND_NETWORK && i + 1 == m->nlayers;
+        int is_net = m->kind == MODEL_KIND_NETWORK || m->kind == MODEL_KIND_NET_CHECKPOINT;
+        int is_output = is_net && (L->recon == NET_OUT_SOFTMAX || L->recon == NET_OUT_LINEAR);
         printf("layer %u   %u -> %u", i + 1, L->in_dim, L->out_dim);
         if (is_output) {
             printf("  output %s", out_name(L->recon));
@@ -55,7 +56,7 @@ static void show(const char *path, const model *m, int tensors)
             }
         } else {
             printf("  act %s", dae_act_name((int)L->act));
-            if (m->kind != MODEL_KIND_NETWORK) {
+            if (!is_net) {
                 printf("  recon %s  noise %s", dae_recon_name((int)L->recon), dae_noise_name((int)L->noise));
                 if (L->noise) printf(":%g", (double)L->noise_level);
                 printf("  emphasis %g,%g", (double)L->emph_a, (double)L->emph_b);

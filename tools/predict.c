@@ -63,6 +63,7 @@ static void flush_batch(const net *n, net_ws *ws, pending *p, double *pred, int 
             for (uint32_t k = 0; k < n->nclass; k++) printf("\t%.6f", (double)ws->O[i * n->nclass + k]);
         putchar('\n');
     }
+    if (ferror(stdout)) die_stdout();
     p->n = 0;
     p->nnz = 0;
     p->ptr[0] = 0;

@@ -192,7 +192,7 @@ static int ckpt_decode(ckpt *c, const unsigned char *buf, size_t len)
 static void write_model(model *m, const char *path)
 {
     cli_out *o = cli_out_open(path);
-    if (model_write(o->f, m) != 0) die("%s: write error", cli_name(path));
+    if (model_write(o->f, m) != 0) cli_out_die(o);
     cli_out_commit(o);
 }
 
@@ -319,13 +319,19 @@ int main(int argc, char **argv)
     int nin;
     const char **inputs = cli_inputs(argc, argv, optind, &nin);
     read_data(data, nin, inputs, 0, vocab);
-    if (data->rows == 0) die("no data lines in the input");
+    const char *what = nin == 1 ? cli_name(inputs[0]) : "the inputs";
+    if (data->rows == 0) die("%s: no data lines", what);
     uint32_t V = data->dim;
-    if (V == 0) die("the input has no non-zero entries and no dim= header");
+    if (V == 0) die("%s: no non-zero entries and no dim= header", what);
     opt.cfg.in_dim = V;
     opt.cfg.hidden = (uint32_t)opt.hidden;
     const char *why = dae_config_check(&opt.cfg);
     if (why) die_usage("%s", why);
+    {
+        char layer[160];
+        snprintf(layer, sizeof layer, "%s: a layer of %u inputs x %u units", what, V, opt.cfg.hidden);
+        cli_check_memory(4.0 * V * opt.cfg.hidden * (opt.cfg.tied ? 1 : 2), layer);
+    }
 
     /* validation data: same dimension and vocabulary */
     sparse_csr *valid = NULL;

@@ -7,12 +7,14 @@
  * keeps the input order of its lines.  For any K and seed the test parts of
  * folds 1..K together hold every data line exactly once.  Lines starting
  * with '#' (headers, comments) are copied into every part. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "rng.h"
+#include "text.h"
 
 typedef struct {
     size_t off, len; /* line bytes in the arena, without '\n' */
@@ -146,9 +148,13 @@ int main(int argc, char **argv)
     size_t cap = 0;
     for (int i = 0; i < nfiles; i++) {
         FILE *f = xfopen(files[i], "r");
-        ssize_t len;
-        while ((len = getline(&buf, &cap, f)) >= 0) add_line(buf, (size_t)len);
-        if (ferror(f)) die("%s: read error", cli_name(files[i]));
+        long len, ln = 0;
+        while ((len = text_getline(&buf, &cap, f)) >= 0) {
+            add_line(buf, (size_t)len);
+            ln++;
+        }
+        if (len == -2) die_at(cli_name(files[i]), ln + 1, "line longer than %zu bytes (the limit)", TEXT_MAX_LINE);
+        if (ferror(f)) die("%s: read error: %s", cli_name(files[i]), strerror(errno));
         xfclose(f, files[i]);
     }
     free(buf);

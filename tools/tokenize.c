@@ -37,7 +37,8 @@ static void usage(const text_opts *o)
            "  -V, --version        show the version and exit\n"
            "\n"
            "Lines starting with '#' are copied unchanged.  A line without a TAB,\n"
-           "or whose rating is neither a number nor '?', is an error.\n",
+           "or whose rating is neither a number nor '?', is an error, and so is a\n"
+           "line over 256 MiB (docs/limits.md).\n",
            cli_prog, o->pattern ? o->pattern : text_default_pattern(o->punct), o->punct ? "on" : "off",
            o->html ? "on" : "off", o->stem ? o->stem : "none", o->negate ? "on" : "off", o->ngrams,
            o->min_len, "none", o->strict ? "on" : "off", o->no_fold ? "on" : "off",
@@ -48,7 +49,7 @@ static void usage(const text_opts *o)
 
 static void flush_out(text_buf *out)
 {
-    if (out->len && fwrite(out->p, 1, out->len, stdout) != out->len) die("write error on standard output");
+    if (out->len && fwrite(out->p, 1, out->len, stdout) != out->len) die_stdout();
     out->len = 0;
 }
 
@@ -80,7 +81,7 @@ static void tokenize_file(text_tok *t, const char *path, text_buf *out)
         int has;
         double v;
         if (text_parse_rating(line, rl, &has, &v) < 0)
-            die_at(name, ln, "rating '%.*s' is neither a number nor '?'", (int)(rl > 40 ? 40 : rl), line);
+            die_at(name, ln, "rating '%s' is neither a number nor '?'", cli_excerpt(line, rl, 40));
         if (text_buf_reserve(out, rl + 2) < 0) die("out of memory");
         memcpy(out->p + out->len, line, rl + 1);
         out->len += rl + 1;
@@ -95,6 +96,7 @@ static void tokenize_file(text_tok *t, const char *path, text_buf *out)
             }
         }
     }
+    if (got == -2) die_at(name, ln + 1, "line longer than %zu bytes (the limit)", TEXT_MAX_LINE);
     if (got < 0) die("%s: read error: %s", name, strerror(errno));
     text_lines_free(&rd);
     xfclose(f, path);

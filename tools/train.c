@@ -3,8 +3,11 @@
  * (Glorot et al. 2011), or a linear regression; with no hidden layer, random
  * hidden layers (--hidden), or pretrained DAE layers (--init) fine-tuned
  * together with the output layer.  Minibatch SGD, shuffled every epoch,
- * optional early stopping on validation RMSE. */
+ * optional early stopping on validation RMSE.  --checkpoint saves the
+ * network and the whole trainer state after every epoch, so that --resume
+ * after an interruption ends with the same model bytes. */
 #include <getopt.h>
+#include <stdarg.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +34,11 @@ static struct {
     const char *valid;
     const char *log;
     double l2, in_drop, drop;
-} opt = {NULL, "softmax", NULL, "relu", NULL, 0, 0.0, 0.01, 0.0, 10, 20, 1, 5, 1, NULL, NULL, 0.0, 0.0, 0.0};
+    const char *checkpoint;
+    int resume;
+    long stop_after;
+} opt = {NULL, "softmax", NULL, "relu", NULL, 0, 0.0, 0.01, 0.0, 10, 20, 1, 5, 1, NULL, NULL, 0.0, 0.0, 0.0,
+         NULL, 0, 0};
 
 static void usage(void)
 {
@@ -65,6 +72,13 @@ static void usage(void)
            "                         valid RMSE, fraction of zero activations per layer\n"
            "  -s, --seed S           seed of initialisation and shuffling [%llu]\n"
            "  -t, --threads N        threads [%ld]\n"
+           "      --checkpoint FILE  save the network and trainer state after every\n"
+           "                         epoch [none]\n"
+           "      --resume           continue from --checkpoint FILE (same data and\n"
+           "                         options; the model bytes are those of an\n"
+           "                         uninterrupted run)\n"
+           "      --stop-after N     stop after N epochs of this run (checkpoint kept, no\n"
+           "                         model written; for interruption tests) [off]\n"
            "  -q, --quiet            no progress line\n"
            "      --help             show this help and exit\n"
            "      --version          show the version and exit\n",
@@ -162,11 +176,222 @@ static void copy_params(net *dst, const net *src)
     memcpy(dst->bo, src->bo, src->nclass * sizeof(float));
 }
 
+/* ------------------------------------------------------------------------
+ * checkpoints: a model of kind MODEL_KIND_NET_CHECKPOINT whose layers are
+ * the current network's, then (with --valid) the best epoch's, and whose
+ * extra bytes hold the trainer state (little-endian):
+ *
+ *   "NETTRN01", epoch, best epoch, epochs since the best, stopped (u32 each),
+ *   best validation RMSE, seconds so far (f64), seed (u64), batch,
+ *   threads, patience, freeze (u32), lr, decay, l1, l2, in-drop, drop (f64),
+ *   rows, non-zeros, digest of the training data, the same of the
+ *   validation data (u64), the shuffling and dropout generators (4 x u64
+ *   each), then the --log text so far (u64 length + bytes).
+ *
+ * The shuffled order is not stored: --resume replays the shuffles from the
+ * seed and checks that it reaches the stored generator state. */
+
+#define CKPT_MAGIC "NETTRN01"
+#define CKPT_FIXED (8 + 4 * 4 + 2 * 8 + 8 + 4 * 4 + 6 * 8 + 6 * 8 + 8 * 8 + 8)
+
+typedef struct ckpt {
+    uint32_t epoch, best_epoch, since_best, stopped;
+    double best_rmse, seconds;
+    uint64_t seed;
+    uint32_t batch, threads, patience, freeze;
+    double lr, decay, l1, l2, in_drop, drop;
+    uint64_t rows, nnz, digest, vrows, vnnz, vdigest;
+    rng_t shuf, drop_rng;
+    const char *log; /* points into the checkpoint or the log buffer */
+    uint64_t loglen;
+} ckpt;
+
+static unsigned char *put_u(unsigned char *p, uint64_t v, int bytes)
+{
+    for (int i = 0; i < bytes; i++) *p++ = (unsigned char)(v >> (8 * i));
+    return p;
+}
+static unsigned char *put_f(unsigned char *p, double d)
+{
+    uint64_t v;
+    memcpy(&v, &d, 8);
+    return put_u(p, v, 8);
+}
+static uint64_t get_u(const unsigned char **p, int bytes)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < bytes; i++) v |= (uint64_t)(*p)[i] << (8 * i);
+    *p += bytes;
+    return v;
+}
+static double get_f(const unsigned char **p)
+{
+    uint64_t v = get_u(p, 8);
+    double d;
+    memcpy(&d, &v, 8);
+    return d;
+}
+
+/* The state as extra bytes; caller frees. */
+static unsigned char *ckpt_encode(const ckpt *c, size_t *len)
+{
+    *len = CKPT_FIXED + (size_t)c->loglen;
+    unsigned char *buf = xmalloc(*len), *p = buf;
+    memcpy(p, CKPT_MAGIC, 8);
+    p += 8;
+    p = put_u(p, c->epoch, 4);
+    p = put_u(p, c->best_epoch, 4);
+    p = put_u(p, c->since_best, 4);
+    p = put_u(p, c->stopped, 4);
+    p = put_f(p, c->best_rmse);
+    p = put_f(p, c->seconds);
+    p = put_u(p, c->seed, 8);
+    p = put_u(p, c->batch, 4);
+    p = put_u(p, c->threads, 4);
+    p = put_u(p, c->patience, 4);
+    p = put_u(p, c->freeze, 4);
+    const double f[6] = {c->lr, c->decay, c->l1, c->l2, c->in_drop, c->drop};
+    for (int i = 0; i < 6; i++) p = put_f(p, f[i]);
+    const uint64_t u[6] = {c->rows, c->nnz, c->digest, c->vrows, c->vnnz, c->vdigest};
+    for (int i = 0; i < 6; i++) p = put_u(p, u[i], 8);
+    for (int i = 0; i < 4; i++) p = put_u(p, c->shuf.s[i], 8);
+    for (int i = 0; i < 4; i++) p = put_u(p, c->drop_rng.s[i], 8);
+    p = put_u(p, c->loglen, 8);
+    if (c->loglen) memcpy(p, c->log, (size_t)c->loglen);
+    return buf;
+}
+
+static int ckpt_decode(ckpt *c, const unsigned char *buf, size_t len)
+{
+    if (len < CKPT_FIXED || memcmp(buf, CKPT_MAGIC, 8) != 0) return -1;
+    const unsigned char *p = buf + 8;
+    c->epoch = (uint32_t)get_u(&p, 4);
+    c->best_epoch = (uint32_t)get_u(&p, 4);
+    c->since_best = (uint32_t)get_u(&p, 4);
+    c->stopped = (uint32_t)get_u(&p, 4);
+    c->best_rmse = get_f(&p);
+    c->seconds = get_f(&p);
+    c->seed = get_u(&p, 8);
+    c->batch = (uint32_t)get_u(&p, 4);
+    c->threads = (uint32_t)get_u(&p, 4);
+    c->patience = (uint32_t)get_u(&p, 4);
+    c->freeze = (uint32_t)get_u(&p, 4);
+    double *f[6] = {&c->lr, &c->decay, &c->l1, &c->l2, &c->in_drop, &c->drop};
+    for (int i = 0; i < 6; i++) *f[i] = get_f(&p);
+    uint64_t *u[6] = {&c->rows, &c->nnz, &c->digest, &c->vrows, &c->vnnz, &c->vdigest};
+    for (int i = 0; i < 6; i++) *u[i] = get_u(&p, 8);
+    for (int i = 0; i < 4; i++) c->shuf.s[i] = get_u(&p, 8);
+    for (int i = 0; i < 4; i++) c->drop_rng.s[i] = get_u(&p, 8);
+    c->loglen = get_u(&p, 8);
+    if (c->loglen != len - CKPT_FIXED || c->stopped > 1) return -1;
+    c->log = (const char *)p;
+    return 0;
+}
+
+/* FNV-1a 64 of a matrix's rows, values and labels. */
+static uint64_t data_digest(const sparse_csr *m)
+{
+    if (!m) return 0;
+    uint64_t h = MODEL_FNV_INIT;
+    h = model_fnv1a(h, m->rowptr, (m->rows + 1) * sizeof *m->rowptr);
+    h = model_fnv1a(h, m->col, m->nnz * sizeof *m->col);
+    h = model_fnv1a(h, m->val, m->nnz * sizeof *m->val);
+    h = model_fnv1a(h, m->label, m->rows * sizeof *m->label);
+    return h;
+}
+
+/* Move the layers of src to the end of dst (src keeps none). */
+static void append_layers(model *dst, model *src)
+{
+    dst->layers = xreallocarray(dst->layers, dst->nlayers + src->nlayers, sizeof *dst->layers);
+    memcpy(dst->layers + dst->nlayers, src->layers, src->nlayers * sizeof *src->layers);
+    dst->nlayers += src->nlayers;
+    src->nlayers = 0;
+}
+
+static void write_checkpoint(const net *n, const net *best, const ckpt *c, const char *cmd)
+{
+    model *m = net_to_model(n, cmd);
+    if (!m) die("out of memory");
+    if (best) {
+        model *b = net_to_model(best, cmd);
+        if (!b) die("out of memory");
+        append_layers(m, b);
+        model_free(b);
+    }
+    m->kind = MODEL_KIND_NET_CHECKPOINT;
+    size_t len;
+    unsigned char *extra = ckpt_encode(c, &len);
+    if (model_set_extra(m, extra, len) < 0) die("out of memory");
+    free(extra);
+    cli_out *o = cli_out_open(opt.checkpoint);
+    if (model_write(o->f, m) < 0) cli_out_die(o);
+    cli_out_commit(o);
+    model_free(m);
+}
+
+/* Copy into dst the parameters of the network stored in layers
+ * [first, first + count) of the checkpoint m, after checking that it has
+ * dst's shape. */
+static void load_params(net *dst, const model *m, uint32_t first, uint32_t count)
+{
+    model view = *m;
+    view.kind = MODEL_KIND_NETWORK;
+    view.layers = m->layers + first;
+    view.nlayers = count;
+    char err[MODEL_ERR_LEN];
+    net *src = net_from_model(&view, err, sizeof err);
+    if (!src) die("%s: %s", opt.checkpoint, err);
+    int same = src->in_dim == dst->in_dim && src->nhidden == dst->nhidden && src->output == dst->output &&
+               src->nclass == dst->nclass;
+    for (int l = 0; same && l < src->nhidden; l++)
+        same = src->hidden[l].in == dst->hidden[l].in && src->hidden[l].out == dst->hidden[l].out &&
+               src->hidden[l].act == dst->hidden[l].act && !src->hidden[l].scale == !dst->hidden[l].scale;
+    for (uint32_t k = 0; same && k < src->nclass; k++) same = src->classes[k] == (double)(float)dst->classes[k];
+    if (!same) die("--resume: the network in %s differs from the one these options and data make", opt.checkpoint);
+    copy_params(dst, src);
+    for (int l = 0; l < src->nhidden; l++)
+        if (src->hidden[l].scale) memcpy(dst->hidden[l].scale, src->hidden[l].scale, src->hidden[l].out * sizeof(float));
+    net_free(src);
+}
+
+static void same_setting(const char *what, double now, double then)
+{
+    if (now != then && !(isnan(now) && isnan(then)))
+        die("--resume: %s is %g here but %g in the checkpoint %s", what, now, then, opt.checkpoint);
+}
+
+/* A growing text (the --log lines, kept for checkpoints). */
+typedef struct {
+    char *p;
+    size_t len, cap;
+} strbuf;
+
+CLI_PRINTF(2, 3) static void sb_printf(strbuf *b, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int k = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
+        va_end(ap);
+        if (k < 0) die("out of memory");
+        if (b->p && b->len + (size_t)k < b->cap) {
+            b->len += (size_t)k;
+            return;
+        }
+        b->cap = (b->cap + (size_t)k + 1) * 2;
+        b->p = xrealloc(b->p, b->cap);
+    }
+}
+
 int main(int argc, char **argv)
 {
     cli_init("senti-train");
-    char *cmd = cli_cmdline(argc, argv, NULL); /* before getopt reorders argv */
-    enum { O_OUTPUT = 256, O_FREEZE, O_L1, O_DECAY, O_LOG, O_L2, O_INDROP, O_DROP };
+    /* before getopt reorders argv; the checkpoint options do not change the
+     * result, so they are not recorded */
+    static const char *const nonresult[] = {"--checkpoint=", "--resume", "--stop-after=", NULL};
+    char *cmd = cli_cmdline(argc, argv, nonresult);
+    enum { O_OUTPUT = 256, O_FREEZE, O_L1, O_DECAY, O_LOG, O_L2, O_INDROP, O_DROP, O_CKPT, O_RESUME, O_STOP };
     static const struct option opts[] = {
         {"model", required_argument, 0, 'o'},   {"output", required_argument, 0, O_OUTPUT},
         {"hidden", required_argument, 0, 'H'},  {"act", required_argument, 0, 'a'},
@@ -178,6 +403,8 @@ int main(int argc, char **argv)
         {"epochs", required_argument, 0, 'E'},  {"valid", required_argument, 0, 'v'},
         {"patience", required_argument, 0, 'p'}, {"log", required_argument, 0, O_LOG},
         {"seed", required_argument, 0, 's'},    {"threads", required_argument, 0, 't'},
+        {"checkpoint", required_argument, 0, O_CKPT}, {"resume", no_argument, 0, O_RESUME},
+        {"stop-after", required_argument, 0, O_STOP},
         {"quiet", no_argument, 0, 'q'},         {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'V'},       {0, 0, 0, 0}};
     int c;
@@ -204,6 +431,9 @@ int main(int argc, char **argv)
         case 'v': opt.valid = optarg; break;
         case 'p': opt.patience = cli_parse_long("--patience", optarg, 1, 1000000); break;
         case O_LOG: opt.log = optarg; break;
+        case O_CKPT: opt.checkpoint = optarg; break;
+        case O_RESUME: opt.resume = 1; break;
+        case O_STOP: opt.stop_after = cli_parse_long("--stop-after", optarg, 1, 1000000); break;
         case 's': opt.seed = cli_parse_u64("--seed", optarg); break;
         case 't': opt.threads = cli_parse_long("--threads", optarg, 1, 256); break;
         case 'q': cli_quiet = 1; break;
@@ -215,6 +445,8 @@ int main(int argc, char **argv)
     if (!opt.model_path) die_usage("no model file given (-o FILE)");
     if (opt.hidden && opt.init) die_usage("--hidden and --init exclude each other");
     if (opt.freeze && !opt.init) die_usage("--freeze needs --init");
+    if (opt.resume && !opt.checkpoint) die_usage("--resume needs --checkpoint FILE");
+    if (opt.stop_after && !opt.checkpoint) die_usage("--stop-after needs --checkpoint FILE");
     uint32_t act = parse_act(opt.act);
     if (optind < argc - 1) die_usage("one training file at most (concatenate with senti-cat)");
     const char *train_path = optind < argc ? argv[optind] : "-";
@@ -268,6 +500,22 @@ int main(int argc, char **argv)
     int output = strcmp(opt.output, "linear") == 0 ? NET_OUT_LINEAR : NET_OUT_SOFTMAX;
     if (output == NET_OUT_SOFTMAX && K < 2) die("%s: only one rating (%g) in the training data", cli_name(train_path), classes[0]);
 
+    {
+        /* the parameters, their copy in the model written at the end, the
+         * best epoch's copy with --valid, and two workspaces' counters of
+         * the input dimension */
+        double params = 0;
+        uint32_t below = in_dim;
+        for (int l = 0; l < nh; l++) {
+            params += (double)below * sizes[l] + sizes[l];
+            below = sizes[l];
+        }
+        params += (double)below * K + K;
+        char what[160];
+        snprintf(what, sizeof what, "%s: a network of %.0f parameters (input dimension %u)",
+                 cli_name(train_path), params, in_dim);
+        cli_check_memory(4.0 * params * (valid ? 3 : 2) + 8.0 * in_dim, what);
+    }
     rng_t ginit, gshuf, gdrop;
     rng_seed(&ginit, opt.seed, 0);
     rng_seed(&gshuf, opt.seed, 1);
@@ -309,19 +557,96 @@ int main(int argc, char **argv)
     size_t *order = xmallocarray(train->rows, sizeof *order);
     for (size_t i = 0; i < train->rows; i++) order[i] = i;
 
+    /* trainer state: fresh, or from the checkpoint */
+    ckpt ck;
+    memset(&ck, 0, sizeof ck);
+    ck.best_rmse = INFINITY;
+    ck.seed = opt.seed;
+    ck.batch = (uint32_t)opt.batch;
+    ck.threads = (uint32_t)opt.threads;
+    ck.patience = (uint32_t)opt.patience;
+    ck.freeze = (uint32_t)opt.freeze;
+    ck.lr = opt.lr;
+    ck.decay = opt.decay;
+    ck.l1 = opt.l1;
+    ck.l2 = opt.l2;
+    ck.in_drop = opt.in_drop;
+    ck.drop = opt.drop;
+    ck.rows = train->rows;
+    ck.nnz = train->nnz;
+    ck.digest = data_digest(train);
+    ck.vrows = valid ? valid->rows : 0;
+    ck.vnnz = valid ? valid->nnz : 0;
+    ck.vdigest = data_digest(valid);
+    if (opt.checkpoint && valid && 2 * (nh + 1) > MODEL_MAX_LAYERS)
+        die_usage("--checkpoint with --valid keeps at most %d hidden layers", MODEL_MAX_LAYERS / 2 - 1);
+    strbuf logtext = {NULL, 0, 0};
+    if (opt.resume) {
+        char err[MODEL_ERR_LEN];
+        model *cm = model_load(opt.checkpoint, MODEL_KIND_NET_CHECKPOINT, err, sizeof err);
+        if (!cm) die("%s", err);
+        ckpt saved;
+        if (ckpt_decode(&saved, cm->extra, cm->extra_len) != 0)
+            die("%s: not a senti-train checkpoint (bad trainer state)", opt.checkpoint);
+        same_setting("--seed", (double)opt.seed, (double)saved.seed);
+        same_setting("--batch", (double)opt.batch, saved.batch);
+        same_setting("--threads", (double)opt.threads, saved.threads);
+        same_setting("--patience", (double)opt.patience, saved.patience);
+        same_setting("--freeze", opt.freeze, saved.freeze);
+        same_setting("--lr", opt.lr, saved.lr);
+        same_setting("--decay", opt.decay, saved.decay);
+        same_setting("--l1", opt.l1, saved.l1);
+        same_setting("--l2", opt.l2, saved.l2);
+        same_setting("--in-drop", opt.in_drop, saved.in_drop);
+        same_setting("--drop", opt.drop, saved.drop);
+        if (saved.rows != ck.rows || saved.nnz != ck.nnz || saved.digest != ck.digest)
+            die("--resume: the training data differ from those the checkpoint %s was trained on", opt.checkpoint);
+        if (saved.vrows != ck.vrows || saved.vnnz != ck.vnnz || saved.vdigest != ck.vdigest)
+            die("--resume: the validation data differ from those of the checkpoint %s", opt.checkpoint);
+        uint32_t per = (uint32_t)nh + 1;
+        if (cm->nlayers != per * (valid ? 2 : 1))
+            die("--resume: the network in %s differs from the one these options and data make", opt.checkpoint);
+        if (strcmp(cm->vocab, n->vocab) != 0)
+            die("--resume: vocabulary digest differs from the checkpoint %s", opt.checkpoint);
+        load_params(n, cm, 0, per);
+        if (valid) load_params(best, cm, per, per);
+        /* the order of the rows after saved.epoch shuffles */
+        for (uint32_t e = 0; e < saved.epoch; e++) rng_shuffle_size(&gshuf, order, train->rows);
+        if (memcmp(&gshuf, &saved.shuf, sizeof gshuf) != 0)
+            die("%s: the stored shuffling state does not follow from the seed (corrupted checkpoint?)",
+                opt.checkpoint);
+        gdrop = saved.drop_rng;
+        ck.epoch = saved.epoch;
+        ck.best_epoch = saved.best_epoch;
+        ck.since_best = saved.since_best;
+        ck.stopped = saved.stopped;
+        ck.best_rmse = saved.best_rmse;
+        ck.seconds = saved.seconds;
+        if (saved.loglen) {
+            logtext.p = xmalloc((size_t)saved.loglen + 1);
+            memcpy(logtext.p, saved.log, (size_t)saved.loglen);
+            logtext.len = (size_t)saved.loglen;
+            logtext.cap = logtext.len + 1;
+        }
+        model_free(cm);
+        note("resuming %s after epoch %u", opt.checkpoint, ck.epoch);
+    }
+    if (!logtext.len) {
+        sb_printf(&logtext, "epoch\tseconds\ttrain_loss\ttrain_rmse\tvalid_rmse");
+        for (int l = 0; l < nh; l++) sb_printf(&logtext, "\tzero_frac_%d", l + 1);
+        sb_printf(&logtext, "\n");
+    }
     FILE *logf = NULL;
     cli_out *logo = NULL;
     if (opt.log) {
         logo = cli_out_open(opt.log);
         logf = logo->f;
-        fprintf(logf, "epoch\tseconds\ttrain_loss\ttrain_rmse\tvalid_rmse");
-        for (int l = 0; l < nh; l++) fprintf(logf, "\tzero_frac_%d", l + 1);
-        fputc('\n', logf);
+        if (fwrite(logtext.p, 1, logtext.len, logf) != logtext.len) cli_out_die(logo);
     }
-    double t0 = cli_seconds(), best_rmse = INFINITY;
-    long best_epoch = 0, since_best = 0;
+    double t0 = cli_seconds() - ck.seconds;
     double *zf = xcalloc((size_t)(nh ? nh : 1), sizeof *zf);
-    for (long e = 1; e <= opt.epochs; e++) {
+    long run = 0;
+    for (long e = (long)ck.epoch + 1; e <= opt.epochs && !ck.stopped; e++) {
         rng_shuffle_size(&gshuf, order, train->rows);
         double te = cli_seconds();
         net_train_cfg cfg = {(float)(opt.lr / (1.0 + opt.decay * (double)(e - 1))), (float)opt.l2,
@@ -353,37 +678,71 @@ int main(int argc, char **argv)
         double tr_rmse = sqrt(se / (double)train->rows);
         double va_rmse = valid ? eval_rmse(n, wse, valid, &bt, pred) : NAN;
         double secs = cli_seconds() - t0;
+        size_t mark = logtext.len;
+        sb_printf(&logtext, "%ld\t%.3f\t%.6f\t%.6f\t%.6f", e, secs, loss / (double)train->rows, tr_rmse, va_rmse);
+        for (int l = 0; l < nh; l++) sb_printf(&logtext, "\t%.6f", zf[l] / (double)nb);
+        sb_printf(&logtext, "\n");
         if (logf) {
-            fprintf(logf, "%ld\t%.3f\t%.6f\t%.6f\t%.6f", e, secs, loss / (double)train->rows, tr_rmse, va_rmse);
-            for (int l = 0; l < nh; l++) fprintf(logf, "\t%.6f", zf[l] / (double)nb);
-            fputc('\n', logf);
-            fflush(logf);
+            size_t k = logtext.len - mark;
+            if (fwrite(logtext.p + mark, 1, k, logf) != k || fflush(logf) != 0 || ferror(logf)) cli_out_die(logo);
         }
         cli_progress("epoch %ld/%ld  loss %.4f  train RMSE %.4f  valid RMSE %.4f  %.1f s", e, opt.epochs,
                      loss / (double)train->rows, tr_rmse, va_rmse, secs);
         if (valid) {
-            if (va_rmse < best_rmse) {
-                best_rmse = va_rmse;
-                best_epoch = e;
-                since_best = 0;
+            if (va_rmse < ck.best_rmse) {
+                ck.best_rmse = va_rmse;
+                ck.best_epoch = (uint32_t)e;
+                ck.since_best = 0;
                 copy_params(best, n);
-            } else if (++since_best >= opt.patience) {
-                break;
+            } else if (++ck.since_best >= (uint32_t)opt.patience) {
+                ck.stopped = 1;
             }
+        }
+        ck.epoch = (uint32_t)e;
+        if (opt.checkpoint) {
+            ck.seconds = secs;
+            ck.shuf = gshuf;
+            ck.drop_rng = gdrop;
+            ck.log = logtext.p;
+            ck.loglen = logtext.len;
+            write_checkpoint(n, best, &ck, cmd);
+        }
+        if (opt.stop_after && ++run >= opt.stop_after && e < opt.epochs && !ck.stopped) {
+            cli_progress_end();
+            note("stopped after epoch %ld; continue with --resume", e);
+            if (logo) cli_out_commit(logo);
+            free(logtext.p);
+            free(cmd);
+            free(zf);
+            free(order);
+            free(pred);
+            free(bt.ptr);
+            free(bt.col);
+            free(bt.val);
+            free(bt.y);
+            net_ws_free(ws);
+            net_ws_free(wse);
+            net_free(best);
+            net_free(n);
+            sparse_csr_free(train);
+            sparse_csr_free(valid);
+            cli_close_stdout();
+            return 0;
         }
     }
     cli_progress_end();
     if (valid) {
         copy_params(n, best);
-        note("best validation RMSE %.6f at epoch %ld", best_rmse, best_epoch);
+        note("best validation RMSE %.6f at epoch %u", ck.best_rmse, ck.best_epoch);
     }
     if (logo) cli_out_commit(logo);
+    free(logtext.p);
 
     model *m = net_to_model(n, cmd);
     free(cmd);
     if (!m) die("out of memory");
     cli_out *o = cli_out_open(opt.model_path);
-    if (model_write(o->f, m) < 0) die("%s: write error", opt.model_path);
+    if (model_write(o->f, m) < 0) cli_out_die(o);
     cli_out_commit(o);
 
     model_free(m);

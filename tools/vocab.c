@@ -86,11 +86,16 @@ static void count_file(vocab_counter *c, const char *path, int merge, unsigned l
         if (n && line[0] == '#') continue;
         const char *tab = memchr(line, '\t', n);
         if (!tab) die_at(name, ln, "no TAB between rating and tokens");
-        size_t off = (size_t)(tab - line) + 1;
+        size_t rl = (size_t)(tab - line), off = rl + 1;
+        int has;
+        double label;
+        if (text_parse_rating(line, rl, &has, &label) < 0)
+            die_at(name, ln, "rating '%s' is neither a number nor '?'", cli_excerpt(line, rl, 40));
         if (vocab_counter_doc_padded(c, line + off, n - off) < 0) die_at(name, ln, "%s", vocab_counter_error(c));
         (*docs)++;
         if ((ln & 4095) == 0) cli_progress("%s: %ld lines", name, ln);
     }
+    if (got == -2) die_at(name, ln + 1, "line longer than %zu bytes (the limit)", TEXT_MAX_LINE);
     if (got < 0) die("%s: read error: %s", name, strerror(errno));
     text_lines_free(&rd);
     xfclose(f, path);
