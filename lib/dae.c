@@ -473,10 +473,12 @@ struct dae_trainer {
     unsigned char *hsparse;/* cap: use the active list */
     float *dH;             /* nth x (cap,H) */
     int dH_nth;
-    /* gemm path */
-    float *O;              /* (cap,V) */
-    float *scr;            /* nth x 2V: targets and weights */
-    int scr_nth;
+    /* gemm path, per thread: output blocks, block targets and weights,
+     * cursors into the clean rows and corrupted positions */
+    float *gO;             /* nth x (cap, DAE_VBLOCK) */
+    float *gtw;            /* nth x 2 DAE_VBLOCK */
+    size_t *gcur;          /* nth x 2 cap */
+    int g_nth;
     /* rows path: pairs grouped by output row */
     size_t *pj;            /* V+1 */
     uint32_t *pb;
@@ -604,8 +606,9 @@ void dae_trainer_free(dae_trainer *t)
     free(t->hcnt);
     free(t->hsparse);
     kern_free(t->dH);
-    kern_free(t->O);
-    kern_free(t->scr);
+    kern_free(t->gO);
+    kern_free(t->gtw);
+    free(t->gcur);
     free(t->pj);
     free(t->pb);
     free(t->px);
@@ -835,81 +838,139 @@ static void enc_act_part(void *p, int part, int nparts)
 }
 
 /* ------------------------------------------------------------------------
- * gradient: decoder through sgemm (full reconstruction) */
+ * gradient: decoder through sgemm (full reconstruction)
+ *
+ * Each pool thread owns a contiguous range of output rows (rows of Wd and
+ * entries of c) and walks it in blocks of DAE_VBLOCK rows with OpenBLAS on
+ * one thread per part: O_blk = H Wd_blk^T, the loss pass over O_blk while it
+ * is in cache, dH_part += dZ_blk Wd_blk, Wd_blk += scale dZ_blk^T H.  No
+ * thread waits for another until the partial dH are summed in the hidden
+ * pass; a block of Wd is read from memory once for its three products. */
+
+#define DAE_VBLOCK 256
+
+static int need_dH(dae_trainer *t, int nth)
+{
+    if (t->dH && t->dH_nth >= nth) return 0;
+    kern_free(t->dH);
+    t->dH = kern_alloc((size_t)nth * t->cap * t->H);
+    t->dH_nth = t->dH ? nth : 0;
+    return t->dH ? 0 : -1;
+}
+
+static int need_gemm_work(dae_trainer *t, int nth)
+{
+    if (t->gO && t->g_nth >= nth) return 0;
+    kern_free(t->gO);
+    kern_free(t->gtw);
+    free(t->gcur);
+    t->gO = kern_alloc((size_t)nth * t->cap * DAE_VBLOCK);
+    t->gtw = kern_alloc((size_t)nth * 2 * DAE_VBLOCK);
+    t->gcur = calloc((size_t)nth * 2 * t->cap, sizeof *t->gcur);
+    t->g_nth = nth;
+    if (t->gO && t->gtw && t->gcur) {
+        for (int p = 0; p < nth; p++)
+            for (size_t k = 0; k < DAE_VBLOCK; k++)
+                t->gtw[(size_t)p * 2 * DAE_VBLOCK + DAE_VBLOCK + k] = t->d->cfg.emph_b;
+        return 0;
+    }
+    t->g_nth = 0;
+    return -1;
+}
 
 typedef struct {
     dae_trainer *t;
-    int nth;
+    dae *tg;
+    float scale;
     double loss[64];
-} dec_job;
+} gemm_job;
 
-static void gemm_elem_part(void *p, int part, int nparts)
+/* Loss pass over the block O (n, nb) of outputs vb..vb+nb-1: O becomes
+ * dZ = w * dloss/do; xc/jc are each example's cursors into its clean row
+ * and its corrupted positions, moved past the block. */
+static double gemm_block_loss(dae_trainer *t, float *O, size_t vb, size_t nb, float *tgt, float *wt,
+                              size_t *xc, size_t *jc)
 {
-    dec_job *j = p;
-    dae_trainer *t = j->t;
     const dae_config *c = &t->d->cfg;
-    const float *cb = t->d->c;
-    size_t V = t->V;
-    float *tg = t->scr + (size_t)part * 2 * V, *wv = tg + V;
     const sparse_csr *X = t->data;
-    size_t b0 = t->n * (size_t)part / (size_t)nparts, b1 = t->n * (size_t)(part + 1) / (size_t)nparts;
+    const float *cb = t->d->c + vb;
+    uint32_t vend = (uint32_t)(vb + nb);
     double loss = 0;
-    for (size_t b = b0; b < b1; b++) {
-        size_t e0 = X->rowptr[t->rows[b]], e1 = X->rowptr[t->rows[b] + 1];
-        for (size_t e = e0; e < e1; e++) tg[X->col[e]] = X->val[e];
-        for (size_t e = t->j_ptr[b]; e < t->j_ptr[b + 1]; e++) wv[t->j_col[e]] = c->emph_a;
-        float *o = t->O + b * V;
+    for (size_t b = 0; b < t->n; b++) {
+        size_t x0 = xc[b], x1 = x0, xe = X->rowptr[t->rows[b] + 1];
+        size_t j0 = jc[b], j1 = j0, je = t->j_ptr[b + 1];
+        for (; x1 < xe && X->col[x1] < vend; x1++) tgt[X->col[x1] - vb] = X->val[x1];
+        for (; j1 < je && t->j_col[j1] < vend; j1++) wt[t->j_col[j1] - vb] = c->emph_a;
+        float *o = O + b * nb;
         double s = 0;
-        for (size_t jj = 0; jj < V; jj++) {
-            float d;
-            float l = recon_loss(c->recon, o[jj] + cb[jj], tg[jj], &d);
-            s += wv[jj] * l;
-            o[jj] = wv[jj] * d;
+        for (size_t k = 0; k < nb; k++) {
+            float g;
+            float l = recon_loss(c->recon, o[k] + cb[k], tgt[k], &g);
+            s += wt[k] * l;
+            o[k] = wt[k] * g;
         }
         loss += s;
-        for (size_t e = e0; e < e1; e++) tg[X->col[e]] = 0;
-        for (size_t e = t->j_ptr[b]; e < t->j_ptr[b + 1]; e++) wv[t->j_col[e]] = c->emph_b;
+        for (size_t e = x0; e < x1; e++) tgt[X->col[e] - vb] = 0;
+        for (size_t e = j0; e < j1; e++) wt[t->j_col[e] - vb] = c->emph_b;
+        xc[b] = x1;
+        jc[b] = j1;
+    }
+    return loss;
+}
+
+static void gemm_part(void *p, int part, int nparts)
+{
+    gemm_job *j = p;
+    dae_trainer *t = j->t;
+    const dae *d = t->d;
+    const sparse_csr *X = t->data;
+    size_t V = t->V, H = t->H, n = t->n;
+    size_t v0 = V * (size_t)part / (size_t)nparts, v1 = V * (size_t)(part + 1) / (size_t)nparts;
+    float *O = t->gO + (size_t)part * t->cap * DAE_VBLOCK;
+    float *tgt = t->gtw + (size_t)part * 2 * DAE_VBLOCK, *wt = tgt + DAE_VBLOCK;
+    size_t *xc = t->gcur + (size_t)part * 2 * t->cap, *jc = xc + t->cap;
+    float *dH = t->dH + (size_t)part * t->cap * H;
+    /* cursors at the first entry at or after row v0 */
+    for (size_t b = 0; b < n; b++) {
+        size_t e = X->rowptr[t->rows[b]], xe = X->rowptr[t->rows[b] + 1];
+        while (e < xe && X->col[e] < v0) e++;
+        xc[b] = e;
+        e = t->j_ptr[b];
+        while (e < t->j_ptr[b + 1] && t->j_col[e] < v0) e++;
+        jc[b] = e;
+    }
+    if (v0 == v1) memset(dH, 0, n * H * sizeof(float));
+    double loss = 0;
+    for (size_t vb = v0; vb < v1; vb += DAE_VBLOCK) {
+        size_t nb = v1 - vb < DAE_VBLOCK ? v1 - vb : DAE_VBLOCK;
+        const float *Wb = d->Wd + vb * H;
+        /* O (n,nb) = H Wd_blk^T */
+        kern_sgemm(0, 1, (int)n, (int)nb, (int)H, 1, t->Hm, (int)H, Wb, (int)H, 0, O, (int)nb);
+        loss += gemm_block_loss(t, O, vb, nb, tgt, wt, xc, jc);
+        /* c_blk += scale colsum(dZ), after the block's loss has read c */
+        for (size_t b = 0; b < n; b++) kern_axpy(nb, j->scale, O + b * nb, j->tg->c + vb);
+        /* dH += dZ_blk Wd_blk, before the block changes */
+        kern_sgemm(0, 0, (int)n, (int)H, (int)nb, 1, O, (int)nb, Wb, (int)H, vb == v0 ? 0 : 1, dH,
+                   (int)H);
+        /* Wd_blk += scale dZ_blk^T H */
+        kern_sgemm(1, 0, (int)nb, (int)H, (int)n, j->scale, O, (int)nb, t->Hm, (int)H, 1,
+                   j->tg->Wd + vb * H, (int)H);
     }
     j->loss[part] = loss;
 }
 
-static int need_scratch(dae_trainer *t, int nth)
+/* Returns the loss; the nth partial dH are left for the hidden pass. */
+static double decode_gemm(dae_trainer *t, dae *tg, float scale, int nth)
 {
-    size_t V = t->V;
-    if (t->scr && t->scr_nth >= nth) return 0;
-    kern_free(t->scr);
-    t->scr = kern_alloc((size_t)nth * 2 * V);
-    if (!t->scr) return -1;
-    t->scr_nth = nth;
-    for (int p = 0; p < nth; p++)
-        for (size_t j = 0; j < V; j++) t->scr[(size_t)p * 2 * V + V + j] = t->d->cfg.emph_b;
-    return 0;
-}
-
-static double decode_gemm(dae_trainer *t, dae *tg, float scale)
-{
-    size_t V = t->V, H = t->H, n = t->n;
-    const dae *d = t->d;
-    if (!t->O) {
-        t->O = kern_alloc(t->cap * V);
-        if (!t->O) return NAN;
-    }
-    int nth = kern_nthreads();
-    if (need_scratch(t, nth) != 0) return NAN;
-    float *dH = t->dH;
-    /* O (n,V) = H Wd^T */
-    kern_sgemm(0, 1, (int)n, (int)V, (int)H, 1, t->Hm, (int)H, d->Wd, (int)H, 0, t->O, (int)V);
-    dec_job j;
+    if (need_dH(t, nth) != 0 || need_gemm_work(t, nth) != 0) return NAN;
+    gemm_job j;
     memset(&j, 0, sizeof j);
     j.t = t;
-    kern_parallel(gemm_elem_part, &j);
+    j.tg = tg;
+    j.scale = scale;
+    kern_parallel_blas(gemm_part, &j);
     double loss = 0;
     for (int p = 0; p < nth; p++) loss += j.loss[p];
-    /* dH (n,H) = dZ Wd, before Wd changes */
-    kern_sgemm(0, 0, (int)n, (int)H, (int)V, 1, t->O, (int)V, d->Wd, (int)H, 0, dH, (int)H);
-    /* Wd += scale dZ^T H;  c += scale colsum(dZ) */
-    kern_sgemm(1, 0, (int)V, (int)H, (int)n, scale, t->O, (int)V, t->Hm, (int)H, 1, tg->Wd, (int)H);
-    for (size_t b = 0; b < n; b++) kern_axpy(V, scale, t->O + b * V, tg->c);
     return loss;
 }
 
@@ -1159,37 +1220,10 @@ static void rows_part(void *p, int part, int nparts)
     rj->loss[part] = loss;
 }
 
-typedef struct {
-    dae_trainer *t;
-    int nth;
-} sum_job;
-
-/* dH part 0 += parts 1..n-1, split over examples */
-static void sum_part(void *p, int part, int nparts)
+/* Returns the loss; the nth partial dH are left for the hidden pass. */
+static double decode_rows(dae_trainer *t, dae *tg, float scale, int nth)
 {
-    sum_job *s = p;
-    dae_trainer *t = s->t;
-    size_t H = t->H;
-    size_t b0 = t->n * (size_t)part / (size_t)nparts, b1 = t->n * (size_t)(part + 1) / (size_t)nparts;
-    for (int q = 1; q < s->nth; q++)
-        for (size_t b = b0; b < b1; b++)
-            kern_axpy(H, 1, t->dH + ((size_t)q * t->cap + b) * H, t->dH + b * H);
-}
-
-static double decode_rows(dae_trainer *t, dae *tg, float scale)
-{
-    if (build_outputs(t) != 0) return NAN;
-    int nth = kern_nthreads();
-    if (nth > 64) nth = 64;
-    if (t->dH_nth < nth) {
-        kern_free(t->dH);
-        t->dH = kern_alloc((size_t)nth * t->cap * t->H);
-        if (!t->dH) {
-            t->dH_nth = 0;
-            return NAN;
-        }
-        t->dH_nth = nth;
-    }
+    if (build_outputs(t) != 0 || need_dH(t, nth) != 0) return NAN;
     for (int p = 0; p < nth; p++) memset(t->dH + (size_t)p * t->cap * t->H, 0, t->n * t->H * sizeof(float));
     rows_job rj;
     memset(&rj, 0, sizeof rj);
@@ -1204,10 +1238,6 @@ static double decode_rows(dae_trainer *t, dae *tg, float scale)
         kern_parallel(rows_part, &rj);
     double loss = 0;
     for (int p = 0; p < nth; p++) loss += rj.loss[p];
-    if (nth > 1) {
-        sum_job s = {t, nth};
-        kern_parallel(sum_part, &s);
-    }
     return loss;
 }
 
@@ -1216,22 +1246,25 @@ static double decode_rows(dae_trainer *t, dae *tg, float scale)
 
 typedef struct {
     dae_trainer *t;
+    int nparts;            /* partial dH buffers to add (in order) */
     double l1[64];
 } hid_job;
 
-/* dA = (dH + l1 sign(h)) act'(h), written into dH; the L1 term summed */
+/* dA = (dH + l1 sign(h)) act'(h), written into dH (part 0) after adding the
+ * decoder's partial dH in part order; the L1 term summed */
 static void hidden_part(void *p, int part, int nparts)
 {
     hid_job *j = p;
     dae_trainer *t = j->t;
     const dae_config *c = &t->d->cfg;
-    size_t H = t->H;
+    size_t H = t->H, stride = t->cap * H;
     float l1 = c->l1;
     size_t b0 = t->n * (size_t)part / (size_t)nparts, b1 = t->n * (size_t)(part + 1) / (size_t)nparts;
     double pen = 0;
     for (size_t b = b0; b < b1; b++) {
         const float *h = t->Hm + b * H;
         float *g = t->dH + b * H;
+        for (int q = 1; q < j->nparts; q++) kern_axpy(H, 1, g + (size_t)q * stride, g);
         for (size_t k = 0; k < H; k++) {
             float hk = h[k];
             float s = hk > 0 ? 1.0f : hk < 0 ? -1.0f : 0.0f;
@@ -1249,11 +1282,6 @@ double dae_batch_grad(dae_trainer *t, dae *tg, float scale)
     if (n == 0) return 0;
     int nth = kern_nthreads();
     if (nth > 64) nth = 64;
-    if (t->dH_nth < 1) {
-        t->dH = kern_alloc((size_t)nth * t->cap * H);
-        if (!t->dH) return NAN;
-        t->dH_nth = nth;
-    }
     /* encoder: Hm = act(b + X~ W) */
     for (size_t b = 0; b < n; b++) memcpy(t->Hm + b * H, d->b, H * sizeof(float));
     if (kern_csc_build(&t->csc, n, t->xt_ptr, t->xt_col, t->xt_val, t->V, t->cwork) != 0) return NAN;
@@ -1265,20 +1293,21 @@ double dae_batch_grad(dae_trainer *t, dae *tg, float scale)
     double zeros = 0;
     for (int p = 0; p < nth; p++) zeros += ej.zeros[p];
     t->zero_frac = zeros / ((double)n * H);
-    /* decoder */
-    /* auto: one sgemm per product from 48 examples up; below that the
-     * sgemm calls are dominated by packing the weights, and the row kernel,
-     * which reads each decoder row once for the whole batch, is faster */
-    int rows = t->kernel == DAE_KERNEL_ROWS ||
-               (t->kernel == DAE_KERNEL_AUTO &&
-                (d->cfg.sample_zeros || d->cfg.observed_only || n < DAE_GEMM_MIN_BATCH));
-    if (!rows && (d->cfg.sample_zeros || d->cfg.observed_only)) rows = 1;  /* gemm is full only */
-    double loss = rows ? decode_rows(t, tg, scale) : decode_gemm(t, tg, scale);
+    /* decoder: sgemm over blocks of output rows for full reconstruction of
+     * DAE_GEMM_MIN_BATCH examples or more; below that the sgemm calls are
+     * dominated by packing the weights, and the row kernel, which reads
+     * each decoder row once for the whole batch, is faster.  Sampled or
+     * observed-only outputs always take the row kernel. */
+    int full = !d->cfg.sample_zeros && !d->cfg.observed_only;
+    int gemm = full && (t->kernel == DAE_KERNEL_GEMM ||
+                        (t->kernel == DAE_KERNEL_AUTO && n >= DAE_GEMM_MIN_BATCH));
+    double loss = gemm ? decode_gemm(t, tg, scale, nth) : decode_rows(t, tg, scale, nth);
     if (isnan(loss)) return loss;
     /* hidden */
     hid_job hj;
     memset(&hj, 0, sizeof hj);
     hj.t = t;
+    hj.nparts = nth;
     kern_parallel(hidden_part, &hj);
     for (int p = 0; p < nth; p++) loss += hj.l1[p];
     /* b += scale sum_b dA;  W[j,:] += scale sum_b x~_bj dA_b */

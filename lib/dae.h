@@ -118,10 +118,10 @@ double dae_recon_loss(const dae *d, const sparse_csr *data, double *zero_frac);
 
 typedef struct dae_trainer dae_trainer;
 
-/* Decoder kernels: one sgemm per product, or the row kernel (per output
- * row: the examples that reconstruct it).  AUTO: sgemm for full
- * reconstruction of batches of 48 or more, rows otherwise (small batches,
- * sampling, observed-only). */
+/* Decoder kernels: sgemm over blocks of output rows (full reconstruction
+ * only), or the row kernel (per output row: the examples that reconstruct
+ * it).  AUTO: sgemm for full reconstruction of batches of 48 or more, rows
+ * otherwise (small batches, sampling, observed-only). */
 enum { DAE_KERNEL_AUTO = 0, DAE_KERNEL_GEMM = 1, DAE_KERNEL_ROWS = 2 };
 
 /* A trainer over data (kept by reference) for batches of at most batch

@@ -120,6 +120,18 @@ void kern_parallel(kern_fn fn, void *arg)
     pthread_mutex_unlock(&pool.mu);
 }
 
+void kern_parallel_blas(kern_fn fn, void *arg)
+{
+    int n = pool.n;
+    if (n <= 1) {
+        fn(arg, 0, 1);
+        return;
+    }
+    openblas_set_num_threads(1);
+    kern_parallel(fn, arg);
+    openblas_set_num_threads(n);
+}
+
 void kern_split(size_t n, const size_t *pre, int parts, size_t *bounds)
 {
     size_t total = pre[n];

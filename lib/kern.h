@@ -28,6 +28,10 @@ int kern_nthreads(void);
  * wait for all.  Part t runs on pool thread t (t = 0 on the caller). */
 typedef void (*kern_fn)(void *arg, int t, int n);
 void kern_parallel(kern_fn fn, void *arg);
+/* The same with OpenBLAS on one thread while the parts run, so that each
+ * part may call kern_sgemm on its own share of a product without nesting
+ * BLAS threads inside the pool (n pool threads, never n*n). */
+void kern_parallel_blas(kern_fn fn, void *arg);
 
 /* Name of the vector code in use ("avx2+fma" or "generic"). */
 const char *kern_isa(void);

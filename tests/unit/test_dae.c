@@ -304,6 +304,30 @@ static void test_gradients(void)
     kern_threads(1);
 }
 
+/* The sgemm decoder walks each thread's output rows in blocks of 256: an
+ * input dimension of 600 gives several blocks per thread and a short last
+ * block; 2 and 3 threads split the rows unevenly. */
+static void test_gemm_blocks(void)
+{
+    char what[160];
+    uint64_t seed = 900;
+    for (int recon = 1; recon <= 4; recon++)
+        for (int variant = 0; variant < 2; variant++) {
+            dae_config c;
+            dae_config_default(&c, 600, 5);
+            c.recon = recon;
+            c.tied = variant;
+            c.noise = variant ? DAE_NOISE_MASK : DAE_NOISE_SP;
+            c.noise_level = 0.05f;
+            if (variant) c.emph_a = 1.6f, c.emph_b = 0.3f, c.l1 = 0.02f, c.act = DAE_ACT_SOFTPLUS;
+            kern_threads(2 + variant);
+            snprintf(what, sizeof what, "gemm blocks/%s/%s/%d threads", dae_act_name(c.act),
+                     dae_recon_name(recon), 2 + variant);
+            gradcheck(&c, recon == DAE_RECON_SIGMOID_CE, DAE_KERNEL_GEMM, seed++, what);
+        }
+    kern_threads(1);
+}
+
 /* The rectifier row kernel takes the gathered path for sparse hidden rows:
  * a wide layer with a strong negative bias makes most units exactly 0. */
 static void test_sparse_hidden(void)
@@ -475,35 +499,51 @@ static void test_sampling_unbiased(void)
 
 static void test_kernels_agree(void)
 {
-    dae_config c;
-    dae_config_default(&c, 30, 9);
-    c.l1 = 0.01f;
-    c.emph_a = 1.5f;
-    char err[256];
-    sparse_csr *data = make_data(8, 30, 1, 71);
-    dae *d = dae_new(&c, err, sizeof err);
-    random_params(d, 72);
-    dae_trainer *t = dae_trainer_new(d, data, 8, err, sizeof err);
-    size_t rows[8] = {0, 1, 2, 3, 4, 5, 6, 7};
-    rng_t noise;
-    rng_seed(&noise, 3, 2);
-    dae_batch_corrupt(t, rows, 8, &noise);
-    dae *g1 = dae_new_like(d), *g2 = dae_new_like(d);
-    dae_trainer_kernel(t, DAE_KERNEL_GEMM);
-    double l1 = dae_batch_grad(t, g1, 1);
-    dae_trainer_kernel(t, DAE_KERNEL_ROWS);
-    double l2 = dae_batch_grad(t, g2, 1);
-    CHECK_NEAR(l1, l2, 1e-5, "gemm and rows objectives");
-    double md = 0;
-    for (size_t i = 0; i < 30 * 9; i++)
-        md = fmax(md, fmax(fabs(g1->W[i] - g2->W[i]), fabs(g1->Wd[i] - g2->Wd[i])));
-    for (size_t i = 0; i < 30; i++) md = fmax(md, fabs(g1->c[i] - g2->c[i]));
-    CHECK(md < 1e-4, "gemm and rows gradients differ by %g", md);
-    dae_free(g1);
-    dae_free(g2);
-    dae_trainer_free(t);
-    dae_free(d);
-    free_data(data);
+    /* 2 outputs on 3 threads: one thread has no output rows */
+    const uint32_t dims[3] = {30, 700, 2};
+    const int threads[3] = {1, 2, 3};
+    for (int v = 0; v < 3; v++) {
+        uint32_t V = dims[v];
+        dae_config c;
+        dae_config_default(&c, V, 9);
+        c.l1 = 0.01f;
+        c.emph_a = 1.5f;
+        char err[256];
+        sparse_csr *data = make_data(8, V, 1, 71);
+        dae *d = dae_new(&c, err, sizeof err);
+        random_params(d, 72);
+        dae_trainer *t = dae_trainer_new(d, data, 8, err, sizeof err);
+        size_t rows[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+        rng_t noise;
+        rng_seed(&noise, 3, 2);
+        dae_batch_corrupt(t, rows, 8, &noise);
+        kern_threads(threads[v]);
+        dae *g1 = dae_new_like(d), *g2 = dae_new_like(d), *g3 = dae_new_like(d);
+        dae_trainer_kernel(t, DAE_KERNEL_GEMM);
+        double l1 = dae_batch_grad(t, g1, 1);
+        double l3 = dae_batch_grad(t, g3, 1);
+        dae_trainer_kernel(t, DAE_KERNEL_ROWS);
+        double l2 = dae_batch_grad(t, g2, 1);
+        CHECK_NEAR(l1, l2, 1e-5, "V=%u: gemm and rows objectives", V);
+        double md = 0;
+        for (size_t i = 0; i < (size_t)V * 9; i++)
+            md = fmax(md, fmax(fabs(g1->W[i] - g2->W[i]), fabs(g1->Wd[i] - g2->Wd[i])));
+        for (size_t i = 0; i < V; i++) md = fmax(md, fabs(g1->c[i] - g2->c[i]));
+        for (size_t i = 0; i < 9; i++) md = fmax(md, fabs(g1->b[i] - g2->b[i]));
+        CHECK(md < 1e-4, "V=%u: gemm and rows gradients differ by %g", V, md);
+        /* the same batch twice: the same bytes */
+        CHECK(l1 == l3 && memcmp(g1->W, g3->W, (size_t)V * 9 * sizeof(float)) == 0 &&
+                  memcmp(g1->Wd, g3->Wd, (size_t)V * 9 * sizeof(float)) == 0 &&
+                  memcmp(g1->c, g3->c, V * sizeof(float)) == 0,
+              "V=%u: gemm gradient repeats bit for bit", V);
+        kern_threads(1);
+        dae_free(g1);
+        dae_free(g2);
+        dae_free(g3);
+        dae_trainer_free(t);
+        dae_free(d);
+        free_data(data);
+    }
 }
 
 static void test_training(void)
@@ -632,6 +672,7 @@ int main(void)
 {
     test_parse();
     test_gradients();
+    test_gemm_blocks();
     printf("gradient checks: %d configurations\n", n_configs);
     test_sparse_hidden();
     test_sampling_unbiased();

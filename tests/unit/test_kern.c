@@ -168,6 +168,43 @@ static void test_sparse_products(int threads)
     kern_threads(1);
 }
 
+/* kern_parallel_blas: each part multiplies its own block of rows with
+ * sgemm; together they give the whole product */
+typedef struct {
+    int M, N, K;
+    const float *A, *B;
+    float *C;
+} blas_job;
+
+static void blas_part(void *p, int t, int n)
+{
+    blas_job *j = p;
+    int m0 = j->M * t / n, m1 = j->M * (t + 1) / n;
+    kern_sgemm(0, 1, m1 - m0, j->N, j->K, 1, j->A + (size_t)m0 * j->K, j->K, j->B, j->K, 0,
+               j->C + (size_t)m0 * j->N, j->N);
+}
+
+static void test_parallel_blas(void)
+{
+    for (int threads = 1; threads <= 3; threads++) {
+        kern_threads(threads);
+        int M = 67, N = 300, K = 129;
+        float *A = malloc((size_t)M * K * 4), *B = malloc((size_t)N * K * 4);
+        float *C1 = malloc((size_t)M * N * 4), *C2 = malloc((size_t)M * N * 4);
+        fill(A, (size_t)M * K);
+        fill(B, (size_t)N * K);
+        blas_job j = {M, N, K, A, B, C1};
+        for (int rep = 0; rep < 20; rep++) kern_parallel_blas(blas_part, &j);
+        kern_sgemm_naive(0, 1, M, N, K, 1, A, K, B, K, 0, C2, N);
+        CHECK(maxdiff(C1, C2, (size_t)M * N) < 1e-4 * K, "parallel_blas on %d threads", threads);
+        /* a plain call afterwards */
+        kern_sgemm(0, 1, M, N, K, 1, A, K, B, K, 0, C1, N);
+        CHECK(maxdiff(C1, C2, (size_t)M * N) < 1e-4 * K, "sgemm after parallel_blas (%d)", threads);
+        free(A), free(B), free(C1), free(C2);
+    }
+    kern_threads(1);
+}
+
 static int hits[8];
 static void count_part(void *p, int t, int n)
 {
@@ -201,6 +238,7 @@ int main(void)
     test_sparse_products(1);
     test_sparse_products(2);
     test_pool_and_split();
+    test_parallel_blas();
     printf("vector code: %s\n", kern_isa());
     return check_report();
 }
