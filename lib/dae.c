@@ -847,6 +847,7 @@ static void enc_act_part(void *p, int part, int nparts)
  * thread waits for another until the partial dH are summed in the hidden
  * pass; a block of Wd is read from memory once for its three products. */
 
+
 #define DAE_VBLOCK 256
 
 static int need_dH(dae_trainer *t, int nth)
@@ -902,14 +903,18 @@ static double gemm_block_loss(dae_trainer *t, float *O, size_t vb, size_t nb, fl
         for (; x1 < xe && X->col[x1] < vend; x1++) tgt[X->col[x1] - vb] = X->val[x1];
         for (; j1 < je && t->j_col[j1] < vend; j1++) wt[t->j_col[j1] - vb] = c->emph_a;
         float *o = O + b * nb;
-        double s = 0;
-        for (size_t k = 0; k < nb; k++) {
-            float g;
-            float l = recon_loss(c->recon, o[k] + cb[k], tgt[k], &g);
-            s += wt[k] * l;
-            o[k] = wt[k] * g;
+        if (c->recon == DAE_RECON_SIGMOID_CE) {
+            loss += kern_sigmoid_ce(nb, o, cb, tgt, wt);
+        } else {
+            double s = 0;
+            for (size_t k = 0; k < nb; k++) {
+                float g;
+                float l = recon_loss(c->recon, o[k] + cb[k], tgt[k], &g);
+                s += wt[k] * l;
+                o[k] = wt[k] * g;
+            }
+            loss += s;
         }
-        loss += s;
         for (size_t e = x0; e < x1; e++) tgt[X->col[e] - vb] = 0;
         for (size_t e = j0; e < j1; e++) wt[t->j_col[e] - vb] = c->emph_b;
         xc[b] = x1;

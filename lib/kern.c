@@ -4,6 +4,7 @@
 #include "kern.h"
 
 #include <cblas.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -405,6 +406,116 @@ float kern_dot_gather(size_t n, const uint32_t *idx, const float *val, const flo
 void kern_axpy_scatter(size_t n, float a, const uint32_t *idx, const float *val, float *row)
 {
     for (size_t i = 0; i < n; i++) row[idx[i]] += a * val[i];
+}
+
+/* ------------------------------------------------------------------------
+ * sigmoid cross-entropy loss pass */
+
+double kern_sigmoid_ce_naive(size_t n, float *o, const float *c, const float *x, const float *w)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++) {
+        double a = (double)o[i] + c[i];
+        double sp = a > 0 ? a + log1p(exp(-a)) : log1p(exp(a));
+        s += w[i] * (sp - x[i] * a);
+        o[i] = (float)(w[i] * (1 / (1 + exp(-a)) - x[i]));
+    }
+    return s;
+}
+
+static double sigmoid_ce_c(size_t n, float *o, const float *c, const float *x, const float *w)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++) {
+        float a = o[i] + c[i];
+        float e = expf(-fabsf(a));
+        float sp = (a > 0 ? a : 0) + log1pf(e);
+        float sg = a >= 0 ? 1 / (1 + e) : e / (1 + e);
+        s += w[i] * (sp - x[i] * a);
+        o[i] = w[i] * (sg - x[i]);
+    }
+    return s;
+}
+
+#if KERN_X86
+/* exp(t) for t <= 0 (Cody-Waite reduction, degree-6 polynomial) */
+AVX2 static __m256 exp_neg_avx2(__m256 t)
+{
+    t = _mm256_max_ps(t, _mm256_set1_ps(-87.3f));
+    __m256 k = _mm256_round_ps(_mm256_mul_ps(t, _mm256_set1_ps(1.44269504088896341f)),
+                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(0.693359375f), t);
+    r = _mm256_fnmadd_ps(k, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1)));
+    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(k), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+}
+
+/* log(u) for u in [1, 2] (degree-9 polynomial around 1) */
+AVX2 static __m256 log_1to2_avx2(__m256 u)
+{
+    __m256 big = _mm256_cmp_ps(u, _mm256_set1_ps(1.41421356237f), _CMP_GT_OQ);
+    __m256 m = _mm256_blendv_ps(u, _mm256_mul_ps(u, _mm256_set1_ps(0.5f)), big);
+    __m256 k = _mm256_and_ps(big, _mm256_set1_ps(1));
+    __m256 f = _mm256_sub_ps(m, _mm256_set1_ps(1));
+    __m256 z = _mm256_mul_ps(f, f);
+    __m256 y = _mm256_set1_ps(7.0376836292e-2f);
+    y = _mm256_fmadd_ps(y, f, _mm256_set1_ps(-1.1514610310e-1f));
+    y = _mm256_fmadd_ps(y, f, _mm256_set1_ps(1.1676998740e-1f));
+    y = _mm256_fmadd_ps(y, f, _mm256_set1_ps(-1.2420140846e-1f));
+    y = _mm256_fmadd_ps(y, f, _mm256_set1_ps(1.4249322787e-1f));
+    y = _mm256_fmadd_ps(y, f, _mm256_set1_ps(-1.6668057665e-1f));
+    y = _mm256_fmadd_ps(y, f, _mm256_set1_ps(2.0000714765e-1f));
+    y = _mm256_fmadd_ps(y, f, _mm256_set1_ps(-2.4999993993e-1f));
+    y = _mm256_fmadd_ps(y, f, _mm256_set1_ps(3.3333331174e-1f));
+    y = _mm256_mul_ps(_mm256_mul_ps(y, f), z);
+    y = _mm256_fmadd_ps(k, _mm256_set1_ps(-2.12194440e-4f), y);
+    y = _mm256_fnmadd_ps(z, _mm256_set1_ps(0.5f), y);
+    return _mm256_fmadd_ps(k, _mm256_set1_ps(0.693359375f), _mm256_add_ps(f, y));
+}
+
+AVX2 static double sigmoid_ce_avx2(size_t n, float *o, const float *c, const float *x, const float *w)
+{
+    const __m256 one = _mm256_set1_ps(1), zero = _mm256_setzero_ps();
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 a = _mm256_add_ps(_mm256_loadu_ps(o + i), _mm256_loadu_ps(c + i));
+        __m256 xv = _mm256_loadu_ps(x + i), wv = _mm256_loadu_ps(w + i);
+        __m256 e = exp_neg_avx2(_mm256_or_ps(a, sign));  /* exp(-|a|) */
+        __m256 u = _mm256_add_ps(one, e);
+        /* log1p(e) = log(u) e / (u - 1), or e where u rounds to 1 */
+        __m256 d = _mm256_sub_ps(u, one);
+        __m256 l1p = _mm256_mul_ps(log_1to2_avx2(u), _mm256_div_ps(e, _mm256_max_ps(d, _mm256_set1_ps(1e-30f))));
+        l1p = _mm256_blendv_ps(l1p, e, _mm256_cmp_ps(d, zero, _CMP_EQ_OQ));
+        __m256 sp = _mm256_add_ps(_mm256_max_ps(a, zero), l1p);
+        __m256 r = _mm256_div_ps(one, u);
+        __m256 sg = _mm256_blendv_ps(_mm256_mul_ps(e, r), r, _mm256_cmp_ps(a, zero, _CMP_GE_OQ));
+        __m256 l = _mm256_mul_ps(wv, _mm256_fnmadd_ps(xv, a, sp));
+        s0 = _mm256_add_pd(s0, _mm256_cvtps_pd(_mm256_castps256_ps128(l)));
+        s1 = _mm256_add_pd(s1, _mm256_cvtps_pd(_mm256_extractf128_ps(l, 1)));
+        _mm256_storeu_ps(o + i, _mm256_mul_ps(wv, _mm256_sub_ps(sg, xv)));
+    }
+    double t[4];
+    _mm256_storeu_pd(t, _mm256_add_pd(s0, s1));
+    double s = (t[0] + t[1]) + (t[2] + t[3]);
+    return s + sigmoid_ce_c(n - i, o + i, c + i, x + i, w + i);
+}
+#endif
+
+double kern_sigmoid_ce(size_t n, float *o, const float *c, const float *x, const float *w)
+{
+#if KERN_X86
+    if (have_avx2()) return sigmoid_ce_avx2(n, o, c, x, w);
+#endif
+    return sigmoid_ce_c(n, o, c, x, w);
 }
 
 /* ------------------------------------------------------------------------

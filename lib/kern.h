@@ -65,6 +65,15 @@ float kern_dot_gather(size_t n, const uint32_t *idx, const float *val, const flo
 /* row[idx[i]] += a * val[i] */
 void kern_axpy_scatter(size_t n, float a, const uint32_t *idx, const float *val, float *row);
 
+/* Sigmoid cross-entropy loss pass over n outputs with pre-activations
+ * a_i = o[i] + c[i], targets x[i] and weights w[i]:
+ *   returns sum_i w_i (softplus(a_i) - x_i a_i), and
+ *   o[i] = w_i (sigmoid(a_i) - x_i)   (the gradient, in place).
+ * The vector code computes exp and log by polynomials (a few float ulps);
+ * the generic code calls libm. */
+double kern_sigmoid_ce(size_t n, float *o, const float *c, const float *x, const float *w);
+double kern_sigmoid_ce_naive(size_t n, float *o, const float *c, const float *x, const float *w);
+
 /* Naive references for the above. */
 float kern_dot_naive(size_t n, const float *x, const float *y);
 void kern_axpy_naive(size_t n, float a, const float *x, float *y);
