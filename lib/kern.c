@@ -248,11 +248,6 @@ static void axpy4_c(size_t n, const float a[4], const float *const x[4], float *
         y[i] += (a[0] * x[0][i] + a[1] * x[1][i]) + (a[2] * x[2][i] + a[3] * x[3][i]);
 }
 
-static void axpy_x4_c(size_t n, const float a[4], const float *x, float *const y[4])
-{
-    for (int r = 0; r < 4; r++) axpy_c(n, a[r], x, y[r]);
-}
-
 /* ------------------------------------------------------------------------
  * vector kernels: AVX2 + FMA */
 
@@ -348,67 +343,6 @@ AVX2 static void axpy4_avx2(size_t n, const float a[4], const float *const x[4],
         y[i] += (a[0] * x0[i] + a[1] * x1[i]) + (a[2] * x2[i] + a[3] * x3[i]);
 }
 
-AVX2 static void axpy_x4_avx2(size_t n, const float a[4], const float *x, float *const y[4])
-{
-    __m256 a0 = _mm256_set1_ps(a[0]), a1 = _mm256_set1_ps(a[1]);
-    __m256 a2 = _mm256_set1_ps(a[2]), a3 = _mm256_set1_ps(a[3]);
-    float *y0 = y[0], *y1 = y[1], *y2 = y[2], *y3 = y[3];
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        __m256 v = _mm256_loadu_ps(x + i);
-        _mm256_storeu_ps(y0 + i, _mm256_fmadd_ps(a0, v, _mm256_loadu_ps(y0 + i)));
-        _mm256_storeu_ps(y1 + i, _mm256_fmadd_ps(a1, v, _mm256_loadu_ps(y1 + i)));
-        _mm256_storeu_ps(y2 + i, _mm256_fmadd_ps(a2, v, _mm256_loadu_ps(y2 + i)));
-        _mm256_storeu_ps(y3 + i, _mm256_fmadd_ps(a3, v, _mm256_loadu_ps(y3 + i)));
-    }
-    for (; i < n; i++) {
-        y0[i] += a[0] * x[i];
-        y1[i] += a[1] * x[i];
-        y2[i] += a[2] * x[i];
-        y3[i] += a[3] * x[i];
-    }
-}
-
-/* out[r] = x . y_r for r < K (K = 2, 3), two accumulators per vector */
-#define DOTK_AVX2(K)                                                                        \
-    AVX2 static void dot##K##_avx2(size_t n, const float *x, const float *const y[], float out[]) \
-    {                                                                                       \
-        __m256 s[K], t[K];                                                                  \
-        for (int r = 0; r < K; r++) s[r] = _mm256_setzero_ps(), t[r] = _mm256_setzero_ps(); \
-        size_t i = 0;                                                                       \
-        for (; i + 16 <= n; i += 16) {                                                      \
-            __m256 a = _mm256_loadu_ps(x + i), b = _mm256_loadu_ps(x + i + 8);              \
-            for (int r = 0; r < K; r++) {                                                   \
-                s[r] = _mm256_fmadd_ps(a, _mm256_loadu_ps(y[r] + i), s[r]);                 \
-                t[r] = _mm256_fmadd_ps(b, _mm256_loadu_ps(y[r] + i + 8), t[r]);             \
-            }                                                                               \
-        }                                                                                   \
-        for (int r = 0; r < K; r++) {                                                       \
-            float v = hsum8(_mm256_add_ps(s[r], t[r]));                                     \
-            for (size_t q = i; q < n; q++) v += x[q] * y[r][q];                             \
-            out[r] = v;                                                                     \
-        }                                                                                   \
-    }
-DOTK_AVX2(2)
-DOTK_AVX2(3)
-
-/* y_r += a[r] x for r < K (K = 2, 3) */
-#define AXPYK_AVX2(K)                                                                        \
-    AVX2 static void axpy##K##x_avx2(size_t n, const float a[], const float *x, float *const y[]) \
-    {                                                                                        \
-        __m256 av[K];                                                                        \
-        for (int r = 0; r < K; r++) av[r] = _mm256_set1_ps(a[r]);                            \
-        size_t i = 0;                                                                        \
-        for (; i + 8 <= n; i += 8) {                                                         \
-            __m256 v = _mm256_loadu_ps(x + i);                                               \
-            for (int r = 0; r < K; r++)                                                      \
-                _mm256_storeu_ps(y[r] + i, _mm256_fmadd_ps(av[r], v, _mm256_loadu_ps(y[r] + i))); \
-        }                                                                                    \
-        for (; i < n; i++)                                                                   \
-            for (int r = 0; r < K; r++) y[r][i] += a[r] * x[i];                              \
-    }
-AXPYK_AVX2(2)
-AXPYK_AVX2(3)
 #endif
 
 /* ------------------------------------------------------------------------
@@ -453,47 +387,6 @@ void kern_axpy4(size_t n, const float a[4], const float *const x[4], float *y)
     }
 #endif
     axpy4_c(n, a, x, y);
-}
-
-void kern_axpy_x4(size_t n, const float a[4], const float *x, float *const y[4])
-{
-#if KERN_X86
-    if (have_avx2()) {
-        axpy_x4_avx2(n, a, x, y);
-        return;
-    }
-#endif
-    axpy_x4_c(n, a, x, y);
-}
-
-void kern_dotk(size_t n, const float *x, int k, const float *const y[], float out[])
-{
-#if KERN_X86
-    if (have_avx2()) {
-        switch (k) {
-        case 1: out[0] = dot_avx2(n, x, y[0]); return;
-        case 2: dot2_avx2(n, x, y, out); return;
-        case 3: dot3_avx2(n, x, y, out); return;
-        default: dot4_avx2(n, x, y, out); return;
-        }
-    }
-#endif
-    for (int r = 0; r < k; r++) out[r] = dot_c(n, x, y[r]);
-}
-
-void kern_axpyk(size_t n, int k, const float a[], const float *x, float *const y[])
-{
-#if KERN_X86
-    if (have_avx2()) {
-        switch (k) {
-        case 1: axpy_avx2(n, a[0], x, y[0]); return;
-        case 2: axpy2x_avx2(n, a, x, y); return;
-        case 3: axpy3x_avx2(n, a, x, y); return;
-        default: axpy_x4_avx2(n, a, x, y); return;
-        }
-    }
-#endif
-    for (int r = 0; r < k; r++) axpy_c(n, a[r], x, y[r]);
 }
 
 /* Gathers stay scalar: four independent sums hide the load latency. */

@@ -60,12 +60,6 @@ void kern_axpy(size_t n, float a, const float *x, float *y);
 void kern_dot4(size_t n, const float *x, const float *const y[4], float out[4]);
 /* y += a0*x0 + a1*x1 + a2*x2 + a3*x3 */
 void kern_axpy4(size_t n, const float a[4], const float *const x[4], float *y);
-/* y_r += a[r] * x for four vectors at once (y0..y3 distinct from x) */
-void kern_axpy_x4(size_t n, const float a[4], const float *x, float *const y[4]);
-/* The same for k = 1..4 vectors, x read once:
- * out[r] = x . y_r (kern_dotk) and y_r += a[r] * x (kern_axpyk). */
-void kern_dotk(size_t n, const float *x, int k, const float *const y[], float out[]);
-void kern_axpyk(size_t n, int k, const float a[], const float *x, float *const y[]);
 /* sum_i val[i] * row[idx[i]] */
 float kern_dot_gather(size_t n, const uint32_t *idx, const float *val, const float *row);
 /* row[idx[i]] += a * val[i] */

@@ -86,21 +86,6 @@ static void test_vectors(int generic)
         kern_axpy4(n, a, cy, w);
         for (int k = 0; k < 4; k++) kern_axpy_naive(n, a[k], ys[k], w2);
         CHECK(maxdiff(w, w2, n) < 1e-5, "%s axpy4 n=%zu", isa, n);
-        /* one x into four y */
-        float *yy[4], *yr[4];
-        for (int k = 0; k < 4; k++) {
-            yy[k] = malloc((n + 1) * 4), yr[k] = malloc((n + 1) * 4);
-            fill(yy[k], n);
-            memcpy(yr[k], yy[k], n * 4);
-        }
-        kern_axpy_x4(n, a, x, yy);
-        double mx = 0;
-        for (int k = 0; k < 4; k++) {
-            kern_axpy_naive(n, a[k], x, yr[k]);
-            mx = fmax(mx, maxdiff(yy[k], yr[k], n));
-            free(yy[k]), free(yr[k]);
-        }
-        CHECK(mx < 1e-6, "%s axpy_x4 n=%zu", isa, n);
         /* gathered forms over a random index subset */
         uint32_t *idx = malloc((n + 1) * 4);
         float *val = malloc((n + 1) * 4);
