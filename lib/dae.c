@@ -323,6 +323,31 @@ dae *dae_from_model(model *m, char *err, size_t errlen)
     return d;
 }
 
+int dae_set_config(dae *d, const dae_config *c, char *err, size_t errlen)
+{
+    const char *why = dae_config_check(c);
+    if (why) {
+        snprintf(err, errlen, "%s", why);
+        return -1;
+    }
+    const dae_config *o = &d->cfg;
+    if (c->in_dim != o->in_dim || c->hidden != o->hidden || c->act != o->act || c->tied != o->tied ||
+        d->in_scale != 1) {
+        snprintf(err, errlen, "a %u -> %u %s%s layer%s; this run needs %u -> %u %s%s", o->in_dim,
+                 o->hidden, dae_act_name(o->act), o->tied ? " tied" : "",
+                 d->in_scale != 1 ? " with an input scale" : "", c->in_dim, c->hidden,
+                 dae_act_name(c->act), c->tied ? " tied" : "");
+        return -1;
+    }
+    model_layer *l = &d->m->layers[0], s;
+    settings_of(c, &s);
+    s.ntensors = l->ntensors;
+    s.tensors = l->tensors;
+    *l = s;
+    d->cfg = *c;
+    return 0;
+}
+
 /* ------------------------------------------------------------------------
  * encoding */
 

@@ -86,6 +86,11 @@ void dae_copy(dae *dst, const dae *src);
 /* Wrap a loaded model (kind layer or checkpoint): checks codes, tensors
  * and shapes.  Takes ownership of m on success only. */
 dae *dae_from_model(model *m, char *err, size_t errlen);
+/* Give a layer other training settings (noise, reconstruction, emphasis,
+ * L1, observed-only, sampling), in its model too.  The input dimension,
+ * hidden size, activation and tying must stay and the input scale must be
+ * 1; -1 with a message otherwise. */
+int dae_set_config(dae *d, const dae_config *c, char *err, size_t errlen);
 
 /* ------------------------------------------------------------------------
  * encoding (also what a network trainer calls to stack layers) */

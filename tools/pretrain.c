@@ -386,25 +386,20 @@ int main(int argc, char **argv)
         ck.st = saved.st;
         if (!cli_quiet) note("resuming %s after epoch %u", opt.checkpoint, saved.epoch);
     } else {
-        d = dae_new(&opt.cfg, err, sizeof err);
-        if (!d) die("%s", err);
         if (opt.init) {
+            /* the loaded layer itself, with this run's settings */
             model *m = model_load(opt.init, MODEL_KIND_LAYER, err, sizeof err);
             if (!m) die("%s", err);
-            dae *from = dae_from_model(m, err, sizeof err);
-            if (!from) die("%s: %s", opt.init, err);
-            const dae_config *s = &from->cfg;
-            if (s->in_dim != V || s->hidden != opt.cfg.hidden || s->act != opt.cfg.act ||
-                s->tied != opt.cfg.tied || from->in_scale != 1)
-                die("--init: %s is a %u -> %u %s%s layer; this run needs %u -> %u %s%s", opt.init,
-                    s->in_dim, s->hidden, dae_act_name(s->act), s->tied ? " tied" : "", V,
-                    opt.cfg.hidden, dae_act_name(opt.cfg.act), opt.cfg.tied ? " tied" : "");
             if (strcmp(m->vocab, vocab) != 0)
                 die("--init: vocabulary digest of %s differs from the input's", opt.init);
-            dae_copy(d, from);
+            d = dae_from_model(m, err, sizeof err);
+            if (!d) die("%s: %s", opt.init, err);
+            if (dae_set_config(d, &opt.cfg, err, sizeof err) != 0) die("--init: %s is %s", opt.init, err);
             for (uint32_t k = 0; k < opt.cfg.hidden; k++) d->scale[k] = 1;
-            dae_free(from);
+            model_set_extra(d->m, NULL, 0);
         } else {
+            d = dae_new(&opt.cfg, err, sizeof err);
+            if (!d) die("%s", err);
             rng_t init;
             rng_seed(&init, opt.seed, 0);
             dae_init(d, &init);

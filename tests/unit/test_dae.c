@@ -670,6 +670,17 @@ static void test_encode_and_model(void)
         CHECK(e->cfg.act == c.act && e->cfg.noise == c.noise && e->cfg.hidden == 6, "settings survive");
         dae_free(e);
     }
+    /* other training settings on the same layer; another shape refused */
+    dae_config c2 = c;
+    c2.noise = DAE_NOISE_MASK, c2.noise_level = 0.3f, c2.sample_zeros = 7, c2.l1 = 0.5f;
+    CHECK(dae_set_config(d, &c2, err, sizeof err) == 0, "set_config: %s", err);
+    CHECK(d->m->layers[0].noise == DAE_NOISE_MASK && d->m->layers[0].sample_zeros == 7 &&
+              d->m->layers[0].l1 == 0.5f && d->cfg.noise_level == 0.3f && d->m->layers[0].ntensors == 5,
+          "set_config reaches the model");
+    c2.hidden = 7;
+    CHECK(dae_set_config(d, &c2, err, sizeof err) < 0 && strstr(err, "20 -> 6 relu"), "set_config shape: %s", err);
+    c2.hidden = 6, c2.act = DAE_ACT_TANH;
+    CHECK(dae_set_config(d, &c2, err, sizeof err) < 0, "set_config activation");
     /* a model missing a tensor is refused */
     model *bad_m = model_new(MODEL_KIND_LAYER);
     model_layer s = d->m->layers[0];
