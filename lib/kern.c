@@ -630,6 +630,7 @@ int kern_csc_build(kern_csc *c, size_t R, const size_t *ptr, const uint32_t *col
     }
     c->ncols = ncols;
     c->nnz = nnz;
+    c->nrows = R;
     size_t off = 0;
     for (size_t i = 0; i < ncols; i++) {
         uint32_t j = c->cols[i];
@@ -668,6 +669,51 @@ typedef struct {
     float *Y;
 } spmm_csc_job;
 
+/* Columns in groups of KERN_CSC_GROUP: the rows of X that use a column
+ * of the group are visited once per group, adding up to four rows of W per
+ * pass over the row of Y (a plain pass reads two vectors for the one it
+ * writes, a four-row pass five).  Each row of Y gets its terms in
+ * increasing column order whatever the thread count. */
+#define KERN_CSC_GROUP 32
+
+static void spmm_csc_range(const kern_csc *X, const float *W, size_t H, float *Y, size_t k0, size_t k1,
+                           int32_t *head, int32_t *next, uint32_t *colof)
+{
+    size_t len = k1 - k0;
+    for (size_t c0 = 0; c0 < X->ncols; c0 += KERN_CSC_GROUP) {
+        size_t c1 = X->ncols - c0 < KERN_CSC_GROUP ? X->ncols : c0 + KERN_CSC_GROUP;
+        size_t e0 = X->cptr[c0];
+        /* per-row lists of the group's entries, in increasing column order */
+        for (size_t c = c1; c-- > c0;)
+            for (size_t e = X->cptr[c + 1]; e-- > X->cptr[c];) {
+                next[e - e0] = head[X->rows[e]];
+                head[X->rows[e]] = (int32_t)(e - e0);
+                colof[e - e0] = X->cols[c];
+            }
+        for (size_t c = c0; c < c1; c++)
+            for (size_t e = X->cptr[c]; e < X->cptr[c + 1]; e++) {
+                uint32_t r = X->rows[e];
+                if (head[r] < 0) continue;
+                float *y = Y + (size_t)r * H + k0;
+                float a[4];
+                const float *x[4];
+                int na = 0;
+                for (int32_t q = head[r]; q >= 0; q = next[q]) {
+                    a[na] = X->vals[e0 + (size_t)q];
+                    x[na++] = W + (size_t)colof[q] * H + k0;
+                    if (na == 4) kern_axpy4(len, a, x, y), na = 0;
+                }
+                if (na == 1) {
+                    kern_axpy(len, a[0], x[0], y);
+                } else if (na > 1) {
+                    for (int i = na; i < 4; i++) a[i] = 0, x[i] = x[0];  /* zero coefficients */
+                    kern_axpy4(len, a, x, y);
+                }
+                head[r] = -1;
+            }
+    }
+}
+
 static void spmm_csc_part(void *p, int t, int n)
 {
     const spmm_csc_job *j = p;
@@ -678,11 +724,28 @@ static void spmm_csc_part(void *p, int t, int n)
     if (k1 > j->H) k1 = j->H;
     if (k0 >= k1) return;
     size_t len = k1 - k0;
-    for (size_t c = 0; c < X->ncols; c++) {
-        const float *w = j->W + (size_t)X->cols[c] * j->H + k0;
-        for (size_t e = X->cptr[c]; e < X->cptr[c + 1]; e++)
-            kern_axpy(len, X->vals[e], w, j->Y + (size_t)X->rows[e] * j->H + k0);
+    /* group scratch: list heads per row of X, links per entry of a group */
+    size_t most = 0;
+    for (size_t c0 = 0; c0 < X->ncols; c0 += KERN_CSC_GROUP) {
+        size_t c1 = X->ncols - c0 < KERN_CSC_GROUP ? X->ncols : c0 + KERN_CSC_GROUP;
+        if (X->cptr[c1] - X->cptr[c0] > most) most = X->cptr[c1] - X->cptr[c0];
     }
+    int32_t *head = malloc((X->nrows + 1) * sizeof *head), *next = malloc((most + 1) * sizeof *next);
+    uint32_t *colof = malloc((most + 1) * sizeof *colof);
+    if (head && next && colof) {
+        for (size_t r = 0; r < X->nrows; r++) head[r] = -1;
+        spmm_csc_range(X, j->W, j->H, j->Y, k0, k1, head, next, colof);
+    } else {
+        /* no memory for the lists: one column at a time */
+        for (size_t c = 0; c < X->ncols; c++) {
+            const float *w = j->W + (size_t)X->cols[c] * j->H + k0;
+            for (size_t e = X->cptr[c]; e < X->cptr[c + 1]; e++)
+                kern_axpy(len, X->vals[e], w, j->Y + (size_t)X->rows[e] * j->H + k0);
+        }
+    }
+    free(head);
+    free(next);
+    free(colof);
 }
 
 void kern_spmm_csc(const kern_csc *X, const float *W, size_t H, float *Y)

@@ -93,7 +93,7 @@ void kern_spmm_naive(size_t R, const size_t *ptr, const uint32_t *col, const flo
  * for the k-th active column cols[k], entries cptr[k]..cptr[k+1] give the
  * row numbers rows[] (increasing) and values vals[]. */
 typedef struct kern_csc {
-    size_t ncols, nnz;
+    size_t ncols, nnz, nrows;
     uint32_t *cols;
     size_t *cptr;
     uint32_t *rows;
@@ -110,10 +110,12 @@ void kern_csc_free(kern_csc *c);
  * (D is (R,H)).  Columns are split across the pool by entry count; each
  * row of W is summed in increasing r, so the result does not depend on the
  * thread count. */
-/* Y (R,H) += X (R,V) * W (V,H) from the column-grouped form: each active
- * row of W is read once for all rows of X that use it.  The hidden range
- * is split across the pool, so the result does not depend on the thread
- * count.  Y rows are R of length H (row r at Y + r*H). */
+/* Y (R,H) += X (R,V) * W (V,H) from the column-grouped form: the active
+ * columns are taken in groups of 32, each row of W is read once for all
+ * rows of X that use it, and each row of Y once per group (up to four rows
+ * of W added per pass).  The hidden range is split across the pool, so the
+ * result does not depend on the thread count.  Y rows are R of length H
+ * (row r at Y + r*H). */
 void kern_spmm_csc(const kern_csc *X, const float *W, size_t H, float *Y);
 
 void kern_spmm_tn(const kern_csc *X, float alpha, const float *D, size_t H, float *W);
