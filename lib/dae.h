@@ -125,7 +125,7 @@ typedef struct dae_trainer dae_trainer;
 
 /* Decoder kernels: sgemm over blocks of output rows (full reconstruction
  * only), or the row kernel (per output row: the examples that reconstruct
- * it).  AUTO: sgemm for full reconstruction of batches of 48 or more, rows
+ * it).  AUTO: sgemm for full reconstruction of batches of 10 or more, rows
  * otherwise (small batches, sampling, observed-only). */
 enum { DAE_KERNEL_AUTO = 0, DAE_KERNEL_GEMM = 1, DAE_KERNEL_ROWS = 2 };
 
