@@ -1,8 +1,9 @@
 /* dae.c - one denoising-autoencoder layer over sparse input (see dae.h and
  * docs/dae.md): configuration, parameters in a model container, encoding,
  * corruption, reconstruction sampling, and the minibatch gradient with two
- * decoder kernels (sgemm over the whole batch; per-output-row kernel over
- * the sampled outputs that skips the zeros of rectifier units). */
+ * decoder kernels (single-threaded sgemm over blocks of output rows in each
+ * pool thread; a row kernel over the sampled outputs, in groups of rows,
+ * that skips the zeros of sparse rectifier rows). */
 #include "dae.h"
 
 #include <math.h>
@@ -513,8 +514,8 @@ struct dae_trainer {
     size_t *fptr;
     size_t p_cap;
     int32_t *ghead;        /* nth x cap: first pair of each example in a group */
-    int32_t *gnext;        /* nth x (16 cap): next pair of the same example */
-    uint32_t *growof;      /* nth x (16 cap): output row of each pair */
+    int32_t *gnext;        /* nth x (DAE_ROWS_GROUP cap): next pair, same example */
+    uint32_t *growof;      /* nth x (DAE_ROWS_GROUP cap): output row of each pair */
     int r_nth;
     kern_csc csc;
     uint32_t *cwork;       /* V */

@@ -342,7 +342,6 @@ AVX2 static void axpy4_avx2(size_t n, const float a[4], const float *const x[4],
     for (; i < n; i++)
         y[i] += (a[0] * x0[i] + a[1] * x1[i]) + (a[2] * x2[i] + a[3] * x3[i]);
 }
-
 #endif
 
 /* ------------------------------------------------------------------------
