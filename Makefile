@@ -3,7 +3,10 @@
 #   make            build bin/senti-* (installs missing Debian packages first)
 #   make check      build and run every test (prints "N passed, M failed")
 #   make SAN=1 check   the same under AddressSanitizer + UBSan, in build/san/
-#   make demo       run the main pipeline on a real corpus
+#   make demo       run the main pipeline on a real corpus (Blitzer, one
+#                   fold: the no-hidden and one-layer rows beside the peers)
+#   make table2 CORPUS=blitzer|imdb   Table 2 of Glorot et al. (2011) with
+#                   fastText and LIBLINEAR (pipelines/table2.mk)
 #   make bench      benchmarks against peers (bench/)
 #   make deps       install the Debian packages the build needs
 #
@@ -38,9 +41,11 @@ SANFLAGS :=
 OPT := -O2
 endif
 
-# Debian packages the build and the tests need.
+# Debian packages the build and the tests need (the peers and gnuplot: the
+# experiments of pipelines/table2.mk, tested by tests/sh/table2.sh).
+PEER_PKGS := fasttext liblinear-tools gnuplot-nox
 DEPS_PKGS := gcc make pkg-config libopenblas-dev libpcre2-dev libstemmer-dev \
-             libutf8proc-dev ca-certificates curl gzip tar
+             libutf8proc-dev ca-certificates curl gzip tar $(PEER_PKGS)
 DEPS_STAMP := build/deps.stamp
 
 PKG_LIBS := openblas libpcre2-8 libutf8proc
@@ -72,7 +77,7 @@ PROGS := $(patsubst tools/%.c,$(BIN)/senti-%,$(TOOL_SRC)) \
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check unit shell demo bench clean golden help
+.PHONY: all deps check unit shell demo table2 bench clean golden help
 all: $(PROGS)
 
 help:
@@ -112,8 +117,20 @@ check: $(PROGS) $(UNIT_BIN)
 golden: $(PROGS)
 	@SENTI_BIN=$(abspath $(BIN)) bash tests/golden.sh
 
+# Experiments (pipelines/table2.mk): each step is a file under results/, so
+# an interrupted run resumes; JOBS steps run at once, THREADS threads each.
+CORPUS ?= blitzer
+JOBS ?= 2
+T2 = $(MAKE) --no-print-directory -j$(JOBS) -f pipelines/table2.mk BIN=$(abspath $(BIN))
+
+table2: $(PROGS)
+	@for f in $$($(T2) -s CORPUS=$(CORPUS) folds); do \
+	    $(T2) CORPUS=$(CORPUS) ONLY=$$f evals || exit; done
+	@$(T2) CORPUS=$(CORPUS)
+
 demo: $(PROGS)
-	@SENTI_BIN=$(abspath $(BIN)) bash pipelines/demo
+	@$(T2) CORPUS=blitzer FOLDS=1 ROWS="none relu1 fasttext liblinear svr" \
+	    R=$(abspath results/demo) demo
 
 bench: $(PROGS)
 	@SENTI_BIN=$(abspath $(BIN)) bash bench/run $(BENCH)

@@ -86,6 +86,11 @@ void dae_copy(dae *dst, const dae *src);
 /* Wrap a loaded model (kind layer or checkpoint): checks codes, tensors
  * and shapes.  Takes ownership of m on success only. */
 dae *dae_from_model(model *m, char *err, size_t errlen);
+/* Give a layer other training settings (noise, reconstruction, emphasis,
+ * L1, observed-only, sampling), in its model too.  The input dimension,
+ * hidden size, activation and tying must stay and the input scale must be
+ * 1; -1 with a message otherwise. */
+int dae_set_config(dae *d, const dae_config *c, char *err, size_t errlen);
 
 /* ------------------------------------------------------------------------
  * encoding (also what a network trainer calls to stack layers) */
@@ -118,10 +123,10 @@ double dae_recon_loss(const dae *d, const sparse_csr *data, double *zero_frac);
 
 typedef struct dae_trainer dae_trainer;
 
-/* Decoder kernels: one sgemm per product, or the row kernel (per output
- * row: the examples that reconstruct it).  AUTO: sgemm for full
- * reconstruction of batches of 48 or more, rows otherwise (small batches,
- * sampling, observed-only). */
+/* Decoder kernels: sgemm over blocks of output rows (full reconstruction
+ * only), or the row kernel (per output row: the examples that reconstruct
+ * it).  AUTO: sgemm for full reconstruction of batches of 10 or more, rows
+ * otherwise (small batches, sampling, observed-only). */
 enum { DAE_KERNEL_AUTO = 0, DAE_KERNEL_GEMM = 1, DAE_KERNEL_ROWS = 2 };
 
 /* A trainer over data (kept by reference) for batches of at most batch

@@ -4,6 +4,7 @@
 #include "kern.h"
 
 #include <cblas.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +119,18 @@ void kern_parallel(kern_fn fn, void *arg)
     pthread_mutex_lock(&pool.mu);
     while (pool.pending > 0) pthread_cond_wait(&pool.done, &pool.mu);
     pthread_mutex_unlock(&pool.mu);
+}
+
+void kern_parallel_blas(kern_fn fn, void *arg)
+{
+    int n = pool.n;
+    if (n <= 1) {
+        fn(arg, 0, 1);
+        return;
+    }
+    openblas_set_num_threads(1);
+    kern_parallel(fn, arg);
+    openblas_set_num_threads(n);
 }
 
 void kern_split(size_t n, const size_t *pre, int parts, size_t *bounds)
@@ -396,6 +409,116 @@ void kern_axpy_scatter(size_t n, float a, const uint32_t *idx, const float *val,
 }
 
 /* ------------------------------------------------------------------------
+ * sigmoid cross-entropy loss pass */
+
+double kern_sigmoid_ce_naive(size_t n, float *o, const float *c, const float *x, const float *w)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++) {
+        double a = (double)o[i] + c[i];
+        double sp = a > 0 ? a + log1p(exp(-a)) : log1p(exp(a));
+        s += w[i] * (sp - x[i] * a);
+        o[i] = (float)(w[i] * (1 / (1 + exp(-a)) - x[i]));
+    }
+    return s;
+}
+
+static double sigmoid_ce_c(size_t n, float *o, const float *c, const float *x, const float *w)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++) {
+        float a = o[i] + c[i];
+        float e = expf(-fabsf(a));
+        float sp = (a > 0 ? a : 0) + log1pf(e);
+        float sg = a >= 0 ? 1 / (1 + e) : e / (1 + e);
+        s += w[i] * (sp - x[i] * a);
+        o[i] = w[i] * (sg - x[i]);
+    }
+    return s;
+}
+
+#if KERN_X86
+/* exp(t) for t <= 0 (Cody-Waite reduction, degree-6 polynomial) */
+AVX2 static __m256 exp_neg_avx2(__m256 t)
+{
+    t = _mm256_max_ps(t, _mm256_set1_ps(-87.3f));
+    __m256 k = _mm256_round_ps(_mm256_mul_ps(t, _mm256_set1_ps(1.44269504088896341f)),
+                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(0.693359375f), t);
+    r = _mm256_fnmadd_ps(k, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1)));
+    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(k), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+}
+
+/* log(u) for u in [1, 2] (degree-9 polynomial around 1) */
+AVX2 static __m256 log_1to2_avx2(__m256 u)
+{
+    __m256 big = _mm256_cmp_ps(u, _mm256_set1_ps(1.41421356237f), _CMP_GT_OQ);
+    __m256 m = _mm256_blendv_ps(u, _mm256_mul_ps(u, _mm256_set1_ps(0.5f)), big);
+    __m256 k = _mm256_and_ps(big, _mm256_set1_ps(1));
+    __m256 f = _mm256_sub_ps(m, _mm256_set1_ps(1));
+    __m256 z = _mm256_mul_ps(f, f);
+    __m256 y = _mm256_set1_ps(7.0376836292e-2f);
+    y = _mm256_fmadd_ps(y, f, _mm256_set1_ps(-1.1514610310e-1f));
+    y = _mm256_fmadd_ps(y, f, _mm256_set1_ps(1.1676998740e-1f));
+    y = _mm256_fmadd_ps(y, f, _mm256_set1_ps(-1.2420140846e-1f));
+    y = _mm256_fmadd_ps(y, f, _mm256_set1_ps(1.4249322787e-1f));
+    y = _mm256_fmadd_ps(y, f, _mm256_set1_ps(-1.6668057665e-1f));
+    y = _mm256_fmadd_ps(y, f, _mm256_set1_ps(2.0000714765e-1f));
+    y = _mm256_fmadd_ps(y, f, _mm256_set1_ps(-2.4999993993e-1f));
+    y = _mm256_fmadd_ps(y, f, _mm256_set1_ps(3.3333331174e-1f));
+    y = _mm256_mul_ps(_mm256_mul_ps(y, f), z);
+    y = _mm256_fmadd_ps(k, _mm256_set1_ps(-2.12194440e-4f), y);
+    y = _mm256_fnmadd_ps(z, _mm256_set1_ps(0.5f), y);
+    return _mm256_fmadd_ps(k, _mm256_set1_ps(0.693359375f), _mm256_add_ps(f, y));
+}
+
+AVX2 static double sigmoid_ce_avx2(size_t n, float *o, const float *c, const float *x, const float *w)
+{
+    const __m256 one = _mm256_set1_ps(1), zero = _mm256_setzero_ps();
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 a = _mm256_add_ps(_mm256_loadu_ps(o + i), _mm256_loadu_ps(c + i));
+        __m256 xv = _mm256_loadu_ps(x + i), wv = _mm256_loadu_ps(w + i);
+        __m256 e = exp_neg_avx2(_mm256_or_ps(a, sign));  /* exp(-|a|) */
+        __m256 u = _mm256_add_ps(one, e);
+        /* log1p(e) = log(u) e / (u - 1), or e where u rounds to 1 */
+        __m256 d = _mm256_sub_ps(u, one);
+        __m256 l1p = _mm256_mul_ps(log_1to2_avx2(u), _mm256_div_ps(e, _mm256_max_ps(d, _mm256_set1_ps(1e-30f))));
+        l1p = _mm256_blendv_ps(l1p, e, _mm256_cmp_ps(d, zero, _CMP_EQ_OQ));
+        __m256 sp = _mm256_add_ps(_mm256_max_ps(a, zero), l1p);
+        __m256 r = _mm256_div_ps(one, u);
+        __m256 sg = _mm256_blendv_ps(_mm256_mul_ps(e, r), r, _mm256_cmp_ps(a, zero, _CMP_GE_OQ));
+        __m256 l = _mm256_mul_ps(wv, _mm256_fnmadd_ps(xv, a, sp));
+        s0 = _mm256_add_pd(s0, _mm256_cvtps_pd(_mm256_castps256_ps128(l)));
+        s1 = _mm256_add_pd(s1, _mm256_cvtps_pd(_mm256_extractf128_ps(l, 1)));
+        _mm256_storeu_ps(o + i, _mm256_mul_ps(wv, _mm256_sub_ps(sg, xv)));
+    }
+    double t[4];
+    _mm256_storeu_pd(t, _mm256_add_pd(s0, s1));
+    double s = (t[0] + t[1]) + (t[2] + t[3]);
+    return s + sigmoid_ce_c(n - i, o + i, c + i, x + i, w + i);
+}
+#endif
+
+double kern_sigmoid_ce(size_t n, float *o, const float *c, const float *x, const float *w)
+{
+#if KERN_X86
+    if (have_avx2()) return sigmoid_ce_avx2(n, o, c, x, w);
+#endif
+    return sigmoid_ce_c(n, o, c, x, w);
+}
+
+/* ------------------------------------------------------------------------
  * sparse x dense */
 
 typedef struct {
@@ -506,6 +629,7 @@ int kern_csc_build(kern_csc *c, size_t R, const size_t *ptr, const uint32_t *col
     }
     c->ncols = ncols;
     c->nnz = nnz;
+    c->nrows = R;
     size_t off = 0;
     for (size_t i = 0; i < ncols; i++) {
         uint32_t j = c->cols[i];
@@ -544,6 +668,51 @@ typedef struct {
     float *Y;
 } spmm_csc_job;
 
+/* Columns in groups of KERN_CSC_GROUP: the rows of X that use a column
+ * of the group are visited once per group, adding up to four rows of W per
+ * pass over the row of Y (a plain pass reads two vectors for the one it
+ * writes, a four-row pass five).  Each row of Y gets its terms in
+ * increasing column order whatever the thread count. */
+#define KERN_CSC_GROUP 32
+
+static void spmm_csc_range(const kern_csc *X, const float *W, size_t H, float *Y, size_t k0, size_t k1,
+                           int32_t *head, int32_t *next, uint32_t *colof)
+{
+    size_t len = k1 - k0;
+    for (size_t c0 = 0; c0 < X->ncols; c0 += KERN_CSC_GROUP) {
+        size_t c1 = X->ncols - c0 < KERN_CSC_GROUP ? X->ncols : c0 + KERN_CSC_GROUP;
+        size_t e0 = X->cptr[c0];
+        /* per-row lists of the group's entries, in increasing column order */
+        for (size_t c = c1; c-- > c0;)
+            for (size_t e = X->cptr[c + 1]; e-- > X->cptr[c];) {
+                next[e - e0] = head[X->rows[e]];
+                head[X->rows[e]] = (int32_t)(e - e0);
+                colof[e - e0] = X->cols[c];
+            }
+        for (size_t c = c0; c < c1; c++)
+            for (size_t e = X->cptr[c]; e < X->cptr[c + 1]; e++) {
+                uint32_t r = X->rows[e];
+                if (head[r] < 0) continue;
+                float *y = Y + (size_t)r * H + k0;
+                float a[4];
+                const float *x[4];
+                int na = 0;
+                for (int32_t q = head[r]; q >= 0; q = next[q]) {
+                    a[na] = X->vals[e0 + (size_t)q];
+                    x[na++] = W + (size_t)colof[q] * H + k0;
+                    if (na == 4) kern_axpy4(len, a, x, y), na = 0;
+                }
+                if (na == 1) {
+                    kern_axpy(len, a[0], x[0], y);
+                } else if (na > 1) {
+                    for (int i = na; i < 4; i++) a[i] = 0, x[i] = x[0];  /* zero coefficients */
+                    kern_axpy4(len, a, x, y);
+                }
+                head[r] = -1;
+            }
+    }
+}
+
 static void spmm_csc_part(void *p, int t, int n)
 {
     const spmm_csc_job *j = p;
@@ -554,11 +723,28 @@ static void spmm_csc_part(void *p, int t, int n)
     if (k1 > j->H) k1 = j->H;
     if (k0 >= k1) return;
     size_t len = k1 - k0;
-    for (size_t c = 0; c < X->ncols; c++) {
-        const float *w = j->W + (size_t)X->cols[c] * j->H + k0;
-        for (size_t e = X->cptr[c]; e < X->cptr[c + 1]; e++)
-            kern_axpy(len, X->vals[e], w, j->Y + (size_t)X->rows[e] * j->H + k0);
+    /* group scratch: list heads per row of X, links per entry of a group */
+    size_t most = 0;
+    for (size_t c0 = 0; c0 < X->ncols; c0 += KERN_CSC_GROUP) {
+        size_t c1 = X->ncols - c0 < KERN_CSC_GROUP ? X->ncols : c0 + KERN_CSC_GROUP;
+        if (X->cptr[c1] - X->cptr[c0] > most) most = X->cptr[c1] - X->cptr[c0];
     }
+    int32_t *head = malloc((X->nrows + 1) * sizeof *head), *next = malloc((most + 1) * sizeof *next);
+    uint32_t *colof = malloc((most + 1) * sizeof *colof);
+    if (head && next && colof) {
+        for (size_t r = 0; r < X->nrows; r++) head[r] = -1;
+        spmm_csc_range(X, j->W, j->H, j->Y, k0, k1, head, next, colof);
+    } else {
+        /* no memory for the lists: one column at a time */
+        for (size_t c = 0; c < X->ncols; c++) {
+            const float *w = j->W + (size_t)X->cols[c] * j->H + k0;
+            for (size_t e = X->cptr[c]; e < X->cptr[c + 1]; e++)
+                kern_axpy(len, X->vals[e], w, j->Y + (size_t)X->rows[e] * j->H + k0);
+        }
+    }
+    free(head);
+    free(next);
+    free(colof);
 }
 
 void kern_spmm_csc(const kern_csc *X, const float *W, size_t H, float *Y)

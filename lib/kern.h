@@ -28,6 +28,10 @@ int kern_nthreads(void);
  * wait for all.  Part t runs on pool thread t (t = 0 on the caller). */
 typedef void (*kern_fn)(void *arg, int t, int n);
 void kern_parallel(kern_fn fn, void *arg);
+/* The same with OpenBLAS on one thread while the parts run, so that each
+ * part may call kern_sgemm on its own share of a product without nesting
+ * BLAS threads inside the pool (n pool threads, never n*n). */
+void kern_parallel_blas(kern_fn fn, void *arg);
 
 /* Name of the vector code in use ("avx2+fma" or "generic"). */
 const char *kern_isa(void);
@@ -61,6 +65,15 @@ float kern_dot_gather(size_t n, const uint32_t *idx, const float *val, const flo
 /* row[idx[i]] += a * val[i] */
 void kern_axpy_scatter(size_t n, float a, const uint32_t *idx, const float *val, float *row);
 
+/* Sigmoid cross-entropy loss pass over n outputs with pre-activations
+ * a_i = o[i] + c[i], targets x[i] and weights w[i]:
+ *   returns sum_i w_i (softplus(a_i) - x_i a_i), and
+ *   o[i] = w_i (sigmoid(a_i) - x_i)   (the gradient, in place).
+ * The vector code computes exp and log by polynomials (a few float ulps);
+ * the generic code calls libm. */
+double kern_sigmoid_ce(size_t n, float *o, const float *c, const float *x, const float *w);
+double kern_sigmoid_ce_naive(size_t n, float *o, const float *c, const float *x, const float *w);
+
 /* Naive references for the above. */
 float kern_dot_naive(size_t n, const float *x, const float *y);
 void kern_axpy_naive(size_t n, float a, const float *x, float *y);
@@ -80,7 +93,7 @@ void kern_spmm_naive(size_t R, const size_t *ptr, const uint32_t *col, const flo
  * for the k-th active column cols[k], entries cptr[k]..cptr[k+1] give the
  * row numbers rows[] (increasing) and values vals[]. */
 typedef struct kern_csc {
-    size_t ncols, nnz;
+    size_t ncols, nnz, nrows;
     uint32_t *cols;
     size_t *cptr;
     uint32_t *rows;
@@ -97,10 +110,12 @@ void kern_csc_free(kern_csc *c);
  * (D is (R,H)).  Columns are split across the pool by entry count; each
  * row of W is summed in increasing r, so the result does not depend on the
  * thread count. */
-/* Y (R,H) += X (R,V) * W (V,H) from the column-grouped form: each active
- * row of W is read once for all rows of X that use it.  The hidden range
- * is split across the pool, so the result does not depend on the thread
- * count.  Y rows are R of length H (row r at Y + r*H). */
+/* Y (R,H) += X (R,V) * W (V,H) from the column-grouped form: the active
+ * columns are taken in groups of 32, each row of W is read once for all
+ * rows of X that use it, and each row of Y once per group (up to four rows
+ * of W added per pass).  The hidden range is split across the pool, so the
+ * result does not depend on the thread count.  Y rows are R of length H
+ * (row r at Y + r*H). */
 void kern_spmm_csc(const kern_csc *X, const float *W, size_t H, float *Y);
 
 void kern_spmm_tn(const kern_csc *X, float alpha, const float *D, size_t H, float *W);

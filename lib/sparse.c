@@ -377,7 +377,103 @@ static int fmt_int(char *buf, long long x)
     return n;
 }
 
+/* Exact powers of ten: 10^k is a double without rounding for k <= 22. */
+static const double pow10_exact[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                     1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* c * 10^-k as the correctly rounded double (c < 2^53, |k| <= 22) */
+static double dec_value(uint64_t c, int k)
+{
+    return k >= 0 ? (double)c / pow10_exact[k] : (double)c * pow10_exact[-k];
+}
+
+/* Fast path of sparse_format_float for 1e-10 <= |v| < 1e7: for p = 1..9
+ * digits, c = the p-digit decimal nearest to |v| (what "%.*g" picks),
+ * computed in double arithmetic; the first c that reads back as v is
+ * written in "%g" style.  The double product d * 10^k has an error below
+ * 2^-22 on a result below 10^9, so a rounding decision is exact unless the
+ * fraction is within 1e-6 of a tie; the read-back test (c's double rounded
+ * to float) is exact unless that double is itself a midpoint between two
+ * floats.  Both doubtful cases return 0, and the caller takes the slow
+ * path through snprintf and strtof, which it checks against. */
+static int fmt_float_fast(char *buf, float v)
+{
+    double d = fabs((double)v);
+    float av = fabsf(v);
+    if (!(d >= 1e-10 && d < 1e7)) return 0;
+    int e = (int)floor(log10(d)); /* 10^e <= d < 10^(e+1), after the fix-up */
+    if (e >= 0 ? d < pow10_exact[e] : d * pow10_exact[-e] < 1.0) e--;
+    else if (e + 1 >= 0 ? d >= pow10_exact[e + 1] : d * pow10_exact[-(e + 1)] >= 1.0) e++;
+    for (int p = 1; p <= 9; p++) {
+        int k = p - 1 - e; /* c ~ d * 10^k */
+        double x = k >= 0 ? d * pow10_exact[k] : d / pow10_exact[-k];
+        double m = floor(x), f = x - m;
+        if (fabs(f - 0.5) < 1e-6) return 0;
+        uint64_t c = (uint64_t)m + (f > 0.5);
+        int ex = e;
+        if ((double)c == pow10_exact[p]) { /* 9.99.. rounded up to 10.0.. */
+            c /= 10;
+            ex++;
+            k--;
+        }
+        double q = dec_value(c, k);
+        float fq = (float)q;
+        if ((double)fq != q) {
+            float g = nextafterf(fq, q > (double)fq ? INFINITY : 0.0f);
+            if (q == ((double)fq + (double)g) / 2) return 0;
+        }
+        if (fq != av) continue;
+        /* digits of c without trailing zeros; ex is the decimal exponent */
+        char dig[12];
+        int n = 0;
+        for (uint64_t t = c; t; t /= 10) dig[n++] = (char)('0' + t % 10);
+        int z = 0;
+        while (z < n - 1 && dig[z] == '0') z++;
+        char *o = buf;
+        if (v < 0) *o++ = '-';
+        int nd = n - z; /* significant digits, most significant at dig[n-1] */
+        if (ex >= -4 && ex < p) {
+            if (ex >= 0) {
+                for (int i = 0; i <= ex; i++) *o++ = i < nd ? dig[n - 1 - i] : '0';
+                if (nd > ex + 1) {
+                    *o++ = '.';
+                    for (int i = ex + 1; i < nd; i++) *o++ = dig[n - 1 - i];
+                }
+            } else {
+                *o++ = '0';
+                *o++ = '.';
+                for (int i = 0; i < -ex - 1; i++) *o++ = '0';
+                for (int i = 0; i < nd; i++) *o++ = dig[n - 1 - i];
+            }
+        } else {
+            *o++ = dig[n - 1];
+            if (nd > 1) {
+                *o++ = '.';
+                for (int i = 1; i < nd; i++) *o++ = dig[n - 1 - i];
+            }
+            *o++ = 'e';
+            *o++ = ex < 0 ? '-' : '+';
+            int ae = ex < 0 ? -ex : ex;
+            if (ae >= 10) *o++ = (char)('0' + ae / 10);
+            else *o++ = '0';
+            *o++ = (char)('0' + ae % 10);
+        }
+        *o = 0;
+        return (int)(o - buf);
+    }
+    return 0;
+}
+
 int sparse_format_float(char *buf, float v)
+{
+    if (v == 0.0f) return snprintf(buf, 32, signbit(v) ? "-0" : "0");
+    if (fabsf(v) < 1e7f && (float)(long)v == v) return fmt_int(buf, (long)v);
+    int n = fmt_float_fast(buf, v);
+    if (n > 0) return n;
+    return sparse_format_float_ref(buf, v);
+}
+
+int sparse_format_float_ref(char *buf, float v)
 {
     if (v == 0.0f) return snprintf(buf, 32, signbit(v) ? "-0" : "0");
     if (fabsf(v) < 1e7f && (float)(long)v == v) return fmt_int(buf, (long)v);

@@ -84,6 +84,9 @@ int sparse_write_row(FILE *f, int has_label, double label, size_t n,
 /* Shortest decimal text for v that strtof() reads back exactly; buf needs 32
  * bytes.  Returns the length. */
 int sparse_format_float(char *buf, float v);
+/* The same through snprintf and strtof alone: slower, the reference that
+ * sparse_format_float's arithmetic fast path is tested against. */
+int sparse_format_float_ref(char *buf, float v);
 /* Same for doubles (labels); buf needs 32 bytes. */
 int sparse_format_double(char *buf, double v);
 

@@ -25,6 +25,9 @@ static void usage(long batch, long threads)
            "  -b, --batch N         rows scored together [%ld]\n"
            "      --line-buffered   score and write each row as soon as it is read\n"
            "                        (the default when stdin is a terminal)\n"
+           "      --sparsity FILE   write the fraction of exactly-zero activations of\n"
+           "                        each hidden layer over all rows (TSV: layer,\n"
+           "                        units, zero_fraction) to FILE\n"
            "  -t, --threads N       threads [%ld]\n"
            "  -q, --quiet           no progress line\n"
            "      --help            show this help and exit\n"
@@ -41,10 +44,12 @@ typedef struct {
     size_t n, nnz, cap;
 } pending;
 
-static void flush_batch(const net *n, net_ws *ws, pending *p, double *pred, int proba)
+static void flush_batch(const net *n, net_ws *ws, pending *p, double *pred, int proba, double *zeros)
 {
     if (!p->n) return;
     net_forward(n, ws, p->n, p->ptr, p->col, p->val, pred);
+    if (zeros)
+        for (int l = 0; l < n->nhidden; l++) zeros[l] += net_zero_fraction(n, ws, l, p->n) * (double)p->n;
     char buf[32];
     for (size_t i = 0; i < p->n; i++) {
         if (p->has[i]) {
@@ -67,13 +72,14 @@ static void flush_batch(const net *n, net_ws *ws, pending *p, double *pred, int 
 int main(int argc, char **argv)
 {
     cli_init("senti-predict");
-    const char *model_path = NULL;
+    const char *model_path = NULL, *sparsity_path = NULL;
     int proba = 0, line_buffered = -1;
     long batch = 256, threads = 1;
-    enum { O_LINEBUF = 256 };
+    enum { O_LINEBUF = 256, O_SPARSITY };
     static const struct option opts[] = {
         {"model", required_argument, 0, 'm'},  {"proba", no_argument, 0, 'p'},
         {"batch", required_argument, 0, 'b'},  {"line-buffered", no_argument, 0, O_LINEBUF},
+        {"sparsity", required_argument, 0, O_SPARSITY},
         {"threads", required_argument, 0, 't'}, {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},          {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0}};
@@ -84,6 +90,7 @@ int main(int argc, char **argv)
         case 'p': proba = 1; break;
         case 'b': batch = cli_parse_long("--batch", optarg, 1, 65536); break;
         case O_LINEBUF: line_buffered = 1; break;
+        case O_SPARSITY: sparsity_path = optarg; break;
         case 't': threads = cli_parse_long("--threads", optarg, 1, 256); break;
         case 'q': cli_quiet = 1; break;
         case 'h': usage(batch, threads); cli_close_stdout(); return 0;
@@ -111,6 +118,8 @@ int main(int argc, char **argv)
     p.has = xmalloc((size_t)batch);
     p.ptr[0] = 0;
     double *pred = xmallocarray((size_t)batch, sizeof *pred);
+    double *zeros = sparsity_path && n->nhidden ? xcalloc((size_t)n->nhidden, sizeof *zeros) : NULL;
+    size_t nrows = 0;
 
     int nfiles;
     const char **files = cli_inputs(argc, argv, optind, &nfiles);
@@ -142,21 +151,30 @@ int main(int argc, char **argv)
             p.gold[p.n] = row.label;
             p.has[p.n] = (unsigned char)row.has_label;
             p.n++;
+            nrows++;
             p.ptr[p.n] = p.nnz;
             if (p.n == (size_t)batch) {
-                flush_batch(n, ws, &p, pred, proba);
+                flush_batch(n, ws, &p, pred, proba, zeros);
                 if (line_buffered) fflush(stdout);
             }
         }
         if (k < 0) {
-            flush_batch(n, ws, &p, pred, proba); /* rows before the bad line are good */
+            flush_batch(n, ws, &p, pred, proba, zeros); /* rows before the bad line are good */
             fflush(stdout);
             die("%s", sparse_reader_error(r));
         }
         sparse_reader_free(r);
         xfclose(f, files[fi]);
     }
-    flush_batch(n, ws, &p, pred, proba);
+    flush_batch(n, ws, &p, pred, proba, zeros);
+    if (sparsity_path) {
+        cli_out *o = cli_out_open(sparsity_path);
+        fprintf(o->f, "layer\tunits\tzero_fraction\n");
+        for (int l = 0; l < n->nhidden; l++)
+            fprintf(o->f, "%d\t%u\t%.6f\n", l + 1, n->hidden[l].out, nrows ? zeros[l] / (double)nrows : 0.0);
+        cli_out_commit(o);
+    }
+    free(zeros);
     free(p.ptr);
     free(p.col);
     free(p.val);

@@ -24,10 +24,10 @@ static struct {
     long hidden, batch, epochs, threads, stop_after;
     double lr;
     unsigned long long seed;
-    const char *output, *valid, *log, *checkpoint;
+    const char *output, *valid, *log, *checkpoint, *init;
     int resume, kernel;
     dae_config cfg;
-} opt = {5000, 10, 10, 1, 0, 0.01, 1, NULL, NULL, NULL, NULL, 0, DAE_KERNEL_AUTO, {0}};
+} opt = {5000, 10, 10, 1, 0, 0.01, 1, NULL, NULL, NULL, NULL, NULL, 0, DAE_KERNEL_AUTO, {0}};
 
 static char *cmdline;  /* as recorded in the model */
 
@@ -61,6 +61,9 @@ static void usage(void)
            "                         valid loss, fraction of zero hidden units\n"
            "      --checkpoint FILE  save layer + trainer state after every epoch\n"
            "      --resume           continue from --checkpoint FILE\n"
+           "      --init LAYER       start from the parameters of a layer model of the\n"
+           "                         same shape, activation and tying (other settings\n"
+           "                         may differ; ignored with --resume) [random]\n"
            "      --stop-after N     stop after N epochs of this run (checkpoint kept,\n"
            "                         no model written; for interruption tests) [off]\n"
            "      --kernel NAME      decoder kernel: auto, gemm, rows [auto]\n"
@@ -251,7 +254,8 @@ int main(int argc, char **argv)
         {"observed-only", no_argument, 0, 3},    {"valid", required_argument, 0, 4},
         {"log", required_argument, 0, 5},        {"checkpoint", required_argument, 0, 6},
         {"resume", no_argument, 0, 7},           {"stop-after", required_argument, 0, 8},
-        {"kernel", required_argument, 0, 9},     {"quiet", no_argument, 0, 'q'},
+        {"kernel", required_argument, 0, 9},     {"init", required_argument, 0, 10},
+        {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},           {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0}};
     int c;
@@ -301,6 +305,7 @@ int main(int argc, char **argv)
             else if (strcmp(optarg, "rows") == 0) opt.kernel = DAE_KERNEL_ROWS;
             else die_usage("--kernel: '%s' is not auto, gemm or rows", optarg);
             break;
+        case 10: opt.init = optarg; break;
         case 'q': cli_quiet = 1; break;
         case 'h': usage(); cli_close_stdout(); return 0;
         case 'V': cli_version();
@@ -387,11 +392,24 @@ int main(int argc, char **argv)
         ck.st = saved.st;
         if (!cli_quiet) note("resuming %s after epoch %u", opt.checkpoint, saved.epoch);
     } else {
-        d = dae_new(&opt.cfg, err, sizeof err);
-        if (!d) die("%s", err);
-        rng_t init;
-        rng_seed(&init, opt.seed, 0);
-        dae_init(d, &init);
+        if (opt.init) {
+            /* the loaded layer itself, with this run's settings */
+            model *m = model_load(opt.init, MODEL_KIND_LAYER, err, sizeof err);
+            if (!m) die("%s", err);
+            if (strcmp(m->vocab, vocab) != 0)
+                die("--init: vocabulary digest of %s differs from the input's", opt.init);
+            d = dae_from_model(m, err, sizeof err);
+            if (!d) die("%s: %s", opt.init, err);
+            if (dae_set_config(d, &opt.cfg, err, sizeof err) != 0) die("--init: %s is %s", opt.init, err);
+            for (uint32_t k = 0; k < opt.cfg.hidden; k++) d->scale[k] = 1;
+            model_set_extra(d->m, NULL, 0);
+        } else {
+            d = dae_new(&opt.cfg, err, sizeof err);
+            if (!d) die("%s", err);
+            rng_t init;
+            rng_seed(&init, opt.seed, 0);
+            dae_init(d, &init);
+        }
         dae_train_state_init(&ck.st, opt.seed);
     }
     if (model_set_cmdline(d->m, cmdline) != 0 || model_set_vocab(d->m, vocab) != 0)

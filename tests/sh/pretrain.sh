@@ -68,6 +68,7 @@ resume_case() { # name options...
     same "$T/ra.$name/m" "$T/rb.$name/m" "$name: interrupted + resumed == uninterrupted"
 }
 resume_case full
+resume_case init --init "$T/a.model" -k 3
 resume_case sampled -k 7 -t 2 --noise mask:0.2 --tied
 resume_case emph --emphasis 1,0.5 --act tanh --recon linear-se -b 7
 expect_fail 1 'lr' "resume with another --lr" \
@@ -77,6 +78,21 @@ expect_fail 1 'input differs' "resume on other data" \
     sh -c "cd '$T/rb.full' && $P -E 6 --checkpoint ck --resume -o m2 y"
 expect_fail 1 'wrong kind' "a layer is not a checkpoint" \
     sh -c "cd '$T/rb.full' && $P -E 6 --checkpoint m --resume -o m2 x"
+
+# --init: start from a trained layer; 0 epochs keep its parameters, so it
+# encodes as the layer does; another shape is refused
+$P -E 0 --init "$T/a.model" -o "$T/i0.model" "$D/train.txt"
+senti-encode -m "$T/a.model" "$D/valid.txt" | grep -v '^#' >"$T/enc.a"
+senti-encode -m "$T/i0.model" "$D/valid.txt" | grep -v '^#' >"$T/enc.i0"
+ok "--init layer encodes something" test -s "$T/enc.a"
+same "$T/enc.a" "$T/enc.i0" "--init with 0 epochs keeps the layer's parameters"
+$P -E 2 --init "$T/a.model" -k 4 --l1 0.01 -o "$T/i2.model" "$D/train.txt"
+ndiff=$(cmp -l "$T/a.model" "$T/i2.model" 2>/dev/null | wc -l)
+ok "--init then training changes the parameters ($ndiff bytes differ)" test "$ndiff" -gt 100
+expect_fail 1 'init: .* is a .* -> 16 relu layer; this run needs .* -> 8 relu' "--init with another shape" \
+    senti-pretrain -q -H 8 --init "$T/a.model" -o "$T/m" "$D/train.txt"
+expect_fail 1 'init: .*tied' "--init untied into tied" \
+    senti-pretrain -q -H 16 --tied --init "$T/a.model" -o "$T/m" "$D/train.txt"
 
 # every activation x reconstruction x noise trains a little without error
 fails=0

@@ -123,6 +123,15 @@ senti-train -o "$T/mf" --init "$T/l1" --freeze -E 5 -q "$T/train"
 w1=$(senti-inspect -T "$T/l1" | awk '$1 == "W" {print $4, $6, $8, $10, $12}')
 w2=$(senti-inspect -T "$T/mf" | awk '$1 == "W" {print $4, $6, $8, $10, $12; exit}')
 ok "--freeze keeps the pretrained weights ($w1)" test -n "$w1" -a "$w1" = "$w2"
+# --sparsity: with the layer frozen, the network's first hidden layer is the
+# pretrained encoder, so its zero fraction must match senti-encode's output
+senti-predict -m "$T/mf" --sparsity "$T/sp" "$T/test" >/dev/null
+nz=$(senti-encode -m "$T/l1" "$T/test" | grep -v '^#' | awk '{ n += NF - 1; r++ } END { printf "%.6f", 1 - n / (r * 12) }')
+got=$(awk -F'\t' '$1 == 1 { print $3 }' "$T/sp")
+ok "--sparsity gives the zero fraction of senti-encode ($got = $nz)" test -n "$got" -a "$got" = "$nz"
+ok "--sparsity: a header and one line per hidden layer" test "$(wc -l <"$T/sp")" -eq 2
+senti-predict -m "$T/mi" --sparsity "$T/sp2" "$T/test" >/dev/null
+ok "--sparsity of a two-layer stack: fractions in [0,1]" awk -F'\t' 'NR > 1 { n++; if ($3 < 0 || $3 > 1) exit 1 } END { exit n != 2 }' "$T/sp2"
 expect_fail 1 "input dimension 20 does not match the 6 units of the layer below" "layers stacked in the wrong order" senti-train -o "$T/x" --init "$T/l2,$T/l1" "$T/train"
 expect_fail 1 "wrong kind" "a network is not a layer" senti-train -o "$T/x" --init "$T/mi" "$T/train"
 

@@ -304,67 +304,121 @@ static void test_gradients(void)
     kern_threads(1);
 }
 
-/* The rectifier row kernel takes the gathered path for sparse hidden rows:
- * a wide layer with a strong negative bias makes most units exactly 0. */
+/* The sgemm decoder walks each thread's output rows in blocks of 256: an
+ * input dimension of 600 gives several blocks per thread and a short last
+ * block; 2 and 3 threads split the rows unevenly. */
+static void test_gemm_blocks(void)
+{
+    char what[160];
+    uint64_t seed = 900;
+    for (int recon = 1; recon <= 4; recon++)
+        for (int variant = 0; variant < 2; variant++) {
+            dae_config c;
+            dae_config_default(&c, 600, 5);
+            c.recon = recon;
+            c.tied = variant;
+            c.noise = variant ? DAE_NOISE_MASK : DAE_NOISE_SP;
+            c.noise_level = 0.05f;
+            if (variant) c.emph_a = 1.6f, c.emph_b = 0.3f, c.l1 = 0.02f, c.act = DAE_ACT_SOFTPLUS;
+            kern_threads(2 + variant);
+            snprintf(what, sizeof what, "gemm blocks/%s/%s/%d threads", dae_act_name(c.act),
+                     dae_recon_name(recon), 2 + variant);
+            gradcheck(&c, recon == DAE_RECON_SIGMOID_CE, DAE_KERNEL_GEMM, seed++, what);
+        }
+    kern_threads(1);
+}
+
+/* The row kernel takes the gathered path for the sparse hidden rows of
+ * rectifier layers: a strong negative bias makes most units exactly 0.
+ * Every activation is checked (the others have no such path: tanh can be
+ * exactly 0 with a derivative of 1), with and without sampling, tied and
+ * untied, and a mixed batch where two examples with large inputs have dense
+ * hidden rows.  70 outputs span three groups of output rows. */
 static void test_sparse_hidden(void)
 {
-    for (int tied = 0; tied <= 1; tied++)
-        for (int K = 0; K <= 4; K += 4) {
-            dae_config c;
-            dae_config_default(&c, 10, 40);
-            c.sample_zeros = (uint32_t)K;
-            c.tied = tied;
-            c.l1 = 0.01f;
-            char err[256];
-            sparse_csr *data = make_data(6, 10, 1, 55 + (uint64_t)K);
-            dae *d = dae_new(&c, err, sizeof err);
-            random_params(d, 77);
-            for (uint32_t k = 0; k < 40; k++) d->b[k] = k % 9 == 0 ? 0.5f : -3;
-            dae_trainer *t = dae_trainer_new(d, data, 4, err, sizeof err);
-            dae_trainer_kernel(t, DAE_KERNEL_ROWS);
-            size_t rows[4] = {0, 1, 2, 4};
-            rng_t noise, samp;
-            rng_seed(&noise, 5, 2);
-            rng_seed(&samp, 5, 3);
-            dae_batch_corrupt(t, rows, 4, &noise);
-            dae_batch_sample(t, &samp);
-            dae *g1 = dae_new_like(d), *g2 = dae_new_like(d);
-            kern_threads(2);
-            double l1 = dae_batch_grad(t, g1, 1);
-            CHECK(dae_batch_zero_frac(t) > 5.0 / 6, "sparse hidden: zero fraction %g",
-                  dae_batch_zero_frac(t));
-            refp p;
-            ref_from(&p, d);
-            double ref = ref_objective(&p, &c, t, 4);
-            CHECK_NEAR(l1, ref, 2e-5, "sparse hidden objective K=%d tied=%d", K, tied);
-            /* finite differences on active units' weights */
-            int bad = 0;
-            for (uint32_t j = 0; j < 10; j++)
-                for (uint32_t k = 0; k < 40; k += 9) {
-                    int which = tied ? 0 : 1;
-                    double *q = param_ptr(&p, which, (size_t)j * 40 + k), keep = *q;
-                    *q = keep + 1e-6;
-                    double up = ref_objective(&p, &c, t, 4);
-                    *q = keep - 1e-6;
-                    double dn = ref_objective(&p, &c, t, 4);
-                    *q = keep;
-                    double fd = (up - dn) / 2e-6, an = grad_of(g1, which, (size_t)j * 40 + k);
-                    if (fabs(fd - an) > 2e-3 * fmax(1, fabs(fd))) bad++;
+    const uint32_t V = 70, H = 40;
+    int cases = 0;
+    for (int act = 1; act <= 4; act++)
+        for (int tied = 0; tied <= 1; tied++)
+            for (int K = 0; K <= 4; K += 4)
+                for (int mixed = 0; mixed <= 1; mixed++) {
+                    if (mixed && act != DAE_ACT_RELU) continue;
+                    dae_config c;
+                    dae_config_default(&c, V, H);
+                    c.act = act;
+                    c.sample_zeros = (uint32_t)K;
+                    c.tied = tied;
+                    c.l1 = 0.01f;
+                    if (mixed) c.recon = DAE_RECON_LINEAR_SE;
+                    char err[256], what[96];
+                    snprintf(what, sizeof what, "sparse hidden %s K=%d tied=%d%s", dae_act_name(act), K,
+                             tied, mixed ? " mixed" : "");
+                    sparse_csr *data = make_data(6, V, 1, 55 + (uint64_t)K);
+                    if (mixed)
+                        for (size_t r = 0; r < 3; r += 2)
+                            for (size_t e = data->rowptr[r]; e < data->rowptr[r + 1]; e++) data->val[e] *= 20;
+                    dae *d = dae_new(&c, err, sizeof err);
+                    random_params(d, 77);
+                    for (uint32_t k = 0; k < H; k++) d->b[k] = k % 9 == 0 ? 0.5f : -3;
+                    dae_trainer *t = dae_trainer_new(d, data, 4, err, sizeof err);
+                    dae_trainer_kernel(t, DAE_KERNEL_ROWS);
+                    size_t rows[4] = {0, 1, 2, 4};
+                    rng_t noise, samp;
+                    rng_seed(&noise, 5, 2);
+                    rng_seed(&samp, 5, 3);
+                    dae_batch_corrupt(t, rows, 4, &noise);
+                    dae_batch_sample(t, &samp);
+                    dae *g1 = dae_new_like(d), *g2 = dae_new_like(d);
+                    kern_threads(2);
+                    double l1 = dae_batch_grad(t, g1, 1);
+                    double zf = dae_batch_zero_frac(t);
+                    if (act == DAE_ACT_RELU)
+                        CHECK(mixed ? zf > 0.3 && zf < 5.0 / 6 : zf > 5.0 / 6, "%s: zero fraction %g", what, zf);
+                    refp p;
+                    ref_from(&p, d);
+                    double ref = ref_objective(&p, &c, t, 4);
+                    CHECK_NEAR(l1, ref, 2e-5, "%s: objective %.9g vs %.9g", what, l1, ref);
+                    /* finite differences on every kind of parameter, the
+                     * weights of active and inactive units */
+                    int bad = 0;
+                    for (int which = 0; which < 4; which++) {
+                        if (which == 1 && tied) continue;
+                        size_t count = which <= 1 ? (size_t)V * H : which == 2 ? H : V;
+                        for (size_t i = 0; i < count; i += which <= 1 ? 37 : 3) {
+                            double *q = param_ptr(&p, which, i), keep = *q;
+                            *q = keep + 1e-6;
+                            double up = ref_objective(&p, &c, t, 4);
+                            *q = keep - 1e-6;
+                            double dn = ref_objective(&p, &c, t, 4);
+                            *q = keep;
+                            double fd = (up - dn) / 2e-6, an = grad_of(g1, which, i);
+                            if (fabs(fd - an) > 2e-3 * fmax(1, fabs(fd))) {
+                                if (!bad)
+                                    fprintf(stderr, "  %s: param %d[%zu] analytic %.7g fd %.7g\n", what,
+                                            which, i, an, fd);
+                                bad++;
+                            }
+                        }
+                    }
+                    CHECK(bad == 0, "%s: %d gradients off", what, bad);
+                    /* same gradient on 1 thread, up to summation order */
+                    kern_threads(1);
+                    dae_batch_grad(t, g2, 1);
+                    double md = 0, mg = 1;
+                    for (size_t i = 0; i < (size_t)V * H; i++) {
+                        md = fmax(md, fabs(g1->W[i] - g2->W[i]));
+                        mg = fmax(mg, fabs(g1->W[i]));
+                    }
+                    CHECK(md < 1e-5 * mg, "%s: 1 vs 2 threads differ by %g (largest %g)", what, md, mg);
+                    cases++;
+                    ref_free(&p);
+                    dae_free(g1);
+                    dae_free(g2);
+                    dae_trainer_free(t);
+                    dae_free(d);
+                    free_data(data);
                 }
-            CHECK(bad == 0, "sparse hidden: %d decoder gradients off (K=%d tied=%d)", bad, K, tied);
-            /* same gradient on 1 thread, up to summation order */
-            kern_threads(1);
-            dae_batch_grad(t, g2, 1);
-            double md = 0;
-            for (size_t i = 0; i < 400; i++) md = fmax(md, fabs(g1->W[i] - g2->W[i]));
-            CHECK(md < 1e-5, "sparse hidden: 1 vs 2 threads differ by %g", md);
-            ref_free(&p);
-            dae_free(g1);
-            dae_free(g2);
-            dae_trainer_free(t);
-            dae_free(d);
-            free_data(data);
-        }
+    CHECK(cases == 20, "sparse hidden: %d cases", cases);
 }
 
 /* ------------------------------------------------------------------------
@@ -475,35 +529,51 @@ static void test_sampling_unbiased(void)
 
 static void test_kernels_agree(void)
 {
-    dae_config c;
-    dae_config_default(&c, 30, 9);
-    c.l1 = 0.01f;
-    c.emph_a = 1.5f;
-    char err[256];
-    sparse_csr *data = make_data(8, 30, 1, 71);
-    dae *d = dae_new(&c, err, sizeof err);
-    random_params(d, 72);
-    dae_trainer *t = dae_trainer_new(d, data, 8, err, sizeof err);
-    size_t rows[8] = {0, 1, 2, 3, 4, 5, 6, 7};
-    rng_t noise;
-    rng_seed(&noise, 3, 2);
-    dae_batch_corrupt(t, rows, 8, &noise);
-    dae *g1 = dae_new_like(d), *g2 = dae_new_like(d);
-    dae_trainer_kernel(t, DAE_KERNEL_GEMM);
-    double l1 = dae_batch_grad(t, g1, 1);
-    dae_trainer_kernel(t, DAE_KERNEL_ROWS);
-    double l2 = dae_batch_grad(t, g2, 1);
-    CHECK_NEAR(l1, l2, 1e-5, "gemm and rows objectives");
-    double md = 0;
-    for (size_t i = 0; i < 30 * 9; i++)
-        md = fmax(md, fmax(fabs(g1->W[i] - g2->W[i]), fabs(g1->Wd[i] - g2->Wd[i])));
-    for (size_t i = 0; i < 30; i++) md = fmax(md, fabs(g1->c[i] - g2->c[i]));
-    CHECK(md < 1e-4, "gemm and rows gradients differ by %g", md);
-    dae_free(g1);
-    dae_free(g2);
-    dae_trainer_free(t);
-    dae_free(d);
-    free_data(data);
+    /* 2 outputs on 3 threads: one thread has no output rows */
+    const uint32_t dims[3] = {30, 700, 2};
+    const int threads[3] = {1, 2, 3};
+    for (int v = 0; v < 3; v++) {
+        uint32_t V = dims[v];
+        dae_config c;
+        dae_config_default(&c, V, 9);
+        c.l1 = 0.01f;
+        c.emph_a = 1.5f;
+        char err[256];
+        sparse_csr *data = make_data(8, V, 1, 71);
+        dae *d = dae_new(&c, err, sizeof err);
+        random_params(d, 72);
+        dae_trainer *t = dae_trainer_new(d, data, 8, err, sizeof err);
+        size_t rows[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+        rng_t noise;
+        rng_seed(&noise, 3, 2);
+        dae_batch_corrupt(t, rows, 8, &noise);
+        kern_threads(threads[v]);
+        dae *g1 = dae_new_like(d), *g2 = dae_new_like(d), *g3 = dae_new_like(d);
+        dae_trainer_kernel(t, DAE_KERNEL_GEMM);
+        double l1 = dae_batch_grad(t, g1, 1);
+        double l3 = dae_batch_grad(t, g3, 1);
+        dae_trainer_kernel(t, DAE_KERNEL_ROWS);
+        double l2 = dae_batch_grad(t, g2, 1);
+        CHECK_NEAR(l1, l2, 1e-5, "V=%u: gemm and rows objectives", V);
+        double md = 0;
+        for (size_t i = 0; i < (size_t)V * 9; i++)
+            md = fmax(md, fmax(fabs(g1->W[i] - g2->W[i]), fabs(g1->Wd[i] - g2->Wd[i])));
+        for (size_t i = 0; i < V; i++) md = fmax(md, fabs(g1->c[i] - g2->c[i]));
+        for (size_t i = 0; i < 9; i++) md = fmax(md, fabs(g1->b[i] - g2->b[i]));
+        CHECK(md < 1e-4, "V=%u: gemm and rows gradients differ by %g", V, md);
+        /* the same batch twice: the same bytes */
+        CHECK(l1 == l3 && memcmp(g1->W, g3->W, (size_t)V * 9 * sizeof(float)) == 0 &&
+                  memcmp(g1->Wd, g3->Wd, (size_t)V * 9 * sizeof(float)) == 0 &&
+                  memcmp(g1->c, g3->c, V * sizeof(float)) == 0,
+              "V=%u: gemm gradient repeats bit for bit", V);
+        kern_threads(1);
+        dae_free(g1);
+        dae_free(g2);
+        dae_free(g3);
+        dae_trainer_free(t);
+        dae_free(d);
+        free_data(data);
+    }
 }
 
 static void test_training(void)
@@ -600,6 +670,17 @@ static void test_encode_and_model(void)
         CHECK(e->cfg.act == c.act && e->cfg.noise == c.noise && e->cfg.hidden == 6, "settings survive");
         dae_free(e);
     }
+    /* other training settings on the same layer; another shape refused */
+    dae_config c2 = c;
+    c2.noise = DAE_NOISE_MASK, c2.noise_level = 0.3f, c2.sample_zeros = 7, c2.l1 = 0.5f;
+    CHECK(dae_set_config(d, &c2, err, sizeof err) == 0, "set_config: %s", err);
+    CHECK(d->m->layers[0].noise == DAE_NOISE_MASK && d->m->layers[0].sample_zeros == 7 &&
+              d->m->layers[0].l1 == 0.5f && d->cfg.noise_level == 0.3f && d->m->layers[0].ntensors == 5,
+          "set_config reaches the model");
+    c2.hidden = 7;
+    CHECK(dae_set_config(d, &c2, err, sizeof err) < 0 && strstr(err, "20 -> 6 relu"), "set_config shape: %s", err);
+    c2.hidden = 6, c2.act = DAE_ACT_TANH;
+    CHECK(dae_set_config(d, &c2, err, sizeof err) < 0, "set_config activation");
     /* a model missing a tensor is refused */
     model *bad_m = model_new(MODEL_KIND_LAYER);
     model_layer s = d->m->layers[0];
@@ -632,6 +713,7 @@ int main(void)
 {
     test_parse();
     test_gradients();
+    test_gemm_blocks();
     printf("gradient checks: %d configurations\n", n_configs);
     test_sparse_hidden();
     test_sampling_unbiased();

@@ -168,6 +168,82 @@ static void test_sparse_products(int threads)
     kern_threads(1);
 }
 
+/* kern_parallel_blas: each part multiplies its own block of rows with
+ * sgemm; together they give the whole product */
+typedef struct {
+    int M, N, K;
+    const float *A, *B;
+    float *C;
+} blas_job;
+
+static void blas_part(void *p, int t, int n)
+{
+    blas_job *j = p;
+    int m0 = j->M * t / n, m1 = j->M * (t + 1) / n;
+    kern_sgemm(0, 1, m1 - m0, j->N, j->K, 1, j->A + (size_t)m0 * j->K, j->K, j->B, j->K, 0,
+               j->C + (size_t)m0 * j->N, j->N);
+}
+
+static void test_parallel_blas(void)
+{
+    for (int threads = 1; threads <= 3; threads++) {
+        kern_threads(threads);
+        int M = 67, N = 300, K = 129;
+        float *A = malloc((size_t)M * K * 4), *B = malloc((size_t)N * K * 4);
+        float *C1 = malloc((size_t)M * N * 4), *C2 = malloc((size_t)M * N * 4);
+        fill(A, (size_t)M * K);
+        fill(B, (size_t)N * K);
+        blas_job j = {M, N, K, A, B, C1};
+        for (int rep = 0; rep < 20; rep++) kern_parallel_blas(blas_part, &j);
+        kern_sgemm_naive(0, 1, M, N, K, 1, A, K, B, K, 0, C2, N);
+        CHECK(maxdiff(C1, C2, (size_t)M * N) < 1e-4 * K, "parallel_blas on %d threads", threads);
+        /* a plain call afterwards */
+        kern_sgemm(0, 1, M, N, K, 1, A, K, B, K, 0, C1, N);
+        CHECK(maxdiff(C1, C2, (size_t)M * N) < 1e-4 * K, "sgemm after parallel_blas (%d)", threads);
+        free(A), free(B), free(C1), free(C2);
+    }
+    kern_threads(1);
+}
+
+/* the loss pass against double precision, over a wide range of inputs */
+static void test_sigmoid_ce(int generic)
+{
+    kern_force_generic(generic);
+    const size_t n = 203;
+    float o[203], o2[203], c[203], x[203], w[203];
+    const float special[] = {-100, -87.5f, -40, -17, -3, -1e-3f, 0, 1e-3f, 0.5f, 3, 17, 40, 90};
+    for (size_t i = 0; i < n; i++) {
+        o[i] = i < 13 ? special[i] : 12 * (2 * rng_uniformf(&r) - 1);
+        c[i] = i < 13 ? 0 : 0.5f * (2 * rng_uniformf(&r) - 1);
+        x[i] = i % 3 == 0 ? 1 : i % 3 == 1 ? 0 : rng_uniformf(&r);
+        w[i] = i % 7 == 0 ? 0 : i % 5 == 0 ? 1.7f : 1;
+        o2[i] = o[i];
+    }
+    double l = kern_sigmoid_ce(n, o, c, x, w), l2 = kern_sigmoid_ce_naive(n, o2, c, x, w);
+    CHECK_NEAR(l, l2, 1e-6, "%s sigmoid_ce loss %.9g vs %.9g", kern_isa(), l, l2);
+    double md = 0;
+    for (size_t i = 0; i < n; i++) md = fmax(md, fabs((double)o[i] - o2[i]));
+    CHECK(md < 1e-6, "%s sigmoid_ce gradient differs by %g", kern_isa(), md);
+    /* per element, relative: target 0 makes loss = softplus(a) and
+     * gradient = sigmoid(a), both positive */
+    int bad = 0;
+    double worst_l = 0, worst_g = 0;
+    for (size_t i = 0; i < n; i++) {
+        /* eight lanes so that the vector code runs; only lane 0 weighs */
+        float a1[8] = {0}, a2[8] = {0}, z[8] = {0}, wt[8] = {1, 0, 0, 0, 0, 0, 0, 0};
+        a1[0] = a2[0] = i < 13 ? special[i] : 12 * (2 * rng_uniformf(&r) - 1);
+        double la = kern_sigmoid_ce(8, a1, z, z, wt), lb = kern_sigmoid_ce_naive(8, a2, z, z, wt);
+        /* below 1e-30 the float results are denormal: absolute there */
+        double el = fabs(la - lb) / fmax(fabs(lb), 1e-30);
+        double eg = fabs((double)a1[0] - a2[0]) / fmax(fabs(a2[0]), 1e-30);
+        worst_l = fmax(worst_l, el), worst_g = fmax(worst_g, eg);
+        if (el > 1e-6 || eg > 1e-6) bad++;
+    }
+    if (bad) fprintf(stderr, "  worst relative error: loss %.3g gradient %.3g\n", worst_l, worst_g);
+    CHECK(bad == 0, "%s sigmoid_ce per element: %d off", kern_isa(), bad);
+    kern_force_generic(0);
+}
+
 static int hits[8];
 static void count_part(void *p, int t, int n)
 {
@@ -201,6 +277,9 @@ int main(void)
     test_sparse_products(1);
     test_sparse_products(2);
     test_pool_and_split();
+    test_parallel_blas();
+    test_sigmoid_ce(0);
+    test_sigmoid_ce(1);
     printf("vector code: %s\n", kern_isa());
     return check_report();
 }

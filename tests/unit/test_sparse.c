@@ -162,6 +162,42 @@ static void test_format_roundtrip(void)
     CHECK(bad == 0, "doubles round-trip");
 }
 
+/* The arithmetic fast path gives exactly the text of the snprintf/strtof
+ * reference: uniform [0,1) floats (encoded activations), log-uniform
+ * magnitudes across the fast path's range and beyond, both signs, and the
+ * neighbours of powers of ten and of short decimals. */
+static void test_format_fast_matches_ref(void)
+{
+    rng_t g;
+    rng_seed(&g, 7, 0);
+    char a[32], b[32];
+    int bad = 0, n = 0;
+    for (int i = 0; i < 400000; i++) {
+        float v;
+        switch (i % 4) {
+        case 0: v = (float)rng_uniform(&g); break;
+        case 1: v = (float)pow(10.0, rng_uniform(&g) * 20.0 - 12.0); break;
+        case 2: v = -(float)pow(10.0, rng_uniform(&g) * 20.0 - 12.0); break;
+        default: { /* neighbours of d / 10^k, d of 1..4 digits */
+            double d = (double)(1 + rng_below(&g, 9999)) / pow(10.0, (double)rng_below(&g, 14));
+            float f = (float)d;
+            int step = (int)rng_below(&g, 5) - 2;
+            for (; step > 0; step--) f = nextafterf(f, INFINITY);
+            for (; step < 0; step++) f = nextafterf(f, 0.0f);
+            v = f;
+        }
+        }
+        sparse_format_float(a, v);
+        sparse_format_float_ref(b, v);
+        if (strcmp(a, b) != 0) {
+            if (bad < 5) fprintf(stderr, "  %.9g: fast %s, reference %s\n", (double)v, a, b);
+            bad++;
+        }
+        n++;
+    }
+    CHECK(bad == 0, "fast float text equals the reference for %d floats (%d differ)", n, bad);
+}
+
 /* Write random rows, read them back: same rows (pipes: tests/sh/sparse.sh). */
 static void test_write_read_csr(void)
 {
@@ -233,6 +269,7 @@ int main(void)
     test_accept();
     test_header();
     test_format_roundtrip();
+    test_format_fast_matches_ref();
     test_write_read_csr();
     test_long_line();
     return check_report();

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# table2.sh - pipelines/table2.mk end to end on a tiny generated corpus with
+# 3 folds and small layers: every row of every fold is scored, the table and
+# plots are made, a second run does nothing, and a changed setting redoes
+# only the steps that depend on it.
+. "$(dirname "$0")/lib.sh"
+top=$(cd "$(dirname "$0")/../.." && pwd)
+for p in fasttext liblinear-train gnuplot; do
+    command -v $p >/dev/null || { echo "table2.sh: $p is not installed (make deps)" >&2; t_result 1 "$p installed"; finish; }
+done
+
+# 300 reviews: words w1..w4 lean to ratings 1, 2, 4, 5; the rest is noise
+awk 'BEGIN { srand(3); split("1 2 4 5", lab, " ")
+    for (i = 0; i < 300; i++) { c = int(rand() * 4) + 1; t = "good" (c > 2 ? " great" : " bad")
+        for (j = 0; j < 12; j++) t = t " " (rand() < 0.3 ? "w" c : "n" int(rand() * 40))
+        print lab[c] "\t" t } }' >"$T/tiny.tsv"
+small='HIDDEN=8 NONE_OPTS="-l 0.1 -E 8 -p 3" FT1_OPTS="-l 0.05 -E 8 -p 3" FT3_OPTS="-l 0.05 -E 8 -p 3" \
+       FTT_OPTS="-l 0.05 -E 8 -p 3" PRE1_OPTS="-H 8 -E 2" PREUP_OPTS="-H 8 -n mask:0.25 -E 2" \
+       TANH1_OPTS="-a tanh -H 8 -E 2" TANHUP_OPTS="-a tanh -H 8 -n mask:0.25 -r linear-se -l 0.001 -E 2" \
+       FT_LRS="0.1 0.5" FT_EPOCHS=5 FT_DIM=10 FT_BUCKET=1000 VOCAB_K=50'
+t2() { eval "make --no-print-directory -j2 -f '$top/pipelines/table2.mk' CORPUS=tiny \
+    CORPUS_MK='$top/tests/fixtures/table2/tiny.mk' TINY_TSV='$T/tiny.tsv' R='$T/r' PUBLISH='$T/pub' \
+    BIN='$B' $small $*"; }
+
+run t2
+t_result $rc "make -f pipelines/table2.mk on a tiny corpus"
+[ $rc -ne 0 ] && tail -5 "$T/err" >&2
+ok "table.md has a header, a rule and 7 rows" test "$(wc -l <"$T/pub/table.md")" -eq 9
+ok "folds.tsv: 7 rows x 3 folds" test "$(tail -n +2 "$T/r/folds.tsv" | wc -l)" -eq 21
+ok "every RMSE is a number below 2" awk -F'\t' 'NR > 1 { if (!($3 > 0 && $3 < 2)) exit 1 }' "$T/r/folds.tsv"
+ok "the words that carry the rating are learned: softmax RMSE < 1" \
+    awk -F'\t' '$1 == "none" { if (!($3 < 1)) exit 1 }' "$T/r/table.tsv"
+ok "sparsity of the rectifier rows is a fraction" \
+    awk -F'\t' '$1 ~ /^relu/ { if (!($6 >= 0 && $6 <= 1)) exit 1; n++ } END { exit n != 2 }' "$T/r/table.tsv"
+ok "tanh units are never exactly zero" awk -F'\t' '$1 == "tanh3" { exit !($6 == 0) }' "$T/r/table.tsv"
+ok "wall time recorded for every row" awk -F'\t' 'NR > 1 { if (!($8 > 0)) exit 1 }' "$T/r/folds.tsv"
+for f in rmse.svg rmse.png curves.svg curves.png table.tsv; do
+    ok "published $f" test -s "$T/pub/$f"
+done
+ok "the SVG bar chart names every model" bash -c "grep -q fastText '$T/pub/rmse.svg' && grep -q 'rect 3' '$T/pub/rmse.svg'"
+# the prediction a row makes is what senti-eval scored
+r=$(senti-eval -f tsv "$T/r/f02/relu1.pred" | awk -F'\t' '$1 == "rmse" { print $2 }')
+ok "fold 2 relu1 RMSE in folds.tsv = senti-eval of its predictions ($r)" \
+    awk -F'\t' -v r="$r" '$1 == "relu1" && $2 == "f02" { exit !($3 == r) }' "$T/r/folds.tsv"
+
+# resumable: nothing to do the second time; a changed fine-tuning setting
+# redoes the relu1 models only
+run t2
+ok "a second run runs no command" bash -c "! grep -q -E 'senti-|fasttext|liblinear' '$T/out'"
+run t2 'FT1_OPTS="-l 0.05 -E 9 -p 3"'
+n1=$(grep -c 'senti-train .*relu1.model' "$T/out")
+ok "changed FT1_OPTS retrains relu1 on 3 folds ($n1)" test "$n1" -eq 3
+ok "... and nothing else is retrained" \
+    bash -c "! grep -E '^[^ ]*timed ' '$T/out' | grep -q -E 'senti-pretrain|none\.model|relu3\.model|tanh3\.model|fasttext-row|liblinear-row'"
+
+# a failing step leaves no target behind and the run fails
+printf '5\tgood\n' >"$T/one.tsv"
+run make --no-print-directory -f "$top/pipelines/table2.mk" CORPUS=tiny CORPUS_MK="$top/tests/fixtures/table2/tiny.mk" \
+    TINY_TSV="$T/one.tsv" R="$T/bad" PUBLISH="$T/pub2" BIN="$B" FOLDS=1 ROWS=none
+ok "a corpus with one rating fails the run" test $rc -ne 0
+ok "... and leaves no model or table" bash -c "! ls '$T'/bad/f01/none.model '$T/pub2/table.md' 2>/dev/null"
+finish
