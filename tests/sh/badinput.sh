@@ -452,9 +452,9 @@ big_out() { # program -> input big enough to need several writes
     *) echo sp10k ;;
     esac
 }
-for i in $(seq 400); do cat tsv; done >tsv10k
+for _ in $(seq 400); do cat tsv; done >tsv10k
 senti-tokenize tsv10k >tok10k
-for i in $(seq 30); do grep -v '^#' sp; done >sp10k
+for _ in $(seq 30); do grep -v '^#' sp; done >sp10k
 for c in "senti-tokenize" "senti-vocab" "senti-bow -v voc" "senti-cat" "senti-split -k 2" "senti-encode -m layer.m" \
     "senti-predict -m net.m" "senti-eval" "senti-inspect -T" "senti-from-blitzer" "senti-from-opinrank" \
     "senti-from-csv" "senti-from-imdb -q"; do

@@ -93,7 +93,7 @@ ok "no temporary files" test -z "$(find . -name '*.tmp*')"
 # signals at any moment: the target is absent, the previous model or a
 # complete one; no temporary file; the checkpoint resumes to the result of
 # an uninterrupted run
-big() { for i in 1 2 3 4; do grep -v '^#' tr; done; }
+big() { for _ in 1 2 3 4; do grep -v '^#' tr; done; }
 big >tr4
 mkdir -p sref
 P_OPTS=(-q -H 48 -E 12 -b 8)
