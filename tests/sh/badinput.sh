@@ -470,6 +470,10 @@ bad 1 'write error on standard output: No space left on device$' "senti-train -o
     bash -c "senti-train -q -E 1 -o - sp >/dev/full"
 bad 1 '/dev/full: write error: No space left on device$' "senti-split --train /dev/full" senti-split --train /dev/full --test t.out sp
 bad 1 '/dev/full: write error: No space left on device$' "senti-train --log /dev/full" senti-train -q -E 1 --log /dev/full -o out.m sp
+bad 1 '/dev/full: write error: No space left on device$' "senti-pretrain --log /dev/full" senti-pretrain -q -H 4 -E 1 --log /dev/full -o out.m sp
+bad 1 '/dev/full: write error: No space left on device$' "senti-train --checkpoint /dev/full" senti-train -q -E 1 --checkpoint /dev/full -o out.m sp
+senti-train -q -H 4 -E 1 -o net4.m sp
+bad 1 '/dev/full: write error: No space left on device$' "senti-predict --sparsity /dev/full" senti-predict -m net4.m --sparsity /dev/full sp
 ok "/dev/full is still a character device" test -c /dev/full
 clean "-o /dev/null works" senti-train -q -E 1 -o /dev/null sp
 ok "/dev/null is still a character device" test -c /dev/null
