@@ -399,12 +399,19 @@ mkdir -p adir
 printf 'secret\n' >locked
 chmod 000 locked
 as_user=()
+can_lock=1
 if [ "$(id -u)" -eq 0 ]; then
-    # root reads anything: run as nobody to see a permission error
-    if command -v setpriv >/dev/null; then
+    # root reads anything: run as nobody to see a permission error (when
+    # nobody may run the programs from where they are)
+    can_lock=0
+    chmod 755 "$T"
+    chmod 644 layer.m net.m voc
+    if command -v setpriv >/dev/null &&
+        setpriv --reuid=65534 --regid=65534 --clear-groups senti-cat --version >/dev/null 2>&1; then
         as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
-        chmod 755 "$T"
-        chmod 644 layer.m net.m voc
+        can_lock=1
+    else
+        echo "badinput: unreadable files not tried (root, and nobody cannot run $B)"
     fi
 fi
 for c in "${progs[@]}"; do
@@ -416,7 +423,7 @@ for c in "${progs[@]}"; do
     else
         bad 1 'adir: (read error: )?Is a directory$' "$p: directory as input" $c adir
     fi
-    if [ ${#as_user[@]} -gt 0 ] || [ "$(id -u)" -ne 0 ]; then
+    if [ $can_lock = 1 ]; then
         [ "$p" = senti-from-imdb ] && continue
         bad 1 'locked: Permission denied$' "$p: unreadable file" "${as_user[@]}" $c locked
     fi
