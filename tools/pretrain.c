@@ -5,6 +5,7 @@
  * Every epoch shuffles the rows with the seeded generator and runs SGD on
  * minibatches; --checkpoint saves the layer and the trainer state after each
  * epoch so that --resume continues to the same final bytes. */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
@@ -450,7 +451,7 @@ int main(int argc, char **argv)
             if (valid) fprintf(log, "%.9g", vloss);
             else fprintf(log, "NA");
             fprintf(log, "\t%.6f\n", zf);
-            fflush(log);
+            if (fflush(log) != 0 || ferror(log)) die("%s: write error: %s", opt.log, strerror(errno));
         }
         ck.epoch = ck.st.epoch;
         if (opt.checkpoint) write_checkpoint(d, &ck, opt.checkpoint);

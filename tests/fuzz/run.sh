@@ -11,9 +11,10 @@
 #      earlier runs (build/fuzz/corpus/NAME/); a crashing input is written
 #      to build/fuzz/crashes/NAME/ (copy it into tests/fuzz/NAME/regress/
 #      once the bug is fixed).
-# One line per harness: "fuzz NAME: ok, N executions in S s" or the
-# failure; the last line sums the executions.  Exit 1 when anything failed.
-# SECONDS 0 only builds and replays.
+# Two harnesses run at a time (FUZZ_JOBS).  One line per harness: "fuzz
+# NAME: ok, N executions in S s" or the failure; the last line sums the
+# executions.  Exit 1 when anything failed.  SECONDS 0 only builds and
+# replays.
 set -u
 export LC_ALL=C
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -67,40 +68,63 @@ done
 # replay, then fuzz
 export ASAN_OPTIONS=${FUZZ_ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-fail=0 total=0
-for n in "${names[@]}"; do
-    bin=$out/fuzz_$n
-    log=$out/$n.log
+# one harness: its report in $out/NAME.result ("ok ..." or "FAILED ..."
+# lines), its executions in $out/NAME.execs
+fuzz_one() {
+    local n=$1 bin=$out/fuzz_$1 log=$out/$1.log res=$out/$1.result
+    echo 0 >"$out/$n.execs"
     mkdir -p "$out/corpus/$n" "$out/crashes/$n"
-    inputs=()
+    local inputs=() d f
     for d in tests/fuzz/$n/seeds tests/fuzz/$n/regress; do
         for f in "$d"/*; do [ -f "$f" ] && inputs+=("$f"); done
     done
     if [ ${#inputs[@]} -gt 0 ] && ! "$bin" -rss_limit_mb=2048 "${inputs[@]}" >"$log" 2>&1; then
-        echo "fuzz $n: FAILED replaying the seeds and regression inputs:"
-        grep -E 'ERROR|runtime error|Running:' "$log" | tail -5 | sed 's/^/    /'
-        fail=1
-        continue
+        {
+            echo "fuzz $n: FAILED replaying the seeds and regression inputs:"
+            grep -E 'ERROR|runtime error|Running:' "$log" | tail -5 | sed 's/^/    /'
+        } >"$res"
+        return
     fi
+    local nreg
     nreg=$(find "tests/fuzz/$n/regress" -type f 2>/dev/null | wc -l)
     if [ "$secs" -eq 0 ]; then
-        echo "fuzz $n: ok, replayed ${#inputs[@]} inputs ($nreg regression)"
-        continue
+        echo "fuzz $n: ok, replayed ${#inputs[@]} inputs ($nreg regression)" >"$res"
+        return
     fi
-    t0=$SECONDS
+    local t0=$SECONDS rc execs
     "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=8192 -print_final_stats=1 \
         -artifact_prefix="$out/crashes/$n/" "$out/corpus/$n" "tests/fuzz/$n/seeds" >"$log" 2>&1
     rc=$?
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-    execs=${execs:-0}
-    total=$((total + execs))
+    echo "${execs:-0}" >"$out/$n.execs"
     if [ $rc -ne 0 ]; then
-        echo "fuzz $n: FAILED after $execs executions, input in $out/crashes/$n/:"
-        grep -E 'ERROR|runtime error|SUMMARY|Test unit written' "$log" | head -6 | sed 's/^/    /'
-        fail=1
+        {
+            echo "fuzz $n: FAILED after ${execs:-0} executions, input in $out/crashes/$n/:"
+            grep -E 'ERROR|runtime error|SUMMARY|Test unit written' "$log" | head -6 | sed 's/^/    /'
+        } >"$res"
     else
-        echo "fuzz $n: ok, $execs executions in $((SECONDS - t0)) s, corpus $(find "$out/corpus/$n" -type f | wc -l) inputs, $nreg regression inputs replayed"
+        echo "fuzz $n: ok, ${execs:-0} executions in $((SECONDS - t0)) s, corpus $(find "$out/corpus/$n" -type f | wc -l) inputs, $nreg regression inputs replayed" >"$res"
     fi
+}
+
+# FUZZ_JOBS harnesses at a time (default 2, the machine's cores)
+jobs=${FUZZ_JOBS:-2}
+running=0
+for n in "${names[@]}"; do
+    rm -f "$out/$n.result"
+    fuzz_one "$n" &
+    running=$((running + 1))
+    if [ $running -ge "$jobs" ]; then
+        wait -n
+        running=$((running - 1))
+    fi
+done
+wait
+fail=0 total=0
+for n in "${names[@]}"; do
+    if [ -s "$out/$n.result" ]; then cat "$out/$n.result"; else echo "fuzz $n: FAILED (no result)"; fi
+    grep -q "^fuzz $n: ok" "$out/$n.result" 2>/dev/null || fail=1
+    total=$((total + $(cat "$out/$n.execs" 2>/dev/null || echo 0)))
 done
 echo "fuzz: $total executions in all"
 exit $fail
