@@ -52,13 +52,18 @@ static struct {
     int pending;
     kern_fn fn;
     void *arg;
+    unsigned long born[KERN_MAX_THREADS]; /* gen when worker t was created */
 } pool = {1, 0, {0}, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-          PTHREAD_COND_INITIALIZER, 0, 0, NULL, NULL};
+          PTHREAD_COND_INITIALIZER, 0, 0, NULL, NULL, {0}};
 
 static void *worker(void *p)
 {
     int t = (int)(intptr_t)p;
-    unsigned long seen = 0;
+    /* a worker created after earlier jobs must not run the last of them
+     * again (its argument is gone): it waits for the next generation */
+    pthread_mutex_lock(&pool.mu);
+    unsigned long seen = pool.born[t];
+    pthread_mutex_unlock(&pool.mu);
     for (;;) {
         pthread_mutex_lock(&pool.mu);
         while (pool.gen == seen) pthread_cond_wait(&pool.go, &pool.mu);
@@ -85,6 +90,7 @@ void kern_threads(int n)
         pthread_attr_t at;
         pthread_attr_init(&at);
         pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+        pool.born[pool.started + 1] = pool.gen;
         if (pthread_create(&pool.tid[pool.started + 1], &at, worker,
                            (void *)(intptr_t)(pool.started + 1)) != 0) {
             pthread_attr_destroy(&at);

@@ -10,11 +10,17 @@
  *    gigabytes;
  *  - sparse_csr_row did pointer arithmetic on NULL for a matrix without
  *    entries;
- *  - text_lines_next did the same on its first call. */
+ *  - text_lines_next did the same on its first call;
+ *  - a worker thread that kern_threads added after earlier kern_parallel
+ *    jobs ran the last job again on start, with an argument that was gone
+ *    (test_dae crashed one run in ten). */
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "check.h"
+#include "kern.h"
 #include "model.h"
 #include "net.h"
 #include "sparse.h"
@@ -102,8 +108,32 @@ static void test_lines_first_call(void)
     fclose(f);
 }
 
+static int calls;
+static void count_job(void *arg, int t, int n)
+{
+    (void)arg;
+    (void)t;
+    (void)n;
+    __atomic_add_fetch(&calls, 1, __ATOMIC_SEQ_CST);
+}
+
+static void test_pool_growth(void)
+{
+    kern_threads(2);
+    for (int i = 0; i < 5; i++) kern_parallel(count_job, NULL);
+    CHECK(__atomic_load_n(&calls, __ATOMIC_SEQ_CST) == 10, "2 threads x 5 jobs");
+    kern_threads(3); /* a new worker */
+    usleep(100000);
+    CHECK(__atomic_load_n(&calls, __ATOMIC_SEQ_CST) == 10, "a new worker runs no old job (%d calls)",
+          __atomic_load_n(&calls, __ATOMIC_SEQ_CST));
+    kern_parallel(count_job, NULL);
+    CHECK(__atomic_load_n(&calls, __ATOMIC_SEQ_CST) == 13, "3 threads x 1 job");
+    kern_threads(1);
+}
+
 int main(void)
 {
+    test_pool_growth();
     test_tokenize_padding();
     test_net_header();
     test_empty_csr();
