@@ -186,6 +186,45 @@ static inline void conv_bad_option(int c, char **argv)
     die_usage("unrecognized option '%s'", arg);
 }
 
+/* Gives stdout a large buffer; call before the first write. */
+static inline void conv_stdout_buffer(void)
+{
+    static char buf[1 << 16];
+    setvbuf(stdout, buf, _IOFBF, sizeof buf);
+}
+
+/* The option loop every converter shares: -q/--quiet, --help (usage() then
+ * exit 0) and --version are handled here, every other option the converter
+ * declared goes to opt(c, optarg), and refused ones end in conv_bad_option.
+ * Returns the index of the first operand. */
+static inline int conv_options(int argc, char **argv, const char *shortopts, const struct option *longopts,
+                               void (*usage)(void), void (*opt)(int c, const char *arg))
+{
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+        switch (c) {
+        case 'q': cli_quiet = 1; break;
+        case 'h': usage(); cli_close_stdout(); exit(0);
+        case 'V': cli_version(); break;
+        case '?':
+        case ':': conv_bad_option(c, argv); break;
+        default: opt(c, optarg);
+        }
+    }
+    return optind;
+}
+
+/* Converts each input named from argv[first] on, or stdin when there are
+ * none (cli_inputs), on a large stdout buffer. */
+static inline void conv_inputs(int argc, char **argv, int first, void (*convert)(const char *path))
+{
+    conv_stdout_buffer();
+    int n;
+    const char **in = cli_inputs(argc, argv, first, &n);
+    for (int i = 0; i < n; i++) convert(in[i]);
+}
+
 /* ------------------------------------------------------------------------
  * output */
 
@@ -199,11 +238,5 @@ static inline void conv_emit(const char *label, const conv_text *t)
     if (ferror(stdout)) die_stdout(); /* now, while errno says why */
 }
 
-/* Gives stdout a large buffer; call before the first write. */
-static inline void conv_stdout_buffer(void)
-{
-    static char buf[1 << 16];
-    setvbuf(stdout, buf, _IOFBF, sizeof buf);
-}
 
 #endif

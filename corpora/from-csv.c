@@ -324,6 +324,26 @@ static void add_text_cols(const char *arg)
     }
 }
 
+static void option(int c, const char *arg)
+{
+    switch (c) {
+    case 't': add_text_cols(arg); break;
+    case 'r':
+        if (!*arg) die_usage("--rating: empty column name");
+        rating_col = arg;
+        break;
+    case 's':
+        if (strcmp(arg, "auto") != 0 && strcmp(arg, "tab") != 0 && strcmp(arg, "\\t") != 0 &&
+            strlen(arg) != 1)
+            die_usage("--sep: '%s' is not one character, 'tab' or 'auto'", arg);
+        if (strcmp(arg, "\"") == 0 || strcmp(arg, "\n") == 0 || strcmp(arg, "\r") == 0)
+            die_usage("--sep: '%s' cannot be the separator", arg);
+        sep_opt = arg;
+        break;
+    case 'Q': quotes = 0; break;
+    }
+}
+
 int main(int argc, char **argv)
 {
     cli_init("senti-from-csv");
@@ -337,37 +357,9 @@ int main(int argc, char **argv)
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":t:r:s:QqhV", opts, NULL)) != -1) {
-        switch (c) {
-        case 't': add_text_cols(optarg); break;
-        case 'r':
-            if (!*optarg) die_usage("--rating: empty column name");
-            rating_col = optarg;
-            break;
-        case 's':
-            if (strcmp(optarg, "auto") != 0 && strcmp(optarg, "tab") != 0 && strcmp(optarg, "\\t") != 0 &&
-                strlen(optarg) != 1)
-                die_usage("--sep: '%s' is not one character, 'tab' or 'auto'", optarg);
-            if (strcmp(optarg, "\"") == 0 || strcmp(optarg, "\n") == 0 || strcmp(optarg, "\r") == 0)
-                die_usage("--sep: '%s' cannot be the separator", optarg);
-            sep_opt = optarg;
-            break;
-        case 'Q': quotes = 0; break;
-        case 'q': cli_quiet = 1; break;
-        case 'h': usage(); cli_close_stdout(); return 0;
-        case 'V': cli_version();
-        default: conv_bad_option(c, argv);
-        }
-    }
+    int first = conv_options(argc, argv, ":t:r:s:QqhV", opts, usage, option);
     if (n_text_cols == 0) die_usage("no text column given (use --text COL)");
-    conv_stdout_buffer();
-    if (optind == argc) {
-        convert("-");
-    } else {
-        for (int i = optind; i < argc; i++) convert(argv[i]);
-    }
+    conv_inputs(argc, argv, first, convert);
     for (size_t i = 0; i < n_text_cols; i++) free(text_cols[i]);
     free(text_cols);
     cli_close_stdout();

@@ -225,6 +225,12 @@ static void convert_path(const char *path)
     }
 }
 
+static void option(int c, const char *arg)
+{
+    (void)arg;
+    if (c == 'k') keep_html = 1;
+}
+
 int main(int argc, char **argv)
 {
     cli_init("senti-from-imdb");
@@ -235,20 +241,9 @@ int main(int argc, char **argv)
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":kqhV", opts, NULL)) != -1) {
-        switch (c) {
-        case 'k': keep_html = 1; break;
-        case 'q': cli_quiet = 1; break;
-        case 'h': usage(); cli_close_stdout(); return 0;
-        case 'V': cli_version();
-        default: conv_bad_option(c, argv);
-        }
-    }
-    if (optind == argc) die_usage("no PATH given (a review file or a directory)");
-    conv_stdout_buffer();
-    for (int i = optind; i < argc; i++) convert_path(argv[i]);
+    int first = conv_options(argc, argv, ":kqhV", opts, usage, option);
+    if (first == argc) die_usage("no PATH given (a review file or a directory)");
+    conv_inputs(argc, argv, first, convert_path);
     cli_progress_end();
     free(buf);
     conv_text_free(&text);

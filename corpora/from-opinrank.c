@@ -163,6 +163,12 @@ static void convert(const char *path)
     xfclose(f, path);
 }
 
+static void option(int c, const char *arg)
+{
+    (void)arg;
+    if (c == 'f') add_favorite = 1;
+}
+
 int main(int argc, char **argv)
 {
     cli_init("senti-from-opinrank");
@@ -173,23 +179,8 @@ int main(int argc, char **argv)
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":fqhV", opts, NULL)) != -1) {
-        switch (c) {
-        case 'f': add_favorite = 1; break;
-        case 'q': cli_quiet = 1; break;
-        case 'h': usage(); cli_close_stdout(); return 0;
-        case 'V': cli_version();
-        default: conv_bad_option(c, argv);
-        }
-    }
-    conv_stdout_buffer();
-    if (optind == argc) {
-        convert("-");
-    } else {
-        for (int i = optind; i < argc; i++) convert(argv[i]);
-    }
+    int first = conv_options(argc, argv, ":fqhV", opts, usage, option);
+    conv_inputs(argc, argv, first, convert);
     cli_close_stdout();
     return 0;
 }
