@@ -427,6 +427,7 @@ int main(int argc, char **argv)
     }
     double t0 = cli_seconds();
     long run = 0;
+    int interrupted = 0; /* --stop-after: the checkpoint is kept, no model written */
     while ((long)ck.st.epoch < opt.epochs) {
         prog_t p = {(long)ck.st.epoch + 1, data->rows, cli_seconds()};
         double loss, zf;
@@ -456,21 +457,18 @@ int main(int argc, char **argv)
         ck.epoch = ck.st.epoch;
         if (opt.checkpoint) write_checkpoint(d, &ck, opt.checkpoint);
         if (opt.stop_after && ++run >= opt.stop_after && (long)ck.st.epoch < opt.epochs) {
-            if (!cli_quiet) note("stopped after epoch %u; continue with --resume", ck.st.epoch);
-            if (log) xfclose(log, opt.log);
-            dae_trainer_free(t);
-            dae_free(d);
-            sparse_csr_free(data);
-            sparse_csr_free(valid);
-            free(cmdline);
-            cli_close_stdout();
-            return 0;
+            interrupted = 1;
+            break;
         }
     }
     if (log) xfclose(log, opt.log);
-    /* per-unit scale to [0,1] for stacking, then the model */
-    if (dae_compute_scale(d, data) != 0) die("out of memory");
-    write_model(d->m, opt.output);
+    if (interrupted) {
+        if (!cli_quiet) note("stopped after epoch %u; continue with --resume", ck.st.epoch);
+    } else {
+        /* per-unit scale to [0,1] for stacking, then the model */
+        if (dae_compute_scale(d, data) != 0) die("out of memory");
+        write_model(d->m, opt.output);
+    }
     dae_trainer_free(t);
     dae_free(d);
     sparse_csr_free(data);

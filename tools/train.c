@@ -646,6 +646,7 @@ int main(int argc, char **argv)
     double t0 = cli_seconds() - ck.seconds;
     double *zf = xcalloc((size_t)(nh ? nh : 1), sizeof *zf);
     long run = 0;
+    int interrupted = 0; /* --stop-after: the checkpoint is kept, no model written */
     for (long e = (long)ck.epoch + 1; e <= opt.epochs && !ck.stopped; e++) {
         rng_shuffle_size(&gshuf, order, train->rows);
         double te = cli_seconds();
@@ -708,44 +709,29 @@ int main(int argc, char **argv)
             write_checkpoint(n, best, &ck, cmd);
         }
         if (opt.stop_after && ++run >= opt.stop_after && e < opt.epochs && !ck.stopped) {
-            cli_progress_end();
-            note("stopped after epoch %ld; continue with --resume", e);
-            if (logo) cli_out_commit(logo);
-            free(logtext.p);
-            free(cmd);
-            free(zf);
-            free(order);
-            free(pred);
-            free(bt.ptr);
-            free(bt.col);
-            free(bt.val);
-            free(bt.y);
-            net_ws_free(ws);
-            net_ws_free(wse);
-            net_free(best);
-            net_free(n);
-            sparse_csr_free(train);
-            sparse_csr_free(valid);
-            cli_close_stdout();
-            return 0;
+            interrupted = 1;
+            break;
         }
     }
     cli_progress_end();
-    if (valid) {
+    if (interrupted) {
+        note("stopped after epoch %u; continue with --resume", ck.epoch);
+    } else if (valid) {
         copy_params(n, best);
         note("best validation RMSE %.6f at epoch %u", ck.best_rmse, ck.best_epoch);
     }
     if (logo) cli_out_commit(logo);
     free(logtext.p);
 
-    model *m = net_to_model(n, cmd);
+    if (!interrupted) {
+        model *m = net_to_model(n, cmd);
+        if (!m) die("out of memory");
+        cli_out *o = cli_out_open(opt.model_path);
+        if (model_write(o->f, m) < 0) cli_out_die(o);
+        cli_out_commit(o);
+        model_free(m);
+    }
     free(cmd);
-    if (!m) die("out of memory");
-    cli_out *o = cli_out_open(opt.model_path);
-    if (model_write(o->f, m) < 0) cli_out_die(o);
-    cli_out_commit(o);
-
-    model_free(m);
     free(zf);
     free(order);
     free(pred);
