@@ -47,16 +47,6 @@ static sparse_csr *make_data(size_t rows, uint32_t V, int unit, uint64_t seed)
     return m;
 }
 
-static void free_data(sparse_csr *m)
-{
-    free(m->rowptr);
-    free(m->col);
-    free(m->val);
-    free(m->label);
-    free(m->has_label);
-    free(m);
-}
-
 /* ------------------------------------------------------------------------
  * naive reference objective in double */
 
@@ -264,7 +254,7 @@ static void gradcheck(const dae_config *cfg, int unit, int kernel, uint64_t seed
     dae_free(g);
     dae_trainer_free(t);
     dae_free(d);
-    free_data(data);
+    sparse_csr_free(data);
 }
 
 static void test_gradients(void)
@@ -416,7 +406,7 @@ static void test_sparse_hidden(void)
                     dae_free(g2);
                     dae_trainer_free(t);
                     dae_free(d);
-                    free_data(data);
+                    sparse_csr_free(data);
                 }
     CHECK(cases == 20, "sparse hidden: %d cases", cases);
 }
@@ -520,7 +510,7 @@ static void test_sampling_unbiased(void)
     dae_free(one);
     dae_trainer_free(t);
     dae_free(d);
-    free_data(data);
+    sparse_csr_free(data);
 }
 
 /* ------------------------------------------------------------------------
@@ -572,7 +562,7 @@ static void test_kernels_agree(void)
         dae_free(g3);
         dae_trainer_free(t);
         dae_free(d);
-        free_data(data);
+        sparse_csr_free(data);
     }
 }
 
@@ -614,7 +604,7 @@ static void test_training(void)
         dae_trainer_free(t2);
         dae_free(d);
         dae_free(d2);
-        free_data(data);
+        sparse_csr_free(data);
     }
 }
 
@@ -690,7 +680,7 @@ static void test_encode_and_model(void)
           "missing tensor refused: %s", err);
     model_free(bad_m);
     dae_free(d);
-    free_data(data);
+    sparse_csr_free(data);
 }
 
 static void test_parse(void)
