@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -31,9 +32,19 @@ static void remove_pending(void)
         if (tmp_paths[i]) unlink(tmp_paths[i]);
 }
 
+static pthread_t main_thread;
+
 static void on_signal(int sig)
 {
-    /* unlink() and raise() are async-signal-safe */
+    /* The kernel may hand a process signal to any thread, OpenBLAS's and
+     * the kernel pool's included; only the main thread registers temporary
+     * files (with the signals blocked while it does), so the others pass
+     * the signal on to it.  pthread_self(), pthread_kill(), unlink() and
+     * raise() are async-signal-safe. */
+    if (!pthread_equal(pthread_self(), main_thread)) {
+        pthread_kill(main_thread, sig);
+        return;
+    }
     for (int i = 0; i < CLI_MAX_TMP; i++)
         if (tmp_paths[i]) unlink(tmp_paths[i]);
     signal(sig, SIG_DFL);
@@ -43,6 +54,7 @@ static void on_signal(int sig)
 void cli_init(const char *prog)
 {
     cli_prog = prog;
+    main_thread = pthread_self();
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
