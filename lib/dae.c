@@ -427,7 +427,7 @@ double dae_recon_loss(const dae *d, const sparse_csr *data, double *zero_frac)
     float *h = kern_alloc(CHUNK * H), *o = kern_alloc(CHUNK * V), *tg = kern_alloc(V);
     double loss = 0, zeros = 0;
     if (!h || !o || !tg) {
-        loss = NAN;
+        loss = -1;
         goto out;
     }
     for (size_t r0 = 0; r0 < data->rows; r0 += CHUNK) {
@@ -1000,7 +1000,7 @@ static void gemm_part(void *p, int part, int nparts)
 /* Returns the loss; the nth partial dH are left for the hidden pass. */
 static double decode_gemm(dae_trainer *t, dae *tg, float scale, int nth)
 {
-    if (need_dH(t, nth) != 0 || need_gemm_work(t, nth) != 0) return NAN;
+    if (need_dH(t, nth) != 0 || need_gemm_work(t, nth) != 0) return -1;
     gemm_job j;
     memset(&j, 0, sizeof j);
     j.t = t;
@@ -1300,7 +1300,7 @@ static void rows_part(void *p, int part, int nparts)
 /* Returns the loss; the nth partial dH are left for the hidden pass. */
 static double decode_rows(dae_trainer *t, dae *tg, float scale, int nth)
 {
-    if (build_outputs(t) != 0 || need_dH(t, nth) != 0 || need_rows_work(t, nth) != 0) return NAN;
+    if (build_outputs(t) != 0 || need_dH(t, nth) != 0 || need_rows_work(t, nth) != 0) return -1;
     for (int p = 0; p < nth; p++) memset(t->dH + (size_t)p * t->cap * t->H, 0, t->n * t->H * sizeof(float));
     rows_job rj;
     memset(&rj, 0, sizeof rj);
@@ -1361,7 +1361,7 @@ double dae_batch_grad(dae_trainer *t, dae *tg, float scale)
     if (nth > 64) nth = 64;
     /* encoder: Hm = act(b + X~ W) */
     for (size_t b = 0; b < n; b++) memcpy(t->Hm + b * H, d->b, H * sizeof(float));
-    if (kern_csc_build(&t->csc, n, t->xt_ptr, t->xt_col, t->xt_val, t->V, t->cwork) != 0) return NAN;
+    if (kern_csc_build(&t->csc, n, t->xt_ptr, t->xt_col, t->xt_val, t->V, t->cwork) != 0) return -1;
     kern_spmm_csc(&t->csc, d->W, H, t->Hm);
     enc_job ej;
     memset(&ej, 0, sizeof ej);
@@ -1379,7 +1379,7 @@ double dae_batch_grad(dae_trainer *t, dae *tg, float scale)
     int gemm = full && (t->kernel == DAE_KERNEL_GEMM ||
                         (t->kernel == DAE_KERNEL_AUTO && n >= DAE_GEMM_MIN_BATCH));
     double loss = gemm ? decode_gemm(t, tg, scale, nth) : decode_rows(t, tg, scale, nth);
-    if (isnan(loss)) return loss;
+    if (loss < 0) return loss;
     /* hidden */
     hid_job hj;
     memset(&hj, 0, sizeof hj);
@@ -1417,7 +1417,7 @@ int dae_train_epoch(dae_trainer *t, float lr, dae_train_state *s,
         if (dae_batch_corrupt(t, t->perm + i, n, &s->noise) != 0) return -1;
         if (dae_batch_sample(t, &s->samp) != 0) return -1;
         double l = dae_batch_grad(t, t->d, -lr / (float)n);
-        if (isnan(l)) return -1;
+        if (l < 0) return -1;
         if (!isfinite(l)) return -2;
         sum += l;
         zsum += t->zero_frac * (double)n;

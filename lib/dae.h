@@ -115,7 +115,8 @@ int dae_compute_scale(dae *d, const sparse_csr *data);
 
 /* Reconstruction loss of clean (uncorrupted) rows, full reconstruction,
  * unit weights (observed-only honoured), no L1: the sum over rows.
- * zero_frac (may be NULL) gets the fraction of exactly-zero hidden units. */
+ * zero_frac (may be NULL) gets the fraction of exactly-zero hidden units.
+ * -1 when out of memory. */
 double dae_recon_loss(const dae *d, const sparse_csr *data, double *zero_frac);
 
 /* ------------------------------------------------------------------------
@@ -144,7 +145,8 @@ void dae_trainer_kernel(dae_trainer *t, int kernel);
  * 3. objective and gradient at d's parameters: target += scale * gradient
  *    of the summed objective (target == d for an SGD step with
  *    scale = -lr/n; a zeroed dae_new_like(d) with scale 1 for the plain
- *    gradient).  Returns the summed objective, or -1 (no memory) as NAN. */
+ *    gradient).  Returns the summed objective (>= 0; inf or NaN once training
+ *    has diverged), or -1 when out of memory. */
 int dae_batch_corrupt(dae_trainer *t, const size_t *rows, size_t n, rng_t *noise);
 int dae_batch_sample(dae_trainer *t, rng_t *samp);
 double dae_batch_grad(dae_trainer *t, dae *target, float scale);

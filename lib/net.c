@@ -389,7 +389,7 @@ static double l2_term(const net *n, const net_ws *ws)
 static double train_forward(const net *n, net_ws *ws, size_t B, const size_t *ptr, const uint32_t *col,
                             const float *val, const double *y, const net_train_cfg *cfg, int need_csc)
 {
-    if (forward(n, ws, B, ptr, col, val, cfg, NULL) < 0) return NAN;
+    if (forward(n, ws, B, ptr, col, val, cfg, NULL) < 0) return -1;
     if (cfg->in_drop > 0) {
         ptr = ws->dptr;
         col = ws->dcol;
@@ -397,7 +397,7 @@ static double train_forward(const net *n, net_ws *ws, size_t B, const size_t *pt
     }
     if ((need_csc || cfg->l2 > 0) && input_trained(n) &&
         kern_csc_build(&ws->csc, B, ptr, col, val, n->in_dim, ws->work) < 0)
-        return NAN;
+        return -1;
     double loss = batch_loss(n, ws, B, y);
     if (cfg->l2 > 0) loss += (double)B * cfg->l2 * l2_term(n, ws);
     return loss;
@@ -457,7 +457,7 @@ double net_train_batch(net *n, net_ws *ws, size_t B, const size_t *ptr, const ui
                        const double *y, const net_train_cfg *cfg, net *grad)
 {
     double loss = train_forward(n, ws, B, ptr, col, val, y, cfg, 1);
-    if (isnan(loss)) return loss;
+    if (loss < 0) return loss;
     uint32_t K = n->nclass;
     float inv = 1.0f / (float)B;
     float lr = cfg->lr, l2 = cfg->l2;

@@ -106,7 +106,8 @@ void net_forward(const net *n, net_ws *ws, size_t B, const size_t *ptr, const ui
  * learning rate cfg->lr on a batch with target ratings y (softmax: each y
  * must be one of the classes).  Returns the batch's objective before the
  * step times B (data term + L1 term summed over the rows, plus B times the
- * L2 term), NAN when out of memory.  With grad != NULL no parameter
+ * L2 term; inf or NaN once training has diverged), or -1 when out of
+ * memory.  With grad != NULL no parameter
  * changes: the gradient of the objective (mean loss + L2) is added into
  * grad's parameters instead (grad has n's shape; for tests).  Masks are
  * drawn from cfg->rng, so the same generator state gives the same step. */

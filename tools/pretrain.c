@@ -437,7 +437,11 @@ int main(int argc, char **argv)
         if (rc != 0) die("out of memory during training");
         double secs = cli_seconds() - p.t0;
         double vloss = NAN;
-        if (valid && valid->rows) vloss = dae_recon_loss(d, valid, NULL) / (double)valid->rows;
+        if (valid && valid->rows) {
+            vloss = dae_recon_loss(d, valid, NULL);
+            if (vloss < 0) die("out of memory during validation");
+            vloss /= (double)valid->rows;
+        }
         cli_progress_end();
         if (!cli_quiet) {
             if (valid)

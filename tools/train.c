@@ -659,7 +659,7 @@ int main(int argc, char **argv)
             size_t B = train->rows - s < maxb ? train->rows - s : maxb;
             gather(train, order + s, B, &bt);
             double bl = net_train_batch(n, ws, B, bt.ptr, bt.col, bt.val, bt.y, &cfg, NULL);
-            if (isnan(bl)) die("out of memory");
+            if (bl < 0) die("out of memory");
             loss += bl;
             /* predictions of the forward pass that preceded the update */
             for (size_t i = 0; i < B; i++) {
@@ -675,9 +675,14 @@ int main(int argc, char **argv)
                 cli_progress("epoch %ld/%ld  %zu/%zu  %.0f ex/s  loss %.4f", e, opt.epochs, s + B, train->rows,
                              (double)(s + B) / (cli_seconds() - te + 1e-9), loss / (double)(s + B));
         }
-        if (!isfinite(loss)) die("training diverged at epoch %ld (loss %g): lower --lr", e, loss);
+        /* the clamped cross-entropy can stay finite while the outputs are
+         * NaN; the squared errors cannot */
+        if (!isfinite(loss) || !isfinite(se))
+            die("training diverged at epoch %ld (loss %g, train RMSE %g): lower --lr", e, loss,
+                sqrt(se / (double)train->rows));
         double tr_rmse = sqrt(se / (double)train->rows);
         double va_rmse = valid ? eval_rmse(n, wse, valid, &bt, pred) : NAN;
+        if (valid && !isfinite(va_rmse)) die("training diverged at epoch %ld (valid RMSE %g): lower --lr", e, va_rmse);
         double secs = cli_seconds() - t0;
         size_t mark = logtext.len;
         sb_printf(&logtext, "%ld\t%.3f\t%.6f\t%.6f\t%.6f", e, secs, loss / (double)train->rows, tr_rmse, va_rmse);

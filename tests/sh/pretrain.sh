@@ -17,6 +17,9 @@ expect_fail 2 "noise" "bad --noise" senti-pretrain -o "$T/m" --noise sp:2 "$D/tr
 expect_fail 2 "act" "bad --act" senti-pretrain -o "$T/m" --act cube "$D/train.txt"
 expect_fail 2 "emphasis" "bad --emphasis" senti-pretrain -o "$T/m" --emphasis 1 "$D/train.txt"
 expect_fail 2 "resume needs" "--resume without --checkpoint" senti-pretrain -o "$T/m" --resume "$D/train.txt"
+expect_fail 1 '^senti-pretrain: epoch 1: the loss is not finite \(diverged\); lower --lr$' "diverged pretraining is an error" \
+    senti-pretrain -q -H 16 -E 2 -r linear-se -l 1e6 -o "$T/div" "$D/train.txt"
+ok "diverged pretraining leaves no model" test ! -e "$T/div"
 printf '1 3:1 0:1\n' >"$T/bad.txt"
 expect_fail 1 'bad.txt:1: ' "index 0 is a data error with file:line" senti-pretrain -o "$T/m" "$T/bad.txt"
 printf '# only a header\n' >"$T/empty.txt"

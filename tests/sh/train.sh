@@ -101,6 +101,12 @@ expect_fail 1 "vocabulary digest 00000000000000bb differs from the model's 00000
 
 # bad training input and misuse
 printf '5 1:1\n? 2:1\n' >"$T/unl"
+# a learning rate that overflows the linear output: a clear error, no model
+# (the clamped cross-entropy stays finite; the squared errors do not)
+rm -f "$T/div"
+expect_fail 1 '^senti-train: training diverged at epoch 1 \(loss .*, train RMSE .*\): lower --lr$' "diverged training is an error" \
+    senti-train -q --output linear -l 1e6 -E 3 -o "$T/div" "$T/train"
+ok "diverged training leaves no model" test ! -e "$T/div"
 expect_fail 1 "^senti-train: $T/unl:2: unlabeled row" "unlabeled training row" senti-train -o "$T/x" "$T/unl"
 ok "no model left behind after a failure" test ! -e "$T/x"
 printf '5 1:1\n5 2:1\n' >"$T/one"
