@@ -136,6 +136,21 @@ int net_load_layer(net *n, int l, const model_layer *ml, char *err, size_t errle
             snprintf(err, errlen, "scale has %u entries, the layer %u units", s->rows * s->cols, L->out);
             return -1;
         }
+        int fold = L->act == DAE_ACT_RELU;
+        for (uint32_t u = 0; u < L->out && fold; u++) fold = s->data[u] > 0 && isfinite(s->data[u]);
+        if (fold) {
+            /* relu(z) * s = relu(s * z) for s > 0: the scale goes into W
+             * and b.  The function is the same, but fine-tuning then moves
+             * every unit at the same pace: a factor kept outside multiplies
+             * a unit's change per step by s^2, and a nearly silent unit of
+             * a pretrained layer (s in the thousands) makes SGD diverge. */
+            for (size_t i = 0; i < L->in; i++)
+                for (uint32_t u = 0; u < L->out; u++) L->W[i * L->out + u] *= s->data[u];
+            for (uint32_t u = 0; u < L->out; u++) L->b[u] *= s->data[u];
+            kern_free(L->scale);
+            L->scale = NULL;
+            return 0;
+        }
         if (!L->scale) L->scale = falloc(L->out);
         if (!L->scale) {
             snprintf(err, errlen, "out of memory");

@@ -89,8 +89,11 @@ net *net_new(uint32_t in_dim, int nhidden, const uint32_t *sizes, const uint32_t
 void net_free(net *n);
 
 /* Replace hidden layer l's parameters with those of a pretrained layer
- * (tensors W (in,out), b (out), optional scale (out)).  Returns -1 with a
- * reason in err when the shapes do not fit. */
+ * (tensors W (in,out), b (out), optional scale (out)).  A rectifier
+ * layer's positive scale is folded into W and b (same function, and no
+ * factor that speeds up some units' fine-tuning by its square); other
+ * activations keep it.  Returns -1 with a reason in err when the shapes do
+ * not fit. */
 int net_load_layer(net *n, int l, const model_layer *ml, char *err, size_t errlen);
 
 net_ws *net_ws_new(const net *n, size_t maxb);

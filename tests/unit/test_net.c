@@ -169,6 +169,49 @@ static void stepcheck(net *n, const char *what)
     net_ws_free(ws);
 }
 
+/* A pretrained rectifier layer's output scale is folded into W and b on
+ * loading (relu(z) s = relu(s z)); the layer computes relu(x W + b) * s of
+ * the stored tensors, scales in the thousands included. */
+static void relu_fold_check(rng_t *g)
+{
+    const uint32_t H = 5;
+    uint32_t sizes[1] = {H}, acts[1] = {DAE_ACT_RELU};
+    double cls[3] = {1, 2, 3};
+    net *n = net_new(V, 1, sizes, acts, NET_OUT_SOFTMAX, 3, cls, 0, g);
+    model *pm = model_new(MODEL_KIND_LAYER);
+    model_layer set;
+    memset(&set, 0, sizeof set);
+    set.in_dim = V;
+    set.out_dim = H;
+    set.act = DAE_ACT_RELU;
+    model_layer *ml = model_add_layer(pm, &set);
+    float *W = model_add_tensor(ml, "W", V, H), *b = model_add_tensor(ml, "b", 1, H);
+    float *sc = model_add_tensor(ml, "scale", 1, H);
+    for (size_t i = 0; i < (size_t)V * H; i++) W[i] = (2 * rng_uniformf(g) - 1) * 0.8f;
+    for (uint32_t u = 0; u < H; u++) {
+        b[u] = (2 * rng_uniformf(g) - 1) * 0.3f;
+        sc[u] = u == 0 ? 12000.0f : 0.2f + rng_uniformf(g);
+    }
+    char err[256];
+    CHECK(net_load_layer(n, 0, ml, err, sizeof err) == 0, "load a scaled relu layer: %s", err);
+    CHECK(n->hidden[0].scale == NULL, "a relu layer's scale is folded into its weights");
+    net_ws *ws = net_ws_new(n, B);
+    net_forward(n, ws, B, ptr, col, val, NULL);
+    double worst = 0;
+    for (int i = 0; i < B; i++)
+        for (uint32_t u = 0; u < H; u++) {
+            double z = b[u];
+            for (size_t e = ptr[i]; e < ptr[i + 1]; e++) z += val[e] * W[(size_t)col[e] * H + u];
+            double want = (z > 0 ? z : 0) * sc[u], got = ws->H[0][(size_t)i * H + u];
+            double d = fabs(got - want) / (1 + fabs(want));
+            if (d > worst) worst = d;
+        }
+    CHECK(worst < 1e-5, "folded relu layer = relu(x W + b) * scale (worst relative error %.2g)", worst);
+    net_ws_free(ws);
+    model_free(pm);
+    net_free(n);
+}
+
 /* forward against a direct loop over the definition */
 static void forwardcheck(net *n, const char *what)
 {
@@ -290,6 +333,7 @@ int main(void)
     }
     CHECK(s->hidden[0].scale && s->hidden[1].scale, "scales loaded");
     all_checks(s, "softmax over a two-layer pretrained stack with scales and L1");
+    relu_fold_check(&g);
 
     /* the training regularisers: L2 (lazy on the input layer), input
      * dropout, hidden dropout, alone and together, with fixed masks */
