@@ -397,6 +397,12 @@ void dae_forward_dense(const dae *d, size_t R, const float *X, float *out, int s
 #define CHUNK 64
 #define DAE_GEMM_MIN_BATCH 10
 
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
 int dae_compute_scale(dae *d, const sparse_csr *data)
 {
     size_t H = d->cfg.hidden;
@@ -415,7 +421,19 @@ int dae_compute_scale(dae *d, const sparse_csr *data)
             for (size_t k = 0; k < H; k++)
                 if (out[r * H + k] > mx[k]) mx[k] = out[r * H + k];
     }
-    for (size_t k = 0; k < H; k++) d->scale[k] = mx[k] > 0 ? 1 / mx[k] : 1;
+    /* a unit whose largest activation is below DAE_SCALE_FLOOR times the
+     * median of the layer's is nearly silent: it is divided by that floor,
+     * not stretched to 1 (a stretched near-silent unit of an upper layer
+     * reached scales in the thousands and amplified noise) */
+    size_t np = 0;
+    for (size_t k = 0; k < H; k++)
+        if (mx[k] > 0) out[np++] = mx[k];
+    float floor_ = 0;
+    if (np) {
+        qsort(out, np, sizeof *out, cmp_float);
+        floor_ = DAE_SCALE_FLOOR * out[np / 2];
+    }
+    for (size_t k = 0; k < H; k++) d->scale[k] = mx[k] > 0 ? 1 / (mx[k] > floor_ ? mx[k] : floor_) : 1;
     kern_free(out);
     kern_free(mx);
     return 0;

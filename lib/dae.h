@@ -109,8 +109,11 @@ float dae_act(int act, float a);
 float dae_act_grad(int act, float h);
 
 /* Per-unit scale = 1 / (largest activation over data), for rectifier and
- * softplus units (1 for others or units never active).  Returns -1 on no
- * memory. */
+ * softplus units (1 for others or units never active); the largest
+ * activation counts as at least DAE_SCALE_FLOOR times the median of the
+ * units' largest activations, so that nearly silent units are not stretched
+ * to 1.  Returns -1 on no memory. */
+#define DAE_SCALE_FLOOR 0.1f
 int dae_compute_scale(dae *d, const sparse_csr *data);
 
 /* Reconstruction loss of clean (uncorrupted) rows, full reconstruction,

@@ -608,6 +608,48 @@ static void test_training(void)
     }
 }
 
+/* The output scale: units reach 1 on the data, except a nearly silent one
+ * (largest activation under DAE_SCALE_FLOOR times the median), which is
+ * divided by that floor instead of being stretched to 1. */
+static void test_scale_floor(void)
+{
+    enum { R = 40, V = 30, H = 9 };
+    dae_config c;
+    dae_config_default(&c, V, H);
+    char err[256];
+    sparse_csr *data = make_data(R, V, 1, 11);
+    dae *d = dae_new(&c, err, sizeof err);
+    random_params(d, 12);
+    for (uint32_t k = 0; k < H; k++) d->b[k] = 0.5f; /* every unit active somewhere */
+    for (uint32_t j = 0; j < V; j++) d->W[j * H + 0] *= 1e-4f;
+    d->b[0] = 1e-4f;
+    float raw[R * H], out[R * H];
+    dae_forward(d, R, data->rowptr, data->col, data->val, raw, 0);
+    double mx[H] = {0}, sorted[H];
+    for (int i = 0; i < R * H; i++) mx[i % H] = fmax(mx[i % H], raw[i]);
+    memcpy(sorted, mx, sizeof mx);
+    for (int a = 0; a < H; a++) /* insertion sort: the median by hand */
+        for (int b = a; b > 0 && sorted[b] < sorted[b - 1]; b--) {
+            double t = sorted[b];
+            sorted[b] = sorted[b - 1], sorted[b - 1] = t;
+        }
+    double floor_ = DAE_SCALE_FLOOR * sorted[H / 2];
+    CHECK(mx[0] > 0 && mx[0] < floor_, "unit 0 is nearly silent (max %g, floor %g)", mx[0], floor_);
+    CHECK(dae_compute_scale(d, data) == 0, "scale");
+    dae_forward(d, R, data->rowptr, data->col, data->val, out, 1);
+    double smx[H] = {0};
+    for (int i = 0; i < R * H; i++) smx[i % H] = fmax(smx[i % H], out[i]);
+    CHECK(fabs(d->scale[0] - 1 / floor_) < 1e-4 / floor_, "silent unit: scale %g = 1 / floor %g", d->scale[0],
+          1 / floor_);
+    CHECK(fabs(smx[0] - mx[0] / floor_) < 1e-5, "silent unit: scaled max %g = max / floor %g", smx[0],
+          mx[0] / floor_);
+    int reach = 0;
+    for (int k = 1; k < H; k++) reach += fabs(smx[k] - 1) < 1e-5;
+    CHECK(reach == H - 1, "the other units reach 1 (%d of %d)", reach, H - 1);
+    dae_free(d);
+    sparse_csr_free(data);
+}
+
 static void test_encode_and_model(void)
 {
     dae_config c;
@@ -633,8 +675,13 @@ static void test_encode_and_model(void)
             mx[k] = fmax(mx[k], out[r * 6 + k]);
         }
     CHECK(bad == 0, "encoding: %d bad values", bad);
+    /* every unit reaches 1, but those under the floor, which share the
+     * largest scale 1 / floor (test_scale_floor) */
+    float top = 0;
+    for (int k = 0; k < 6; k++) top = fmaxf(top, d->scale[k]);
     for (int k = 0; k < 6; k++)
-        CHECK(mx[k] == 0 || fabs(mx[k] - 1) < 1e-6, "unit %d scaled max %g", k, mx[k]);
+        CHECK(mx[k] == 0 || fabs(mx[k] - 1) < 1e-6 || (mx[k] < 1 && d->scale[k] == top), "unit %d scaled max %g",
+              k, mx[k]);
     /* dense forward agrees with sparse */
     float *X = calloc(10 * 20, sizeof *X), dense[10 * 6];
     for (int r = 0; r < 10; r++)
@@ -709,6 +756,7 @@ int main(void)
     test_sampling_unbiased();
     test_kernels_agree();
     test_training();
+    test_scale_floor();
     test_encode_and_model();
     return check_report();
 }
