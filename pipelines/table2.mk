@@ -43,6 +43,8 @@ CORPUS_MK ?= $(top)/pipelines/table2/$(CORPUS).mk
 include $(CORPUS_MK)
 
 # ---- settings (pipelines/table2/$(CORPUS).mk may override any of them)
+# tokens: words, word bigrams (-g 2) and ! ? emoticons (-P), for every row
+TOK_OPTS ?= -g 2 -P
 VOCAB_K ?= 5000
 HIDDEN ?= 1000
 # no hidden layer: softmax on the bag of words
@@ -59,7 +61,9 @@ FTT_OPTS ?= -l 0.01 --drop 0.25 --in-drop 0.5 -E 60 -p 10
 # peers
 FT_LRS ?= 0.05 0.1 0.25
 FT_EPOCHS ?= 25
-FT_NGRAMS ?= 2
+# fastText reads the same tokens (bigrams included) and picks its own
+# -wordNgrams on the validation part
+FT_NGRAMS ?= 1 2
 FT_DIM ?= 100
 FT_BUCKET ?= 2000000
 export FT_LRS FT_EPOCHS FT_NGRAMS FT_DIM FT_BUCKET
@@ -101,7 +105,8 @@ $(eval $(call opts_rule,tanhup,$(TANHUP_OPTS) -s $(SEED) -t $(THREADS)))
 $(eval $(call opts_rule,ft1,$(FT1_OPTS) -s $(SEED) -t $(THREADS)))
 $(eval $(call opts_rule,ft3,$(FT3_OPTS) -s $(SEED) -t $(THREADS)))
 $(eval $(call opts_rule,ftt,$(FTT_OPTS) -s $(SEED) -t $(THREADS)))
-$(eval $(call opts_rule,fasttext,$(FT_LRS) $(FT_EPOCHS) $(FT_NGRAMS) $(SEED)$(if $(filter-out 100/2000000,$(FT_DIM)/$(FT_BUCKET)), dim $(FT_DIM) bucket $(FT_BUCKET))))
+$(eval $(call opts_rule,tok,$(TOK_OPTS)))
+$(eval $(call opts_rule,fasttext,lr $(FT_LRS) ngrams $(FT_NGRAMS) epochs $(FT_EPOCHS) seed $(SEED)$(if $(filter-out 100/2000000,$(FT_DIM)/$(FT_BUCKET)), dim $(FT_DIM) bucket $(FT_BUCKET))))
 opt = $$(cat $(R)/opts/$(1))
 
 # ---- per fold: vocabulary and bags of words (labels kept, '?' for unlabeled)

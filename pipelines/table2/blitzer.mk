@@ -5,9 +5,9 @@ FOLDS ?= 1 2 3 4 5 6 7 8 9 10
 
 $(DATA)/blitzer/blitzer.tsv:
 	$(top)/corpora/fetch blitzer
-$(R)/all.tok: $(DATA)/blitzer/blitzer.tsv
+$(R)/all.tok: $(DATA)/blitzer/blitzer.tsv $(R)/opts/tok
 	@mkdir -p $(@D)
-	senti-tokenize $< >$@.tmp && mv $@.tmp $@
+	senti-tokenize $(call opt,tok) $< >$@.tmp && mv $@.tmp $@
 $(R)/f%/train.tok $(R)/f%/test.tok: $(R)/all.tok
 	@mkdir -p $(@D)
 	senti-split -q -k 10 -f $(patsubst 0%,%,$*) -s $(SEED) --train $(@D)/train.tok --test $(@D)/test.tok $<

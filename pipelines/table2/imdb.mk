@@ -6,9 +6,9 @@ FOLD_DIRS ?= $(R)/test
 
 $(DATA)/imdb/train.tsv $(DATA)/imdb/test.tsv $(DATA)/imdb/unsup.tsv &:
 	$(top)/corpora/fetch imdb
-$(R)/corpus/%.tok: $(DATA)/imdb/%.tsv
+$(R)/corpus/%.tok: $(DATA)/imdb/%.tsv $(R)/opts/tok
 	@mkdir -p $(@D)
-	senti-tokenize $< >$@.tmp && mv $@.tmp $@
+	senti-tokenize $(call opt,tok) $< >$@.tmp && mv $@.tmp $@
 $(R)/test/train.tok: $(R)/corpus/train.tok
 	@mkdir -p $(@D)
 	cp $< $@

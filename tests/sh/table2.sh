@@ -52,6 +52,12 @@ n1=$(grep -c 'senti-train .*relu1.model' "$T/out")
 ok "changed FT1_OPTS retrains relu1 on 3 folds ($n1)" test "$n1" -eq 3
 ok "... and nothing else is retrained" \
     bash -c "! grep -E '^[^ ]*timed ' '$T/out' | grep -q -E 'senti-pretrain|none\.model|relu3\.model|tanh3\.model|fasttext-row|liblinear-row'"
+# tokens: bigrams by default, and other tokenizer options redo everything
+ok "the tokens hold word bigrams (TOK_OPTS -g 2)" grep -q -E '\b[a-z]+_[a-z]+\b' "$T/r/all.tok"
+run t2 'FT1_OPTS="-l 0.05 -E 9 -p 3"' 'TOK_OPTS=""'
+ok "changed TOK_OPTS tokenizes again, without bigrams" bash -c "grep -q 'senti-tokenize' '$T/out' && ! grep -q -E '\b[a-z]+_[a-z]+\b' '$T/r/all.tok'"
+n0=$(grep -c 'senti-train .*none.model' "$T/out")
+ok "... and retrains every row ($n0 no-hidden-layer models)" test "$n0" -eq 3
 
 # a failing step leaves no target behind and the run fails
 printf '5\tgood\n' >"$T/one.tsv"
