@@ -34,7 +34,7 @@ ok "sparsity of the rectifier rows is a fraction" \
     awk -F'\t' '$1 ~ /^relu/ { if (!($6 >= 0 && $6 <= 1)) exit 1; n++ } END { exit n != 2 }' "$T/r/table.tsv"
 ok "tanh units are never exactly zero" awk -F'\t' '$1 == "tanh3" { exit !($6 == 0) }' "$T/r/table.tsv"
 ok "wall time recorded for every row" awk -F'\t' 'NR > 1 { if (!($8 > 0)) exit 1 }' "$T/r/folds.tsv"
-for f in rmse.svg rmse.png curves.svg curves.png table.tsv; do
+for f in rmse.svg rmse.png curves.svg curves.png table.tsv folds.tsv; do
     ok "published $f" test -s "$T/pub/$f"
 done
 ok "the SVG bar chart names every model" bash -c "grep -q fastText '$T/pub/rmse.svg' && grep -q 'rect 3' '$T/pub/rmse.svg'"
