@@ -642,6 +642,10 @@ net *net_from_model(const model *m, char *err, size_t errlen)
         return NULL;
     }
     uint32_t K = out->out_dim;
+    if (out->recon == NET_OUT_LINEAR && K != 1) {
+        snprintf(err, errlen, "a linear output layer has 1 unit, this one %u", K);
+        return NULL;
+    }
     double *classes = K ? malloc(K * sizeof *classes) : NULL;
     if (!classes) {
         snprintf(err, errlen, K ? "out of memory" : "no output classes");
