@@ -45,8 +45,7 @@ static void on_signal(int sig)
         pthread_kill(main_thread, sig);
         return;
     }
-    for (int i = 0; i < CLI_MAX_TMP; i++)
-        if (tmp_paths[i]) unlink(tmp_paths[i]);
+    remove_pending();
     signal(sig, SIG_DFL);
     raise(sig);
 }

@@ -675,12 +675,11 @@ int main(int argc, char **argv)
                 cli_progress("epoch %ld/%ld  %zu/%zu  %.0f ex/s  loss %.4f", e, opt.epochs, s + B, train->rows,
                              (double)(s + B) / (cli_seconds() - te + 1e-9), loss / (double)(s + B));
         }
+        double tr_rmse = sqrt(se / (double)train->rows);
         /* the clamped cross-entropy can stay finite while the outputs are
          * NaN; the squared errors cannot */
-        if (!isfinite(loss) || !isfinite(se))
-            die("training diverged at epoch %ld (loss %g, train RMSE %g): lower --lr", e, loss,
-                sqrt(se / (double)train->rows));
-        double tr_rmse = sqrt(se / (double)train->rows);
+        if (!isfinite(loss) || !isfinite(tr_rmse))
+            die("training diverged at epoch %ld (loss %g, train RMSE %g): lower --lr", e, loss, tr_rmse);
         double va_rmse = valid ? eval_rmse(n, wse, valid, &bt, pred) : NAN;
         if (valid && !isfinite(va_rmse)) die("training diverged at epoch %ld (valid RMSE %g): lower --lr", e, va_rmse);
         double secs = cli_seconds() - t0;
