@@ -513,6 +513,89 @@ static void test_sampling_unbiased(void)
     sparse_csr_free(data);
 }
 
+/* The row kernel on a wider layer than the gradient checks: 150 hidden
+ * units (vector code with tails), a batch of 12 with sampling so that rows
+ * carry from 1 to 12 pairs (the four-example passes and their remainders),
+ * rectifier units dense for some examples and sparse for others, on 1 and
+ * 2 threads; the objective against the reference and finite differences. */
+static void test_wide_rows(void)
+{
+    const uint32_t V = 40, H = 150;
+    for (int variant = 0; variant < 4; variant++) {
+        dae_config c;
+        dae_config_default(&c, V, H);
+        c.sample_zeros = 6;
+        c.l1 = 0.01f;
+        c.recon = DAE_RECON_LINEAR_SE; /* inputs up to 30 */
+        c.tied = variant & 1;
+        if (variant >= 2) c.act = DAE_ACT_SOFTPLUS, c.emph_a = 1.5f, c.emph_b = 0.5f;
+        char err[256], what[96];
+        snprintf(what, sizeof what, "wide rows %s tied=%d", dae_act_name(c.act), c.tied);
+        sparse_csr *data = make_data(14, V, 1, 300 + (uint64_t)variant);
+        /* examples 0..6 with large inputs: dense rectifier rows */
+        for (size_t r = 0; r < 7; r++)
+            for (size_t e = data->rowptr[r]; e < data->rowptr[r + 1]; e++) data->val[e] *= 30;
+        dae *d = dae_new(&c, err, sizeof err);
+        random_params(d, 301);
+        for (uint32_t k = 0; k < H; k++) d->b[k] = k % 11 == 0 ? 0.4f : -4;
+        dae_trainer *t = dae_trainer_new(d, data, 12, err, sizeof err);
+        CHECK(t != NULL, "%s: trainer: %s", what, err);
+        if (!t) return;
+        dae_trainer_kernel(t, DAE_KERNEL_ROWS);
+        size_t rows[12] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 13};
+        rng_t noise, samp;
+        rng_seed(&noise, 6, 2);
+        rng_seed(&samp, 6, 3);
+        dae_batch_corrupt(t, rows, 12, &noise);
+        dae_batch_sample(t, &samp);
+        dae *g1 = dae_new_like(d), *g2 = dae_new_like(d);
+        kern_threads(1);
+        double l1 = dae_batch_grad(t, g1, 1);
+        kern_threads(2);
+        double l2 = dae_batch_grad(t, g2, 1);
+        kern_threads(1);
+        refp p;
+        ref_from(&p, d);
+        double ref = ref_objective(&p, &c, t, 12);
+        CHECK_NEAR(l1, ref, 1e-4, "%s: objective %.9g vs %.9g", what, l1, ref);
+        CHECK_NEAR(l2, ref, 1e-4, "%s, 2 threads: objective %.9g vs %.9g", what, l2, ref);
+        /* the partial dH of the threads are summed in another order:
+         * equal up to float rounding, relative to the largest entry */
+        double md = 0, big = 1;
+        for (size_t i = 0; i < (size_t)V * H; i++) {
+            md = fmax(md, fmax(fabs(g1->W[i] - g2->W[i]), c.tied ? 0 : fabs(g1->Wd[i] - g2->Wd[i])));
+            big = fmax(big, fmax(fabs(g1->W[i]), fabs(g1->Wd[i])));
+        }
+        CHECK(md < 1e-5 * big, "%s: 1 and 2 threads differ by %g (largest entry %g)", what, md, big);
+        /* every bias, every 7th weight */
+        int bad = 0;
+        for (int which = 0; which < 4; which++) {
+            if (which == 1 && c.tied) continue;
+            size_t count = which <= 1 ? (size_t)V * H : which == 2 ? H : V;
+            for (size_t i = 0; i < count; i += which <= 1 ? 7 : 1) {
+                double *q = param_ptr(&p, which, i), keep = *q;
+                *q = keep + 1e-6;
+                double up = ref_objective(&p, &c, t, 12);
+                *q = keep - 1e-6;
+                double dn = ref_objective(&p, &c, t, 12);
+                *q = keep;
+                double fd = (up - dn) / 2e-6, an = grad_of(g1, which, i);
+                if (fabs(fd - an) / fmax(1.0, fmax(fabs(fd), fabs(an))) > 2e-3) {
+                    if (!bad) fprintf(stderr, "  %s: param %d[%zu] analytic %.7g fd %.7g\n", what, which, i, an, fd);
+                    bad++;
+                }
+            }
+        }
+        CHECK(bad == 0, "%s: %d gradient entries off", what, bad);
+        ref_free(&p);
+        dae_free(g1);
+        dae_free(g2);
+        dae_trainer_free(t);
+        dae_free(d);
+        sparse_csr_free(data);
+    }
+}
+
 /* ------------------------------------------------------------------------
  * the two decoder kernels agree on full reconstruction; training lowers the
  * loss; determinism; encoding; model round trip */
@@ -753,6 +836,7 @@ int main(void)
     test_gemm_blocks();
     printf("gradient checks: %d configurations\n", n_configs);
     test_sparse_hidden();
+    test_wide_rows();
     test_sampling_unbiased();
     test_kernels_agree();
     test_training();
