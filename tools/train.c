@@ -610,7 +610,12 @@ int main(int argc, char **argv)
             die("--resume: vocabulary digest differs from the checkpoint %s", opt.checkpoint);
         load_params(n, cm, 0, per);
         if (valid) load_params(best, cm, per, per);
-        /* the order of the rows after saved.epoch shuffles */
+        /* the order of the rows after saved.epoch shuffles (a checkpoint
+         * beyond --epochs is refused first: the model asked for is not in
+         * it, and a crafted epoch count would replay shuffles for hours) */
+        if (saved.epoch > opt.epochs)
+            die("--resume: %s is after epoch %u, beyond --epochs %ld", opt.checkpoint, saved.epoch,
+                (long)opt.epochs);
         for (uint32_t e = 0; e < saved.epoch; e++) rng_shuffle_size(&gshuf, order, train->rows);
         if (memcmp(&gshuf, &saved.shuf, sizeof gshuf) != 0)
             die("%s: the stored shuffling state does not follow from the seed (corrupted checkpoint?)",

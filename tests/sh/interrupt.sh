@@ -81,6 +81,32 @@ expect_fail 2 '^senti-train: --stop-after needs --checkpoint FILE$' "--stop-afte
 head -c 300 ck >ck.short
 expect_fail 1 '^senti-train: ck.short: truncated at byte 300' "--resume from a truncated checkpoint" \
     senti-train -q -E 6 -l 0.05 --checkpoint ck.short --resume -o x ../tr
+# crafted checkpoints: a field of the trainer state changed and the
+# checksum made right again (a flipped byte alone is a checksum mismatch)
+reseal() { # file: FNV-1a 64 of all but the last 8 bytes, stored in them
+    local f=$1 n b i h=-3750763034362895579 # 0xcbf29ce484222325
+    n=$(($(stat -c %s "$f") - 8))
+    for b in $(head -c $n "$f" | od -An -v -tu1); do h=$(((h ^ b) * 1099511628211)); done
+    head -c $n "$f" >"$f.body"
+    for i in 0 1 2 3 4 5 6 7; do printf "\\$(printf %o $(((h >> (8 * i)) & 255)))"; done >>"$f.body"
+    mv "$f.body" "$f"
+}
+poke() { # file offset byte...: overwrite bytes at offset
+    local f=$1 o=$2 b
+    shift 2
+    for b in "$@"; do printf "\\$(printf %o "$b")" | dd of="$f" bs=1 seek=$o conv=notrunc status=none; o=$((o + 1)); done
+}
+st=$(grep -obUa NETTRN01 ck | head -1 | cut -d: -f1)
+cp ck ck.far && poke ck.far $((st + 8)) 255 255 255 255 && reseal ck.far
+expect_fail 1 '^senti-train: --resume: ck.far is after epoch 4294967295, beyond --epochs 6$' \
+    "--resume: a crafted epoch far beyond --epochs is refused at once" \
+    timeout 20 senti-train -q -E 6 -l 0.05 --checkpoint ck.far --resume -o x ../tr
+cp ck ck.stop && poke ck.stop $((st + 20)) 7 && reseal ck.stop
+expect_fail 1 '^senti-train: ck.stop: not a senti-train checkpoint \(bad trainer state\)$' \
+    "--resume: a crafted stop flag" senti-train -q -E 6 -l 0.05 --checkpoint ck.stop --resume -o x ../tr
+cp ck ck.shuf && poke ck.shuf $((st + 8)) 2 0 0 0 && reseal ck.shuf
+expect_fail 1 '^senti-train: ck.shuf: the stored shuffling state does not follow from the seed \(corrupted checkpoint\?\)$' \
+    "--resume: a crafted epoch that the shuffles do not reach" senti-train -q -E 6 -l 0.05 --checkpoint ck.shuf --resume -o x ../tr
 cd .. || exit 1
 senti-pretrain -q -H 4 -E 2 --stop-after 1 --checkpoint pck -o x tr
 expect_fail 1 '^senti-train: pck: wrong kind: this is a checkpoint model, a network checkpoint model is needed$' \
