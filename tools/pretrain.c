@@ -390,6 +390,9 @@ int main(int argc, char **argv)
                 opt.checkpoint);
         if (strcmp(m->vocab, vocab) != 0)
             die("--resume: vocabulary digest differs from the checkpoint %s", opt.checkpoint);
+        if ((long)saved.epoch > opt.epochs)
+            die("--resume: %s is after epoch %u, beyond --epochs %ld", opt.checkpoint, saved.epoch,
+                (long)opt.epochs);
         ck.st = saved.st;
         if (!cli_quiet) note("resuming %s after epoch %u", opt.checkpoint, saved.epoch);
     } else {

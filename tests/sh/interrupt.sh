@@ -109,6 +109,10 @@ expect_fail 1 '^senti-train: ck.shuf: the stored shuffling state does not follow
     "--resume: a crafted epoch that the shuffles do not reach" senti-train -q -E 6 -l 0.05 --checkpoint ck.shuf --resume -o x ../tr
 cd .. || exit 1
 senti-pretrain -q -H 4 -E 2 --stop-after 1 --checkpoint pck -o x tr
+st=$(grep -obUa DAETRN01 pck | head -1 | cut -d: -f1)
+cp pck pck.far && poke pck.far $((st + 8)) 9 && reseal pck.far
+expect_fail 1 '^senti-pretrain: --resume: pck.far is after epoch 9, beyond --epochs 2$' \
+    "senti-pretrain --resume: a checkpoint past --epochs" senti-pretrain -q -H 4 -E 2 --checkpoint pck.far --resume -o x tr
 expect_fail 1 '^senti-train: pck: wrong kind: this is a checkpoint model, a network checkpoint model is needed$' \
     "--resume from a senti-pretrain checkpoint" senti-train -q --checkpoint pck --resume -o x tr
 expect_fail 1 '^senti-pretrain: ck.plain/ck: wrong kind: this is a network checkpoint model, a checkpoint model is needed$' \
