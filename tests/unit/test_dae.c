@@ -196,6 +196,34 @@ static float grad_of(const dae *g, int which, size_t i)
     }
 }
 
+/* Central differences of the reference objective (first n examples of the
+ * batch) on every wstep-th weight and every bstep-th bias, against the
+ * analytic gradient g: the number of entries off by more than 2e-3
+ * (relative to the larger of the two, at least 1); the first is printed. */
+static int fd_grid(refp *p, const dae_config *c, const dae_trainer *t, size_t n, const dae *g, size_t wstep,
+                   size_t bstep, const char *what)
+{
+    int bad = 0;
+    for (int which = 0; which < 4; which++) {
+        if (which == 1 && c->tied) continue;
+        size_t count = which <= 1 ? (size_t)p->V * p->H : which == 2 ? p->H : p->V;
+        for (size_t i = 0; i < count; i += which <= 1 ? wstep : bstep) {
+            double *q = param_ptr(p, which, i), keep = *q;
+            *q = keep + 1e-6;
+            double up = ref_objective(p, c, t, n);
+            *q = keep - 1e-6;
+            double dn = ref_objective(p, c, t, n);
+            *q = keep;
+            double fd = (up - dn) / 2e-6, an = grad_of(g, which, i);
+            if (fabs(fd - an) / fmax(1.0, fmax(fabs(fd), fabs(an))) > 2e-3) {
+                if (!bad) fprintf(stderr, "  %s: param %d[%zu] analytic %.7g fd %.7g\n", what, which, i, an, fd);
+                bad++;
+            }
+        }
+    }
+    return bad;
+}
+
 static void gradcheck(const dae_config *cfg, int unit, int kernel, uint64_t seed, const char *what)
 {
     char err[256];
@@ -370,26 +398,7 @@ static void test_sparse_hidden(void)
                     CHECK_NEAR(l1, ref, 2e-5, "%s: objective %.9g vs %.9g", what, l1, ref);
                     /* finite differences on every kind of parameter, the
                      * weights of active and inactive units */
-                    int bad = 0;
-                    for (int which = 0; which < 4; which++) {
-                        if (which == 1 && tied) continue;
-                        size_t count = which <= 1 ? (size_t)V * H : which == 2 ? H : V;
-                        for (size_t i = 0; i < count; i += which <= 1 ? 37 : 3) {
-                            double *q = param_ptr(&p, which, i), keep = *q;
-                            *q = keep + 1e-6;
-                            double up = ref_objective(&p, &c, t, 4);
-                            *q = keep - 1e-6;
-                            double dn = ref_objective(&p, &c, t, 4);
-                            *q = keep;
-                            double fd = (up - dn) / 2e-6, an = grad_of(g1, which, i);
-                            if (fabs(fd - an) > 2e-3 * fmax(1, fabs(fd))) {
-                                if (!bad)
-                                    fprintf(stderr, "  %s: param %d[%zu] analytic %.7g fd %.7g\n", what,
-                                            which, i, an, fd);
-                                bad++;
-                            }
-                        }
-                    }
+                    int bad = fd_grid(&p, &c, t, 4, g1, 37, 3, what);
                     CHECK(bad == 0, "%s: %d gradients off", what, bad);
                     /* same gradient on 1 thread, up to summation order */
                     kern_threads(1);
@@ -568,24 +577,7 @@ static void test_wide_rows(void)
         }
         CHECK(md < 1e-5 * big, "%s: 1 and 2 threads differ by %g (largest entry %g)", what, md, big);
         /* every bias, every 7th weight */
-        int bad = 0;
-        for (int which = 0; which < 4; which++) {
-            if (which == 1 && c.tied) continue;
-            size_t count = which <= 1 ? (size_t)V * H : which == 2 ? H : V;
-            for (size_t i = 0; i < count; i += which <= 1 ? 7 : 1) {
-                double *q = param_ptr(&p, which, i), keep = *q;
-                *q = keep + 1e-6;
-                double up = ref_objective(&p, &c, t, 12);
-                *q = keep - 1e-6;
-                double dn = ref_objective(&p, &c, t, 12);
-                *q = keep;
-                double fd = (up - dn) / 2e-6, an = grad_of(g1, which, i);
-                if (fabs(fd - an) / fmax(1.0, fmax(fabs(fd), fabs(an))) > 2e-3) {
-                    if (!bad) fprintf(stderr, "  %s: param %d[%zu] analytic %.7g fd %.7g\n", what, which, i, an, fd);
-                    bad++;
-                }
-            }
-        }
+        int bad = fd_grid(&p, &c, t, 12, g1, 7, 1, what);
         CHECK(bad == 0, "%s: %d gradient entries off", what, bad);
         ref_free(&p);
         dae_free(g1);
