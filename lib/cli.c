@@ -213,6 +213,33 @@ const char *cli_name(const char *path)
     return (!path || strcmp(path, "-") == 0) ? "(stdin)" : path;
 }
 
+void cli_lines_open(cli_lines *in, const char *path)
+{
+    in->f = xfopen(path, "rb");
+    in->path = path;
+    in->name = cli_name(path);
+    in->ln = 0;
+    text_lines_init(&in->rd, in->f);
+}
+
+int cli_lines_next(cli_lines *in, char **line, size_t *len)
+{
+    int got = text_lines_next(&in->rd, line, len);
+    if (got > 0) {
+        in->ln++;
+        return 1;
+    }
+    if (got == -2) die_at(in->name, in->ln + 1, "line longer than %zu bytes (the limit)", (size_t)TEXT_MAX_LINE);
+    if (got < 0) die("%s: read error: %s", in->name, strerror(errno));
+    return 0;
+}
+
+void cli_lines_close(cli_lines *in)
+{
+    text_lines_free(&in->rd);
+    xfclose(in->f, in->path);
+}
+
 FILE *xfopen(const char *path, const char *mode)
 {
     int writing = strchr(mode, 'w') || strchr(mode, 'a');

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "text.h"
+
 #define SENTI_VERSION "0.1.0"
 
 #define EXIT_DATA 1
@@ -71,6 +73,21 @@ FILE *xfopen(const char *path, const char *mode);
 void xfclose(FILE *f, const char *path);
 /* Display name for messages: "-" becomes "(stdin)". */
 const char *cli_name(const char *path);
+
+/* The lines of one input file (text_lines, any length up to
+ * TEXT_MAX_LINE) with the file's name and the line number, for the text
+ * programs.  cli_lines_next gives the next line without its newline and
+ * returns 1, or 0 at the end of the input; it dies with "name:line: line
+ * longer than ... (the limit)" or "name: read error: ...". */
+typedef struct cli_lines {
+    FILE *f;
+    const char *path, *name;
+    long ln;                /* number of the line last returned */
+    text_lines rd;
+} cli_lines;
+void cli_lines_open(cli_lines *in, const char *path);
+int cli_lines_next(cli_lines *in, char **line, size_t *len);
+void cli_lines_close(cli_lines *in);
 
 /* At most max bytes of s[0..n) for a message, so that an error line stays
  * one readable line: printable ASCII and valid UTF-8 as they are, control

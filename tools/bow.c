@@ -122,18 +122,15 @@ static size_t count_doc(bow_state *s, const char *text, size_t len, uint64_t *re
 
 static void bow_file(bow_state *s, const char *path)
 {
-    FILE *f = xfopen(path, "rb");
-    const char *name = cli_name(path);
-    text_lines rd;
-    text_lines_init(&rd, f);
+    cli_lines in;
+    cli_lines_open(&in, path);
+    const char *name = in.name;
     char *line;
     size_t n;
-    int got;
-    long ln = 0;
     uint64_t *bits = s->bits;
     float *count = s->count;
-    while ((got = text_lines_next(&rd, &line, &n)) > 0) {
-        ln++;
+    while (cli_lines_next(&in, &line, &n)) {
+        long ln = in.ln;
         if (n && line[n - 1] == '\r') n--;
         if (n && line[0] == '#') continue;
         const char *tab = memchr(line, '\t', n);
@@ -167,10 +164,7 @@ static void bow_file(bow_state *s, const char *path)
         put_row(s, has, label, m);
         if ((ln & 4095) == 0) cli_progress("%s: %ld lines", name, ln);
     }
-    if (got == -2) die_at(name, ln + 1, "line longer than %zu bytes (the limit)", TEXT_MAX_LINE);
-    if (got < 0) die("%s: read error: %s", name, strerror(errno));
-    text_lines_free(&rd);
-    xfclose(f, path);
+    cli_lines_close(&in);
 }
 
 int main(int argc, char **argv)

@@ -55,17 +55,14 @@ static void flush_out(text_buf *out)
 
 static void tokenize_file(text_tok *t, const char *path, text_buf *out)
 {
-    FILE *f = xfopen(path, "rb");
-    const char *name = cli_name(path);
-    text_lines rd;
-    text_lines_init(&rd, f);
+    cli_lines in;
+    cli_lines_open(&in, path);
+    const char *name = in.name;
     char *line;
     size_t n;
-    int got;
-    long ln = 0;
     double t0 = cli_seconds(), last = t0;
-    while ((got = text_lines_next(&rd, &line, &n)) > 0) {
-        ln++;
+    while (cli_lines_next(&in, &line, &n)) {
+        long ln = in.ln;
         if (n && line[n - 1] == '\r') n--;
         if (out->len >= OUT_FLUSH) flush_out(out);
         if (n && line[0] == '#') {
@@ -96,10 +93,7 @@ static void tokenize_file(text_tok *t, const char *path, text_buf *out)
             }
         }
     }
-    if (got == -2) die_at(name, ln + 1, "line longer than %zu bytes (the limit)", TEXT_MAX_LINE);
-    if (got < 0) die("%s: read error: %s", name, strerror(errno));
-    text_lines_free(&rd);
-    xfclose(f, path);
+    cli_lines_close(&in);
 }
 
 int main(int argc, char **argv)

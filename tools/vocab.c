@@ -64,16 +64,13 @@ static int emit(void *arg, const char *term, size_t n, uint64_t df, uint64_t cf)
 
 static void count_file(vocab_counter *c, const char *path, int merge, unsigned long long *docs)
 {
-    FILE *f = xfopen(path, "rb");
-    const char *name = cli_name(path);
-    text_lines rd;
-    text_lines_init(&rd, f);
+    cli_lines in;
+    cli_lines_open(&in, path);
+    const char *name = in.name;
     char *line;
     size_t n;
-    int got;
-    long ln = 0;
-    while ((got = text_lines_next(&rd, &line, &n)) > 0) {
-        ln++;
+    while (cli_lines_next(&in, &line, &n)) {
+        long ln = in.ln;
         if (merge) {
             size_t tl;
             uint64_t df, cf;
@@ -95,10 +92,7 @@ static void count_file(vocab_counter *c, const char *path, int merge, unsigned l
         (*docs)++;
         if ((ln & 4095) == 0) cli_progress("%s: %ld lines", name, ln);
     }
-    if (got == -2) die_at(name, ln + 1, "line longer than %zu bytes (the limit)", TEXT_MAX_LINE);
-    if (got < 0) die("%s: read error: %s", name, strerror(errno));
-    text_lines_free(&rd);
-    xfclose(f, path);
+    cli_lines_close(&in);
 }
 
 int main(int argc, char **argv)
