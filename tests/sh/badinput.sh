@@ -503,6 +503,22 @@ for c in "senti-tokenize tsv10k" "senti-bow -v voc tok10k" "senti-cat sp10k" "se
         ok "$p | head ($mode SIGPIPE): no message" test ! -s err
     done
 done
+# the programs that write at the end, and the converters, on inputs whose
+# output is well beyond a pipe's 64 KB
+seq -f '5	t%.0f' 1 100000 >manyterms.tok
+senti-vocab manyterms.tok >many.voc
+for _ in $(seq 600); do cat "$F/corpora/blitzer/good.review"; echo; done >many.review
+for _ in $(seq 1200); do cat "$F/corpora/opinrank/sample"; echo; done >many.opinrank
+mkdir -p imdbbig/train/pos
+for i in $(seq 200); do head -c 2000 tsv10k | tr '\t\n' '  ' >"imdbbig/train/pos/${i}_9.txt"; done
+for c in "senti-vocab manyterms.tok" "senti-vocab -M many.voc many.voc" "senti-from-blitzer many.review" \
+    "senti-from-opinrank many.opinrank" "senti-from-imdb -q imdbbig" "senti-tokenize -g 3 tsv10k"; do
+    p=${c%% *}
+    ($c 2>err | head -c 1 >/dev/null)
+    ok "$p | head (${c#* }): no message" test ! -s err
+    (trap '' PIPE; $c 2>err | head -c 1 >/dev/null)
+    ok "$p | head (${c#* }, SIGPIPE ignored): no message" test ! -s err
+done
 
 # ------------------------------------------------------------------------
 # a 100 MB line (10 MB under the sanitizers): accepted whole by the text
