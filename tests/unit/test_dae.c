@@ -346,6 +346,28 @@ static void test_gemm_blocks(void)
     kern_threads(1);
 }
 
+static void free_case(refp *p, dae *g1, dae *g2, dae_trainer *t, dae *d, sparse_csr *data)
+{
+    ref_free(p);
+    dae_free(g1);
+    dae_free(g2);
+    dae_trainer_free(t);
+    dae_free(d);
+    sparse_csr_free(data);
+}
+
+/* A batch for the row kernel: these rows, corrupted and sampled with the
+ * generators of this seed. */
+static void rows_batch(dae_trainer *t, const size_t *rows, size_t n, uint64_t seed)
+{
+    dae_trainer_kernel(t, DAE_KERNEL_ROWS);
+    rng_t noise, samp;
+    rng_seed(&noise, seed, 2);
+    rng_seed(&samp, seed, 3);
+    dae_batch_corrupt(t, rows, n, &noise);
+    dae_batch_sample(t, &samp);
+}
+
 /* The row kernel takes the gathered path for the sparse hidden rows of
  * rectifier layers: a strong negative bias makes most units exactly 0.
  * Every activation is checked (the others have no such path: tanh can be
@@ -379,13 +401,8 @@ static void test_sparse_hidden(void)
                     random_params(d, 77);
                     for (uint32_t k = 0; k < H; k++) d->b[k] = k % 9 == 0 ? 0.5f : -3;
                     dae_trainer *t = dae_trainer_new(d, data, 4, err, sizeof err);
-                    dae_trainer_kernel(t, DAE_KERNEL_ROWS);
                     size_t rows[4] = {0, 1, 2, 4};
-                    rng_t noise, samp;
-                    rng_seed(&noise, 5, 2);
-                    rng_seed(&samp, 5, 3);
-                    dae_batch_corrupt(t, rows, 4, &noise);
-                    dae_batch_sample(t, &samp);
+                    rows_batch(t, rows, 4, 5);
                     dae *g1 = dae_new_like(d), *g2 = dae_new_like(d);
                     kern_threads(2);
                     double l1 = dae_batch_grad(t, g1, 1);
@@ -410,12 +427,7 @@ static void test_sparse_hidden(void)
                     }
                     CHECK(md < 1e-5 * mg, "%s: 1 vs 2 threads differ by %g (largest %g)", what, md, mg);
                     cases++;
-                    ref_free(&p);
-                    dae_free(g1);
-                    dae_free(g2);
-                    dae_trainer_free(t);
-                    dae_free(d);
-                    sparse_csr_free(data);
+                    free_case(&p, g1, g2, t, d, data);
                 }
     CHECK(cases == 20, "sparse hidden: %d cases", cases);
 }
@@ -550,13 +562,8 @@ static void test_wide_rows(void)
         dae_trainer *t = dae_trainer_new(d, data, 12, err, sizeof err);
         CHECK(t != NULL, "%s: trainer: %s", what, err);
         if (!t) return;
-        dae_trainer_kernel(t, DAE_KERNEL_ROWS);
         size_t rows[12] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 13};
-        rng_t noise, samp;
-        rng_seed(&noise, 6, 2);
-        rng_seed(&samp, 6, 3);
-        dae_batch_corrupt(t, rows, 12, &noise);
-        dae_batch_sample(t, &samp);
+        rows_batch(t, rows, 12, 6);
         dae *g1 = dae_new_like(d), *g2 = dae_new_like(d);
         kern_threads(1);
         double l1 = dae_batch_grad(t, g1, 1);
@@ -579,12 +586,7 @@ static void test_wide_rows(void)
         /* every bias, every 7th weight */
         int bad = fd_grid(&p, &c, t, 12, g1, 7, 1, what);
         CHECK(bad == 0, "%s: %d gradient entries off", what, bad);
-        ref_free(&p);
-        dae_free(g1);
-        dae_free(g2);
-        dae_trainer_free(t);
-        dae_free(d);
-        sparse_csr_free(data);
+        free_case(&p, g1, g2, t, d, data);
     }
 }
 
