@@ -10,7 +10,6 @@
  * </name> is a tag, any other line is part of the open field's value.
  * Records keep their order and duplicates are kept.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,19 +158,15 @@ static void end_record(record *r, const char *file)
 
 static void convert(const char *path)
 {
-    FILE *f = xfopen(path, "rb");
-    const char *file = cli_name(path);
+    cli_lines in;
+    cli_lines_open(&in, path);
+    const char *file = in.name;
     record r;
     memset(&r, 0, sizeof r);
-    char *line = NULL, name[NAME_MAX_LEN + 1];
-    size_t cap = 0;
-    long lineno = 0;
-    long got;
-    errno = 0;
-    while ((got = text_getline(&line, &cap, f)) >= 0) {
-        lineno++;
-        size_t n = (size_t)got;
-        if (n && line[n - 1] == '\n') n--;
+    char *line, name[NAME_MAX_LEN + 1];
+    size_t n;
+    while (cli_lines_next(&in, &line, &n)) {
+        long lineno = in.ln;
         if (n && line[n - 1] == '\r') n--;
         int tag = tag_of(line, n, name);
         size_t v0, v1;
@@ -219,17 +214,13 @@ static void convert(const char *path)
                     die_at(file, lineno, "expected <review>, found '%s'", conv_excerpt(line + a, n - a));
             }
         }
-        errno = 0;
     }
-    if (got == -2) die_at(file, lineno + 1, "line longer than %zu bytes (the limit)", TEXT_MAX_LINE);
-    if (ferror(f)) die("%s: read error: %s", file, strerror(errno));
     if (r.field[0]) die_at(file, r.field_line, "<%s> not closed before end of file", r.field);
     if (r.line) die_at(file, r.line, "<review> not closed before end of file");
-    free(line);
     conv_text_free(&r.title);
     conv_text_free(&r.body);
     conv_text_free(&r.rating);
-    xfclose(f, path);
+    cli_lines_close(&in);
 }
 
 static void option(int c, const char *arg)

@@ -10,7 +10,6 @@
  * line ends.  OpinRank has no per-review rating, so every label is "?";
  * the text is <TEXT>, optionally followed by <FAVORITE>.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,19 +68,17 @@ static int ends_with_close(const char *s, size_t n, const char *name)
 
 static void convert(const char *path)
 {
-    FILE *f = xfopen(path, "rb");
-    const char *file = cli_name(path);
-    char *line = NULL, name[NAME_MAX_LEN + 1], field[NAME_MAX_LEN + 1] = "";
-    size_t cap = 0;
-    long lineno = 0, doc_line = 0, field_line = 0;
+    cli_lines in;
+    cli_lines_open(&in, path);
+    const char *file = in.name;
+    char *line, name[NAME_MAX_LEN + 1], field[NAME_MAX_LEN + 1] = "";
+    long doc_line = 0, field_line = 0;
     int have_text = 0, have_fav = 0;
     conv_text text = {0}, fav = {0}, *into = NULL;
-    long got;
-    errno = 0;
-    while ((got = text_getline(&line, &cap, f)) >= 0) {
-        lineno++;
-        size_t n = (size_t)got, a = 0;
-        if (n && line[n - 1] == '\n') n--;
+    size_t n;
+    while (cli_lines_next(&in, &line, &n)) {
+        long lineno = in.ln;
+        size_t a = 0;
         if (n && line[n - 1] == '\r') n--;
         if (memchr(line, '\0', n)) die_at(file, lineno, "NUL byte in line");
         while (a < n && conv_is_blank((unsigned char)line[a])) a++;
@@ -151,16 +148,12 @@ static void convert(const char *path)
             snprintf(field, sizeof field, "%s", name);
             field_line = lineno;
         }
-        errno = 0;
     }
-    if (got == -2) die_at(file, lineno + 1, "line longer than %zu bytes (the limit)", TEXT_MAX_LINE);
-    if (ferror(f)) die("%s: read error: %s", file, strerror(errno));
     if (field[0]) die_at(file, field_line, "<%s> not closed before end of file", field);
     if (doc_line) die_at(file, doc_line, "<DOC> not closed before end of file");
-    free(line);
     conv_text_free(&text);
     conv_text_free(&fav);
-    xfclose(f, path);
+    cli_lines_close(&in);
 }
 
 static void option(int c, const char *arg)

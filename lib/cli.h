@@ -75,8 +75,9 @@ void xfclose(FILE *f, const char *path);
 const char *cli_name(const char *path);
 
 /* The lines of one input file (text_lines, any length up to
- * TEXT_MAX_LINE) with the file's name and the line number, for the text
- * programs.  cli_lines_next gives the next line without its newline and
+ * TEXT_MAX_LINE) with the file's name and the line number, for the
+ * programs that read text lines (senti-tokenize, -vocab, -bow, -eval,
+ * -split, the Blitzer and OpinRank converters).  cli_lines_next gives the next line without its newline and
  * returns 1, or 0 at the end of the input; it dies with "name:line: line
  * longer than ... (the limit)" or "name: read error: ...". */
 typedef struct cli_lines {

@@ -4,7 +4,6 @@
  * dropped, and an empty document keeps its label line.  The output opens
  * with "# senti sparse dim=D vocab=DIGEST" (docs/format.md, docs/text.md).
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdlib.h>

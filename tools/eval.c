@@ -3,7 +3,6 @@
  * gold '?' lines are counted but not scored) and prints RMSE, MAE, exact
  * accuracy (prediction rounded to the nearest class), polarity accuracy and
  * the confusion matrix, optionally with a bootstrap interval for the RMSE. */
-#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
@@ -108,17 +107,15 @@ int main(int argc, char **argv)
     const char **files = cli_inputs(argc, argv, optind, &nfiles);
     double *gold = NULL, *pred = NULL;
     size_t n = 0, cap = 0, unlabeled = 0;
-    char *line = NULL;
-    size_t linecap = 0;
     for (int fi = 0; fi < nfiles; fi++) {
-        const char *name = cli_name(files[fi]);
-        FILE *f = xfopen(files[fi], "r");
-        long len;
-        long ln = 0;
-        while ((len = text_getline(&line, &linecap, f)) >= 0) {
-            ln++;
-            if (memchr(line, 0, (size_t)len)) die_at(name, ln, "NUL byte in line");
-            if (len && line[len - 1] == '\n') len--;
+        cli_lines in;
+        cli_lines_open(&in, files[fi]);
+        const char *name = in.name;
+        char *line;
+        size_t len;
+        while (cli_lines_next(&in, &line, &len)) {
+            long ln = in.ln;
+            if (memchr(line, 0, len)) die_at(name, ln, "NUL byte in line");
             if (len && line[len - 1] == '\r') len--;
             line[len] = 0;
             if (line[0] == '#') continue;
@@ -144,11 +141,8 @@ int main(int argc, char **argv)
             pred[n] = p;
             n++;
         }
-        if (len == -2) die_at(name, ln + 1, "line longer than %zu bytes (the limit)", TEXT_MAX_LINE);
-        if (ferror(f)) die("%s: read error: %s", name, strerror(errno));
-        xfclose(f, files[fi]);
+        cli_lines_close(&in);
     }
-    free(line);
     if (!n)
         die("%s: no labeled predictions to score%s", nfiles == 1 ? cli_name(files[0]) : "the inputs",
             unlabeled ? " (all gold ratings are '?')" : "");

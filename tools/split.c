@@ -7,7 +7,6 @@
  * keeps the input order of its lines.  For any K and seed the test parts of
  * folds 1..K together hold every data line exactly once.  Lines starting
  * with '#' (headers, comments) are copied into every part. */
-#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +30,6 @@ static struct {
 
 static void add_line(const char *s, size_t len)
 {
-    if (len && s[len - 1] == '\n') len--;
     if (in.used + len > in.cap) {
         size_t cap = in.cap ? in.cap : (1 << 20);
         while (cap < in.used + len) cap *= 2;
@@ -144,20 +142,14 @@ int main(int argc, char **argv)
 
     int nfiles;
     const char **files = cli_inputs(argc, argv, optind, &nfiles);
-    char *buf = NULL;
-    size_t cap = 0;
     for (int i = 0; i < nfiles; i++) {
-        FILE *f = xfopen(files[i], "r");
-        long len, ln = 0;
-        while ((len = text_getline(&buf, &cap, f)) >= 0) {
-            add_line(buf, (size_t)len);
-            ln++;
-        }
-        if (len == -2) die_at(cli_name(files[i]), ln + 1, "line longer than %zu bytes (the limit)", TEXT_MAX_LINE);
-        if (ferror(f)) die("%s: read error: %s", cli_name(files[i]), strerror(errno));
-        xfclose(f, files[i]);
+        cli_lines rd;
+        cli_lines_open(&rd, files[i]);
+        char *line;
+        size_t len;
+        while (cli_lines_next(&rd, &line, &len)) add_line(line, len);
+        cli_lines_close(&rd);
     }
-    free(buf);
 
     /* data line numbers, grouped by label when stratifying */
     size_t *order = xmallocarray(in.ndata ? in.ndata : 1, sizeof *order);

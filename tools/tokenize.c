@@ -5,7 +5,6 @@
  * stop words, stemming, negation marking and n-grams follow (lib/text.c,
  * docs/text.md).  Lines starting with '#' pass through unchanged.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>

@@ -4,7 +4,6 @@
  * Counting is exact; the in-memory table is bounded by --memory and spills
  * sorted runs to a temporary file (lib/vocab.c, docs/text.md).
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdlib.h>

@@ -10,13 +10,7 @@ run senti-bow --counts -v "$X/simple.voc" "$X/simple.tok"
 same "$T/out" "$X/simple.counts.bow" "--counts (golden)"
 
 # digest: FNV-1a 64 over each term and '\n', in rank order
-fnv() {
-    local h=-3750763034362895579 b # 0xcbf29ce484222325 as a signed 64-bit number
-    for b in $(cut -f1 "$1" | od -An -v -tu1); do
-        h=$(( (h ^ b) * 1099511628211 ))
-    done
-    printf '%016x' "$h"
-}
+fnv() { printf '%016x' "$(cut -f1 "$1" | fnv1a)"; }
 d=$(fnv "$X/simple.voc")
 n=$(wc -l <"$X/simple.voc")
 ok "header carries dim and digest" test "$(head -n 1 "$X/simple.bow")" = "# senti sparse dim=$n vocab=$d"

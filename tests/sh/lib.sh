@@ -5,6 +5,7 @@
 #   run command args...                        runs it: $rc, $T/out, $T/err
 #   expect_fail CODE 'stderr regex' "description" command args...
 #   same FILE1 FILE2 "description"             byte-for-byte comparison
+#   fnv1a < bytes                              FNV-1a 64 of stdin, as a signed integer
 #   finish                                     prints "N passed, M failed"
 #
 # $T is a fresh temporary directory removed on exit; $B is the directory of
@@ -66,6 +67,14 @@ same() { # file1 file2 description
         diff "$1" "$2" | head -10 | sed 's/^/  | /' >&2
         t_result 1 "$3"
     fi
+}
+
+# FNV-1a 64 (the digest of vocabularies and model files) of the bytes on
+# standard input, printed as a signed 64-bit integer (printf %016x for hex)
+fnv1a() {
+    local h=-3750763034362895579 b # 0xcbf29ce484222325
+    for b in $(od -An -v -tu1); do h=$(((h ^ b) * 1099511628211)); done
+    echo "$h"
 }
 
 finish() {
