@@ -48,21 +48,25 @@ size_t metrics_classes(const double *v, size_t n, double *out)
     return k;
 }
 
-int metrics_bootstrap_rmse(const double *gold, const double *pred, size_t n, size_t reps, double level, rng_t *g,
-                           double *lo, double *hi)
+int metrics_bootstrap_rmse(const double *gold, const double *pred, const double *other, size_t n, size_t reps,
+                           double level, rng_t *g, double *lo, double *hi)
 {
     *lo = *hi = 0;
     if (!n || !reps) return 0;
     double *r = malloc(reps * sizeof *r);
     if (!r) return -1;
     for (size_t b = 0; b < reps; b++) {
-        double s = 0;
+        double s = 0, so = 0;
         for (size_t i = 0; i < n; i++) {
             size_t j = (size_t)rng_below(g, n);
             double d = gold[j] - pred[j];
             s += d * d;
+            if (other) {
+                double e = gold[j] - other[j];
+                so += e * e;
+            }
         }
-        r[b] = sqrt(s / (double)n);
+        r[b] = sqrt(s / (double)n) - (other ? sqrt(so / (double)n) : 0);
     }
     qsort(r, reps, sizeof *r, cmp_double);
     double a = (1 - level) / 2;

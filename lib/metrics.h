@@ -24,8 +24,11 @@ size_t metrics_classes(const double *v, size_t n, double *out);
 
 /* Percentile bootstrap of the RMSE: `reps` resamples of the n pairs with
  * replacement, drawn from g; writes the (1-level)/2 and (1+level)/2
- * quantiles to *lo and *hi.  Returns -1 on allocation failure. */
-int metrics_bootstrap_rmse(const double *gold, const double *pred, size_t n, size_t reps, double level, rng_t *g,
-                           double *lo, double *hi);
+ * quantiles to *lo and *hi.  With `other` (predictions of a second model
+ * for the same gold ratings; NULL for none) the statistic is the paired
+ * difference rmse(pred) - rmse(other), both on the same resample.
+ * Returns -1 on allocation failure. */
+int metrics_bootstrap_rmse(const double *gold, const double *pred, const double *other, size_t n, size_t reps,
+                           double level, rng_t *g, double *lo, double *hi);
 
 #endif

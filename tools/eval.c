@@ -2,7 +2,9 @@
  * (extra tab-separated columns, such as class probabilities, are ignored;
  * gold '?' lines are counted but not scored) and prints RMSE, MAE, exact
  * accuracy (prediction rounded to the nearest class), polarity accuracy and
- * the confusion matrix, optionally with a bootstrap interval for the RMSE. */
+ * the confusion matrix, optionally with a bootstrap interval for the RMSE;
+ * with --against, the paired difference from a second model's predictions
+ * of the same gold ratings. */
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
@@ -31,6 +33,10 @@ static void usage(const char *format, long bootstrap, double level, unsigned lon
            "                       RMSE [%ld = none]\n"
            "  -l, --level L        confidence level of the interval [%g]\n"
            "  -s, --seed S         seed of the bootstrap resampling [%llu]\n"
+           "  -a, --against FILE   predictions of a second model for the same gold\n"
+           "                       lines: its RMSE and the difference (FILE's\n"
+           "                       model subtracted), with a paired bootstrap\n"
+           "                       interval when -b is given\n"
            "  -q, --quiet          no notes on stderr\n"
            "      --help           show this help and exit\n"
            "      --version        show the version and exit\n"
@@ -52,11 +58,61 @@ static int parse_num(const char *s, const char *end, double *v)
     return (e == tmp + n && isfinite(*v)) ? 0 : -1;
 }
 
+/* Scored predictions read so far: gold, prediction and line number. */
+typedef struct {
+    double *gold, *pred;
+    long *line;
+    size_t n, cap, unlabeled;
+} preds;
+
+/* Append the labeled `gold<TAB>prediction` lines of one input to P. */
+static void read_preds(const char *file, preds *P)
+{
+    cli_lines in;
+    cli_lines_open(&in, file);
+    const char *name = in.name;
+    char *line;
+    size_t len;
+    while (cli_lines_next(&in, &line, &len)) {
+        long ln = in.ln;
+        if (memchr(line, 0, len)) die_at(name, ln, "NUL byte in line");
+        if (len && line[len - 1] == '\r') len--;
+        line[len] = 0;
+        if (line[0] == '#') continue;
+        if (len == 0) die_at(name, ln, "empty line (expected gold<TAB>prediction)");
+        char *tab = strchr(line, '\t');
+        if (!tab) die_at(name, ln, "no tab (expected gold<TAB>prediction)");
+        char *end2 = strchr(tab + 1, '\t');
+        if (!end2) end2 = line + len;
+        double p;
+        if (parse_num(tab + 1, end2, &p) < 0)
+            die_at(name, ln, "bad prediction '%s'", cli_excerpt(tab + 1, (size_t)(end2 - tab - 1), 30));
+        if (tab - line == 1 && line[0] == '?') {
+            P->unlabeled++;
+            continue;
+        }
+        double g;
+        if (parse_num(line, tab, &g) < 0)
+            die_at(name, ln, "bad gold rating '%s'", cli_excerpt(line, (size_t)(tab - line), 30));
+        if (P->n == P->cap) {
+            P->cap = P->cap ? P->cap * 2 : 1024;
+            P->gold = xreallocarray(P->gold, P->cap, sizeof *P->gold);
+            P->pred = xreallocarray(P->pred, P->cap, sizeof *P->pred);
+            P->line = xreallocarray(P->line, P->cap, sizeof *P->line);
+        }
+        P->gold[P->n] = g;
+        P->pred[P->n] = p;
+        P->line[P->n] = ln;
+        P->n++;
+    }
+    cli_lines_close(&in);
+}
+
 int main(int argc, char **argv)
 {
     cli_init("senti-eval");
     const char *format = "text";
-    const char *classes_opt = NULL;
+    const char *classes_opt = NULL, *against = NULL;
     double threshold = NAN, level = 0.95;
     long bootstrap = 0;
     unsigned long long seed = 1;
@@ -64,10 +120,11 @@ int main(int argc, char **argv)
         {"format", required_argument, 0, 'f'},    {"classes", required_argument, 0, 'c'},
         {"threshold", required_argument, 0, 't'}, {"bootstrap", required_argument, 0, 'b'},
         {"level", required_argument, 0, 'l'},     {"seed", required_argument, 0, 's'},
-        {"quiet", no_argument, 0, 'q'},           {"help", no_argument, 0, 'h'},
+        {"against", required_argument, 0, 'a'},   {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'V'},         {0, 0, 0, 0}};
     int c;
-    while ((c = getopt_long(argc, argv, "f:c:t:b:l:s:q", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "f:c:t:b:l:s:a:q", opts, NULL)) != -1) {
         switch (c) {
         case 'f':
             if (strcmp(optarg, "text") && strcmp(optarg, "tsv")) die_usage("--format: '%s' is neither text nor tsv", optarg);
@@ -78,6 +135,7 @@ int main(int argc, char **argv)
         case 'b': bootstrap = cli_parse_long("--bootstrap", optarg, 0, 100000000); break;
         case 'l': level = cli_parse_double("--level", optarg, 0.0, 1.0); break;
         case 's': seed = cli_parse_u64("--seed", optarg); break;
+        case 'a': against = optarg; break;
         case 'q': cli_quiet = 1; break;
         case 'h': usage(format, bootstrap, level, seed); cli_close_stdout(); return 0;
         case 'V': cli_version();
@@ -105,47 +163,26 @@ int main(int argc, char **argv)
 
     int nfiles;
     const char **files = cli_inputs(argc, argv, optind, &nfiles);
-    double *gold = NULL, *pred = NULL;
-    size_t n = 0, cap = 0, unlabeled = 0;
-    for (int fi = 0; fi < nfiles; fi++) {
-        cli_lines in;
-        cli_lines_open(&in, files[fi]);
-        const char *name = in.name;
-        char *line;
-        size_t len;
-        while (cli_lines_next(&in, &line, &len)) {
-            long ln = in.ln;
-            if (memchr(line, 0, len)) die_at(name, ln, "NUL byte in line");
-            if (len && line[len - 1] == '\r') len--;
-            line[len] = 0;
-            if (line[0] == '#') continue;
-            if (len == 0) die_at(name, ln, "empty line (expected gold<TAB>prediction)");
-            char *tab = strchr(line, '\t');
-            if (!tab) die_at(name, ln, "no tab (expected gold<TAB>prediction)");
-            char *end2 = strchr(tab + 1, '\t');
-            if (!end2) end2 = line + len;
-            double p;
-            if (parse_num(tab + 1, end2, &p) < 0) die_at(name, ln, "bad prediction '%s'", cli_excerpt(tab + 1, (size_t)(end2 - tab - 1), 30));
-            if (tab - line == 1 && line[0] == '?') {
-                unlabeled++;
-                continue;
-            }
-            double g;
-            if (parse_num(line, tab, &g) < 0) die_at(name, ln, "bad gold rating '%s'", cli_excerpt(line, (size_t)(tab - line), 30));
-            if (n == cap) {
-                cap = cap ? cap * 2 : 1024;
-                gold = xreallocarray(gold, cap, sizeof *gold);
-                pred = xreallocarray(pred, cap, sizeof *pred);
-            }
-            gold[n] = g;
-            pred[n] = p;
-            n++;
-        }
-        cli_lines_close(&in);
-    }
+    preds P = {0};
+    for (int fi = 0; fi < nfiles; fi++) read_preds(files[fi], &P);
+    double *gold = P.gold, *pred = P.pred;
+    size_t n = P.n, unlabeled = P.unlabeled;
     if (!n)
         die("%s: no labeled predictions to score%s", nfiles == 1 ? cli_name(files[0]) : "the inputs",
             unlabeled ? " (all gold ratings are '?')" : "");
+
+    /* the second model: the same gold ratings, line for line */
+    preds A = {0};
+    const char *aname = NULL;
+    if (against) {
+        read_preds(against, &A);
+        aname = cli_name(against);
+        for (size_t i = 0; i < n && i < A.n; i++)
+            if (A.gold[i] != gold[i])
+                die_at(aname, A.line[i], "gold rating %g where the inputs have %g (labeled line %zu)", A.gold[i],
+                       gold[i], i + 1);
+        if (A.n != n) die("%s: %zu labeled lines where the inputs have %zu", aname, A.n, n);
+    }
 
     if (!classes) {
         classes = xmallocarray(n, sizeof *classes);
@@ -173,7 +210,18 @@ int main(int argc, char **argv)
     if (bootstrap) {
         rng_t g;
         rng_seed(&g, seed, 0);
-        if (metrics_bootstrap_rmse(gold, pred, n, (size_t)bootstrap, level, &g, &lo, &hi) < 0) die("out of memory");
+        if (metrics_bootstrap_rmse(gold, pred, NULL, n, (size_t)bootstrap, level, &g, &lo, &hi) < 0)
+            die("out of memory");
+    }
+    double armse = 0, dlo = 0, dhi = 0;
+    if (against) {
+        armse = metrics_rmse(gold, A.pred, n);
+        if (bootstrap) {
+            rng_t g;
+            rng_seed(&g, seed, 1);
+            if (metrics_bootstrap_rmse(gold, pred, A.pred, n, (size_t)bootstrap, level, &g, &dlo, &dhi) < 0)
+                die("out of memory");
+        }
     }
     double acc = (double)exact / (double)n, pacc = pol_n ? (double)pol_ok / (double)pol_n : NAN;
 
@@ -184,6 +232,14 @@ int main(int argc, char **argv)
         if (bootstrap) {
             printf("rmse_lo\t%.6f\n", lo);
             printf("rmse_hi\t%.6f\n", hi);
+        }
+        if (against) {
+            printf("against_rmse\t%.6f\n", armse);
+            printf("rmse_diff\t%.6f\n", rmse - armse);
+            if (bootstrap) {
+                printf("rmse_diff_lo\t%.6f\n", dlo);
+                printf("rmse_diff_hi\t%.6f\n", dhi);
+            }
         }
         printf("mae\t%.6f\n", mae);
         printf("accuracy\t%.6f\n", acc);
@@ -196,6 +252,11 @@ int main(int argc, char **argv)
         if (unlabeled) printf("  (%zu unlabeled lines not scored)", unlabeled);
         printf("\nrmse               %.4f", rmse);
         if (bootstrap) printf("  [%.4f, %.4f] %g%% bootstrap, %ld resamples", lo, hi, 100 * level, bootstrap);
+        if (against) {
+            printf("\nagainst            %.4f  (rmse of %s)", armse, aname);
+            printf("\nrmse difference    %+.4f  (minus that of %s)", rmse - armse, aname);
+            if (bootstrap) printf("  [%+.4f, %+.4f] %g%% paired bootstrap", dlo, dhi, 100 * level);
+        }
         printf("\nmae                %.4f\n", mae);
         printf("accuracy           %.4f  (prediction rounded to the nearest class)\n", acc);
         printf("polarity accuracy  %.4f  (positive above %g; %zu scored)\n", pacc, threshold, pol_n);
@@ -217,6 +278,10 @@ int main(int argc, char **argv)
     free(classes);
     free(gold);
     free(pred);
+    free(P.line);
+    free(A.gold);
+    free(A.pred);
+    free(A.line);
     cli_close_stdout();
     return 0;
 }

@@ -54,6 +54,46 @@ same "$T/b1" "$T/b2" "bootstrap deterministic for a seed"
 awk -F'\t' '{v[$1] = $2} END { exit !(v["rmse_lo"] <= v["rmse"] && v["rmse"] <= v["rmse_hi"] && v["rmse_lo"] < v["rmse_hi"]) }' "$T/b1"
 t_result $? "bootstrap interval brackets the RMSE"
 
+# --against: a second model's predictions of the same gold lines.
+# second model's errors 0, -0.5 (the '?' line skipped in both), 0, 1:
+# rmse sqrt(1.25/4) = 0.559017; difference 1.226784 - 0.559017 = 0.667767
+printf '1\t1.0\n2\t2.5\n?\t3\n4\t4.0\n# note\n5\t4.0\n' >"$T/q"
+run senti-eval -f tsv -a "$T/q" "$T/p"
+ok "against: its rmse" grep -qx $'against_rmse\t0.559017' "$T/out"
+ok "against: the difference" grep -qx $'rmse_diff\t0.667767' "$T/out"
+run senti-eval -f tsv -a "$T/p" "$T/q"
+ok "against, swapped: the negated difference" grep -qx $'rmse_diff\t-0.667767' "$T/out"
+# paired bootstrap: the same resamples for both models, so swapping the
+# two negates the interval exactly; a model against itself gives [0, 0];
+# the RMSE's own interval does not move with --against
+awk 'BEGIN { for (i = 0; i < 500; i++) printf "%d\t%.3f\n", i % 5 + 1, (i % 5 + 1) + ((i * 3) % 7 - 3) / 4 }' >"$T/v2"
+senti-eval -f tsv -b 500 -s 3 -a "$T/v2" "$T/v" >"$T/d1"
+senti-eval -f tsv -b 500 -s 3 -a "$T/v" "$T/v2" >"$T/d2"
+awk -F'\t' 'NR == FNR { a[$1] = $2; next } { b[$1] = $2 }
+    END { exit !(a["rmse_diff_lo"] == -b["rmse_diff_hi"] && a["rmse_diff_hi"] == -b["rmse_diff_lo"] &&
+                 a["rmse_diff_lo"] <= a["rmse_diff"] && a["rmse_diff"] <= a["rmse_diff_hi"] &&
+                 a["rmse_diff_lo"] < a["rmse_diff_hi"]) }' "$T/d1" "$T/d2"
+t_result $? "paired bootstrap: brackets the difference, negated when swapped"
+same <(grep '^rmse_[lh]' "$T/d1") <(grep '^rmse_[lh]' "$T/b1") "the RMSE interval is the same with --against"
+senti-eval -f tsv -b 300 -a "$T/v" "$T/v" >"$T/d3"
+ok "against itself: interval [0, 0]" grep -qx $'rmse_diff_lo\t0.000000' "$T/d3"
+ok "against itself: upper end 0" grep -qx $'rmse_diff_hi\t0.000000' "$T/d3"
+# paired, the interval is narrower than the two models' own intervals
+# would suggest: two models with nearly the same errors
+awk -F'\t' '{ printf "%s\t%.3f\n", $1, $2 + 0.01 }' "$T/v" >"$T/v3"
+senti-eval -f tsv -b 500 -a "$T/v3" "$T/v" >"$T/d4"
+awk -F'\t' '{ v[$1] = $2 } END { exit !(v["rmse_diff_hi"] - v["rmse_diff_lo"] < (v["rmse_hi"] - v["rmse_lo"]) / 5) }' "$T/d4"
+t_result $? "paired interval far narrower than the unpaired one"
+run senti-eval -a "$T/q" "$T/p"
+ok "text format: difference line" grep -q '^rmse difference  *+0.6678' "$T/out"
+printf '1\t1\n2\t2\n5\t5\n' >"$T/q2"
+expect_fail 1 "^senti-eval: $T/q2:3: gold rating 5 where the inputs have 4" "against: gold differs" \
+    senti-eval -a "$T/q2" "$T/p"
+printf '1\t1\n2\t2\n' >"$T/q2"
+expect_fail 1 "^senti-eval: $T/q2: 2 labeled lines where the inputs have 4" "against: fewer lines" \
+    senti-eval -a "$T/q2" "$T/p"
+expect_fail 1 "^senti-eval: $T/none" "against: missing file" senti-eval -a "$T/none" "$T/p"
+
 # text format carries the same numbers
 run senti-eval "$T/p"
 ok "text format rmse" grep -q '^rmse  *1.2268' "$T/out"
