@@ -166,5 +166,5 @@ $(R)/rmse.svg $(R)/curves.svg &: $(R)/table.tsv $(P)/table2-plot
 	$(P)/table2-plot $(R) $(notdir $(firstword $(FOLD_DIRS)))
 $(PUBLISH)/table.md: $(R)/table.md $(R)/rmse.svg $(R)/curves.svg
 	mkdir -p $(PUBLISH)
-	cp $(R)/table.md $(R)/table.tsv $(R)/folds.tsv $(R)/rmse.svg $(R)/rmse.png $(R)/curves.svg $(R)/curves.png $(PUBLISH)/
+	cp $(R)/table.md $(R)/table.tsv $(R)/folds.tsv $(R)/compare.tsv $(R)/rmse.svg $(R)/rmse.png $(R)/curves.svg $(R)/curves.png $(PUBLISH)/
 	@cat $(R)/table.md

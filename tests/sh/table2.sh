@@ -25,7 +25,19 @@ t2() { eval "make --no-print-directory -j2 -f '$top/pipelines/table2.mk' CORPUS=
 run t2
 t_result $rc "make -f pipelines/table2.mk on a tiny corpus"
 [ $rc -ne 0 ] && tail -5 "$T/err" >&2
-ok "table.md has a header, a rule and 7 rows" test "$(wc -l <"$T/pub/table.md")" -eq 9
+ok "table.md has a header, a rule and 7 rows" bash -c "head -9 '$T/pub/table.md' | grep -c '^|' | grep -qx 9 && sed -n 10p '$T/pub/table.md' | grep -qx ''"
+ok "... then 3 paired comparisons, over 3 folds" bash -c "tail -5 '$T/pub/table.md' | grep -c ' of 3 folds |\$' | grep -qx 3"
+ok "compare.tsv: 3 comparisons" test "$(tail -n +2 "$T/r/compare.tsv" | wc -l)" -eq 3
+# a comparison is the mean over folds of the per-fold RMSE differences,
+# and counts the folds on which the first row is better
+ok "one layer against none = mean of the per-fold differences in folds.tsv" \
+    awk -F'\t' 'NR == FNR { if ($1 == "relu1") a[$2] = $3; if ($1 == "none") b[$2] = $3; next }
+        FNR > 1 && $1 == "relu1" && $2 == "none" { for (f in a) { s += a[f] - b[f]; n++; w += a[f] < b[f] }
+            found = 1; exit !(n == 3 && (s / n - $4) ^ 2 < 1e-8 && w == $8) }
+        END { if (!found) exit 1 }' "$T/r/folds.tsv" "$T/r/compare.tsv"
+ok "the best senti row against the best peer" \
+    awk -F'\t' 'NR > 1 && $1 ~ /^(none|relu1|relu3|tanh3)$/ && $2 ~ /^(fasttext|liblinear|svr)$/ { f = 1 }
+        END { exit !f }' "$T/r/compare.tsv"
 ok "folds.tsv: 7 rows x 3 folds" test "$(tail -n +2 "$T/r/folds.tsv" | wc -l)" -eq 21
 ok "every RMSE is a number below 2" awk -F'\t' 'NR > 1 { if (!($3 > 0 && $3 < 2)) exit 1 }' "$T/r/folds.tsv"
 ok "the words that carry the rating are learned: softmax RMSE < 1" \
@@ -34,7 +46,7 @@ ok "sparsity of the rectifier rows is a fraction" \
     awk -F'\t' '$1 ~ /^relu/ { if (!($6 >= 0 && $6 <= 1)) exit 1; n++ } END { exit n != 2 }' "$T/r/table.tsv"
 ok "tanh units are never exactly zero" awk -F'\t' '$1 == "tanh3" { exit !($6 == 0) }' "$T/r/table.tsv"
 ok "wall time recorded for every row" awk -F'\t' 'NR > 1 { if (!($8 > 0)) exit 1 }' "$T/r/folds.tsv"
-for f in rmse.svg rmse.png curves.svg curves.png table.tsv folds.tsv; do
+for f in rmse.svg rmse.png curves.svg curves.png table.tsv folds.tsv compare.tsv; do
     ok "published $f" test -s "$T/pub/$f"
 done
 ok "the SVG bar chart names every model" bash -c "grep -q fastText '$T/pub/rmse.svg' && grep -q 'rect 3' '$T/pub/rmse.svg'"
