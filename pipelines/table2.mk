@@ -49,9 +49,10 @@ VOCAB_K ?= 5000
 HIDDEN ?= 1000
 # no hidden layer: softmax on the bag of words
 NONE_OPTS ?= -l 0.03 --l2 0.01 -E 100 -p 10
-# layer 1: salt-and-pepper noise; upper layers: masking noise (the paper)
+# layer 1: salt-and-pepper noise; upper layers: masking noise (the paper),
+# 10 epochs (3 left the three-layer stack behind on IMDB's validation part)
 PRE1_OPTS ?= -H $(HIDDEN) -n sp:0.05 --l1 0.001 -l 0.01 -E 3 -k 500
-PREUP_OPTS ?= -H $(HIDDEN) -n mask:0.25 --l1 0.001 -l 0.01 -E 3 -k 500
+PREUP_OPTS ?= -H $(HIDDEN) -n mask:0.25 --l1 0.001 -l 0.01 -E 10 -k 500
 TANH1_OPTS ?= -a tanh -H $(HIDDEN) -n sp:0.05 -l 0.01 -E 3 -k 500
 TANHUP_OPTS ?= -a tanh -H $(HIDDEN) -n mask:0.25 -r linear-se -l 0.001 -E 3
 # fine-tuning
