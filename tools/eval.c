@@ -121,8 +121,8 @@ int main(int argc, char **argv)
         {"threshold", required_argument, 0, 't'}, {"bootstrap", required_argument, 0, 'b'},
         {"level", required_argument, 0, 'l'},     {"seed", required_argument, 0, 's'},
         {"against", required_argument, 0, 'a'},   {"quiet", no_argument, 0, 'q'},
-        {"help", no_argument, 0, 'h'},
-        {"version", no_argument, 0, 'V'},         {0, 0, 0, 0}};
+        {"help", no_argument, 0, 'h'},            {"version", no_argument, 0, 'V'},
+        {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "f:c:t:b:l:s:a:q", opts, NULL)) != -1) {
         switch (c) {
