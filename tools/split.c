@@ -6,7 +6,14 @@
  * dealt out in turn, so every fold keeps the label proportions).  Every part
  * keeps the input order of its lines.  For any K and seed the test parts of
  * folds 1..K together hold every data line exactly once.  Lines starting
- * with '#' (headers, comments) are copied into every part. */
+ * with '#' (headers, comments) are copied into every part.
+ *
+ * With --groups FILE, line i of FILE names the group of data line i (say,
+ * the product or movie a review is of) and whole groups are dealt out
+ * instead of lines: the distinct keys, in sorted order, are shuffled; for
+ * k folds each group goes to the fold with the fewest lines so far (the
+ * lowest such fold on ties), for a ratio split groups go to train while
+ * train holds fewer than the wanted number of lines. */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,33 +27,93 @@ typedef struct {
     int comment;
 } line_t;
 
-static struct {
+typedef struct {
     char *arena;
     size_t used, cap;
     line_t *lines;
     size_t n, ncap;
     size_t ndata;
-} in;
+} store_t;
 
-static void add_line(const char *s, size_t len)
+static store_t in, grp; /* the input; the --groups keys */
+
+static void add_line(store_t *st, const char *s, size_t len)
 {
-    if (in.used + len > in.cap) {
-        size_t cap = in.cap ? in.cap : (1 << 20);
-        while (cap < in.used + len) cap *= 2;
-        in.arena = xrealloc(in.arena, cap);
-        in.cap = cap;
+    if (st->used + len > st->cap) {
+        size_t cap = st->cap ? st->cap : (1 << 20);
+        while (cap < st->used + len) cap *= 2;
+        st->arena = xrealloc(st->arena, cap);
+        st->cap = cap;
     }
-    memcpy(in.arena + in.used, s, len);
-    if (in.n == in.ncap) {
-        in.ncap = in.ncap ? in.ncap * 2 : 4096;
-        in.lines = xreallocarray(in.lines, in.ncap, sizeof *in.lines);
+    memcpy(st->arena + st->used, s, len);
+    if (st->n == st->ncap) {
+        st->ncap = st->ncap ? st->ncap * 2 : 4096;
+        st->lines = xreallocarray(st->lines, st->ncap, sizeof *st->lines);
     }
-    in.lines[in.n].off = in.used;
-    in.lines[in.n].len = len;
-    in.lines[in.n].comment = len > 0 && s[0] == '#';
-    in.ndata += !in.lines[in.n].comment;
-    in.n++;
-    in.used += len;
+    st->lines[st->n].off = st->used;
+    st->lines[st->n].len = len;
+    st->lines[st->n].comment = st == &in && len > 0 && s[0] == '#';
+    st->ndata += !st->lines[st->n].comment;
+    st->n++;
+    st->used += len;
+}
+
+static int cmp_key(const void *x, const void *y)
+{
+    const line_t *a = &grp.lines[*(const size_t *)x], *b = &grp.lines[*(const size_t *)y];
+    size_t m = a->len < b->len ? a->len : b->len;
+    int c = memcmp(grp.arena + a->off, grp.arena + b->off, m);
+    if (c) return c;
+    if (a->len != b->len) return (a->len > b->len) - (a->len < b->len);
+    return (*(const size_t *)x > *(const size_t *)y) - (*(const size_t *)x < *(const size_t *)y);
+}
+
+/* Deals whole groups out: is_test[] for every input line, from the group
+ * keys in grp (one per data line of in, in order). */
+static void split_groups(unsigned char *is_test, rng_t *g, long folds, long fold, double ratio)
+{
+    size_t nd = grp.n;
+    size_t *byk = xmallocarray(nd ? nd : 1, sizeof *byk);   /* key lines, sorted by key */
+    size_t *gid = xmallocarray(nd ? nd : 1, sizeof *gid);   /* group of key line i */
+    for (size_t i = 0; i < nd; i++) byk[i] = i;
+    qsort(byk, nd, sizeof *byk, cmp_key);
+    size_t ng = 0, *gsize = xcalloc(nd ? nd : 1, sizeof *gsize);
+    for (size_t i = 0; i < nd; i++) {
+        const line_t *a = &grp.lines[byk[i]], *b = i ? &grp.lines[byk[i - 1]] : NULL;
+        if (i && !(a->len == b->len && !memcmp(grp.arena + a->off, grp.arena + b->off, a->len))) ng++;
+        gid[byk[i]] = ng;
+        gsize[ng]++;
+    }
+    ng += nd > 0;
+    size_t *gorder = xmallocarray(ng ? ng : 1, sizeof *gorder);
+    for (size_t i = 0; i < ng; i++) gorder[i] = i;
+    rng_shuffle_size(g, gorder, ng);
+    unsigned char *gtest = xcalloc(ng ? ng : 1, 1);
+    if (ratio >= 0) {
+        size_t want = (size_t)((double)nd * ratio + 0.5), ntrain = 0;
+        for (size_t i = 0; i < ng; i++) {
+            size_t k = gorder[i];
+            gtest[k] = ntrain >= want;
+            if (!gtest[k]) ntrain += gsize[k];
+        }
+    } else {
+        size_t *fsize = xcalloc((size_t)folds, sizeof *fsize);
+        for (size_t i = 0; i < ng; i++) {
+            size_t k = gorder[i], f = 0;
+            for (size_t j = 1; j < (size_t)folds; j++)
+                if (fsize[j] < fsize[f]) f = j;
+            fsize[f] += gsize[k];
+            gtest[k] = f == (size_t)(fold - 1);
+        }
+        free(fsize);
+    }
+    for (size_t i = 0, d = 0; i < in.n; i++)
+        if (!in.lines[i].comment) is_test[i] = gtest[gid[d++]];
+    free(byk);
+    free(gid);
+    free(gsize);
+    free(gorder);
+    free(gtest);
 }
 
 /* label = first field (up to a space or tab) */
@@ -89,6 +156,8 @@ static void usage(long folds, long fold, const char *part, unsigned long long se
            "  -p, --part P      part written to stdout: train or test [%s]\n"
            "  -r, --ratio R     ratio split instead: fraction R of lines go to train\n"
            "  -S, --stratify    keep the label proportions (label = first field)\n"
+           "  -g, --groups FILE line i of FILE is the group of data line i; lines of\n"
+           "                    one group fall in the same part (no --stratify)\n"
            "  -s, --seed S      seed of the shuffle [%llu]\n"
            "      --train FILE  write the train part to FILE (then stdout gets nothing)\n"
            "      --test FILE   write the test part to FILE (then stdout gets nothing)\n"
@@ -97,7 +166,9 @@ static void usage(long folds, long fold, const char *part, unsigned long long se
            "      --version     show the version and exit\n"
            "\n"
            "The whole input is held in memory.  For every K and seed, the test parts\n"
-           "of folds 1..K together contain each data line exactly once.\n",
+           "of folds 1..K together contain each data line exactly once.  With\n"
+           "--groups, folds are balanced in lines group by group and a ratio split\n"
+           "stops adding groups to train once it holds fraction R of the lines.\n",
            cli_prog, folds, fold, part, seed);
 }
 
@@ -108,17 +179,18 @@ int main(int argc, char **argv)
     double ratio = -1;
     int stratify = 0;
     const char *part = "test";
-    const char *train_path = NULL, *test_path = NULL;
+    const char *train_path = NULL, *test_path = NULL, *groups_path = NULL;
     unsigned long long seed = 1;
     static const struct option opts[] = {
         {"folds", required_argument, 0, 'k'}, {"fold", required_argument, 0, 'f'},
         {"part", required_argument, 0, 'p'},  {"ratio", required_argument, 0, 'r'},
         {"stratify", no_argument, 0, 'S'},    {"seed", required_argument, 0, 's'},
+        {"groups", required_argument, 0, 'g'},
         {"train", required_argument, 0, 'T'}, {"test", required_argument, 0, 'E'},
         {"quiet", no_argument, 0, 'q'},       {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'V'},     {0, 0, 0, 0}};
     int c;
-    while ((c = getopt_long(argc, argv, "k:f:p:r:Ss:q", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "k:f:p:r:Sg:s:q", opts, NULL)) != -1) {
         switch (c) {
         case 'k': folds = cli_parse_long("--folds", optarg, 2, 1000000); break;
         case 'f': fold = cli_parse_long("--fold", optarg, 1, 1000000); break;
@@ -129,6 +201,7 @@ int main(int argc, char **argv)
             break;
         case 'r': ratio = cli_parse_double("--ratio", optarg, 0.0, 1.0); break;
         case 'S': stratify = 1; break;
+        case 'g': groups_path = optarg; break;
         case 's': seed = cli_parse_u64("--seed", optarg); break;
         case 'T': train_path = optarg; break;
         case 'E': test_path = optarg; break;
@@ -139,6 +212,7 @@ int main(int argc, char **argv)
         }
     }
     if (ratio < 0 && fold > folds) die_usage("--fold %ld is above --folds %ld", fold, folds);
+    if (stratify && groups_path) die_usage("--stratify and --groups do not go together");
 
     int nfiles;
     const char **files = cli_inputs(argc, argv, optind, &nfiles);
@@ -147,7 +221,21 @@ int main(int argc, char **argv)
         cli_lines_open(&rd, files[i]);
         char *line;
         size_t len;
-        while (cli_lines_next(&rd, &line, &len)) add_line(line, len);
+        while (cli_lines_next(&rd, &line, &len)) add_line(&in, line, len);
+        cli_lines_close(&rd);
+    }
+    if (groups_path) {
+        cli_lines rd;
+        cli_lines_open(&rd, groups_path);
+        char *line;
+        size_t len;
+        while (cli_lines_next(&rd, &line, &len)) {
+            if (grp.n == in.ndata)
+                die_at(rd.name, rd.ln, "more group lines than the %zu data lines of the input", in.ndata);
+            add_line(&grp, line, len);
+        }
+        if (grp.n < in.ndata)
+            die("%s: %zu group lines for %zu data lines of the input", rd.name, grp.n, in.ndata);
         cli_lines_close(&rd);
     }
 
@@ -164,6 +252,10 @@ int main(int argc, char **argv)
     if (stratify) {
         sort_base = in.lines;
         qsort(order, nd, sizeof *order, cmp_idx);
+    }
+    if (groups_path) {
+        split_groups(is_test, &g, folds, fold, ratio);
+        a = nd;
     }
     while (a < nd) {
         size_t b = a + 1;
@@ -210,6 +302,8 @@ int main(int argc, char **argv)
     free(is_test);
     free(in.arena);
     free(in.lines);
+    free(grp.arena);
+    free(grp.lines);
     cli_close_stdout();
     return 0;
 }

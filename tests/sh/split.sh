@@ -80,6 +80,61 @@ cat "$T/p1" "$T/p2" | sort >"$T/p"
 printf 'a\r\nb\r\nc\n' | sort >"$T/pw"
 same "$T/p" "$T/pw" "CRLF kept, final newline added"
 
+# --groups: whole groups go to one part.  Data line i's group is
+# written into the line too, so parts can be checked for shared groups;
+# group sizes 1..9, 40 groups, one group of 30 lines.
+{
+    echo "# senti sparse dim=9"
+    for i in $(seq 1 200); do echo "$((i % 3 + 1)) $((i % 9 + 1)):1 # g$(((i * 7) % 40))"; done
+    for i in $(seq 1 30); do echo "1 2:1 # gbig"; done
+} >"$T/gin"
+grep -v '^#' "$T/gin" | sed 's/.*# //' >"$T/groups"
+grep -v '^#' "$T/gin" | sort >"$T/gin.sorted"
+groups_ok=0
+shared() { comm -12 <(grep -v '^#' "$1" | sed 's/.*# //' | sort -u) <(grep -v '^#' "$2" | sed 's/.*# //' | sort -u); }
+for k in 2 3 7; do
+    for seed in 1 5; do
+        : >"$T/gall"
+        for f in $(seq 1 $k); do
+            senti-split -k $k -f $f -s $seed -g "$T/groups" --train "$T/gtr" --test "$T/gte" "$T/gin" || groups_ok=1
+            grep -v '^#' "$T/gte" >>"$T/gall"
+            [ -z "$(shared "$T/gtr" "$T/gte")" ] || { echo "K=$k seed=$seed fold $f: a group in both parts" >&2; groups_ok=1; }
+            cat "$T/gtr" "$T/gte" | grep -v '^#' | sort | cmp -s - "$T/gin.sorted" || groups_ok=1
+        done
+        sort "$T/gall" | cmp -s - "$T/gin.sorted" || { echo "K=$k seed=$seed: folds are not the input" >&2; groups_ok=1; }
+    done
+done
+t_result $groups_ok "--groups: no group in both parts; the test parts of all folds are the input"
+
+# fold sizes: a group goes to the emptiest fold, so folds differ by at
+# most the largest group (30) - and the big group's fold has no more
+gsz=$(for f in 1 2 3; do senti-split -k 3 -f $f -s 2 -g "$T/groups" "$T/gin" | grep -vc '^#'; done | sort -n | tr '
+' ' ')
+set -- $gsz
+ok "--groups folds balanced in lines ($gsz)" test $(($3 - $1)) -le 30 -a $(($1 + $2 + $3)) -eq 230
+
+# ratio split with groups: train stops growing at the first group that
+# reaches the wanted 0.8 * 230 = 184 lines
+senti-split --ratio 0.8 -s 4 -g "$T/groups" --train "$T/gtr" --test "$T/gte" "$T/gin"
+ntr=$(grep -vc '^#' "$T/gtr")
+ok "--groups ratio 0.8: train has 184..213 of 230 lines ($ntr)" test "$ntr" -ge 184 -a "$ntr" -le 213
+ok "--groups ratio: no group in both parts" test -z "$(shared "$T/gtr" "$T/gte")"
+senti-split --ratio 0.8 -s 4 -g "$T/groups" "$T/gin" >"$T/ga"
+senti-split --ratio 0.8 -s 4 -g "$T/groups" <"$T/gin" >"$T/gb"
+same "$T/ga" "$T/gb" "--groups: same seed, same output"
+same "$T/ga" "$T/gte" "--groups: stdout's test part equals --test FILE"
+# one group per line: every line is its own group, still a partition
+seq 1 230 >"$T/single"
+for f in 1 2 3 4 5; do senti-split -k 5 -f $f -g "$T/single" "$T/gin" | grep -v '^#'; done | sort | cmp -s - "$T/gin.sorted"
+t_result $? "--groups with a key per line partitions the input"
+# group file of the wrong length, or with --stratify
+head -5 "$T/groups" >"$T/short"
+expect_fail 1 'short: 5 group lines for 230 data lines' 'too few group lines' senti-split -g "$T/short" "$T/gin"
+{ cat "$T/groups"; echo extra; } >"$T/long"
+expect_fail 1 'long:231: more group lines than the 230 data lines' 'too many group lines' senti-split -g "$T/long" "$T/gin"
+expect_fail 2 'stratify and --groups do not go together' 'groups with stratify' senti-split -S -g "$T/groups" "$T/gin"
+expect_fail 1 'nope' 'missing group file' senti-split -g "$T/nope" "$T/gin"
+
 # misuse
 expect_fail 2 'fold 4 is above --folds 3' 'fold above K' senti-split -k 3 -f 4 "$T/in"
 expect_fail 2 "part: 'dev' is neither train nor test" 'bad part' senti-split -p dev "$T/in"
