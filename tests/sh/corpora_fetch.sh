@@ -48,7 +48,7 @@ t_result $? "fake Blitzer source has 40 reviews"
 
 mkdir -p "$S/imdb-maas-aclimdb"
 (cd "$C/imdb" && tar -czf "$S/imdb-maas-aclimdb/aclImdb_v1_labeled.tar.gz" aclImdb/README aclImdb/test \
-    aclImdb/train/pos aclImdb/train/neg aclImdb/train/urls_pos.txt &&
+    aclImdb/train/pos aclImdb/train/neg aclImdb/train/urls_pos.txt aclImdb/train/urls_neg.txt &&
     tar -czf "$S/imdb-maas-aclimdb/aclImdb_v1_unsup.tar.gz" aclImdb/train/unsup &&
     tar -czf "$T/aclImdb_v1.tar.gz" aclImdb)
 tree=$(cd "$C/imdb" && find aclImdb/train/pos aclImdb/train/neg aclImdb/test/pos aclImdb/test/neg \
@@ -104,6 +104,10 @@ same "$D/blitzer/blitzer.tsv" "$T/blitzer.expected" "blitzer.tsv is the conversi
 same "$D/imdb/train.tsv" "$T/train.expected" "imdb train.tsv"
 same "$D/imdb/test.tsv" "$T/test.expected" "imdb test.tsv"
 same "$D/imdb/unsup.tsv" "$T/unsup.expected" "imdb unsup.tsv"
+# train.groups: neg reviews 1, 3, 11 then pos 0, 2, 10, each the title id on
+# line id+1 of its urls file (pos 2 and 10 are of one movie)
+printf '%s\n' tt0710000 tt0700000 tt0720000 tt0500000 tt0520000 tt0520000 >"$T/groups.expected"
+same "$D/imdb/train.groups" "$T/groups.expected" "imdb train.groups: the movie of each train.tsv line"
 same "$D/opinrank/opinrank.tsv" "$T/opinrank.expected" "opinrank.tsv"
 same "$D/blitzer/raw/sorted_data_acl/dvd/positive.review" "$T/dsd/sorted_data_acl/dvd/positive.review" \
     "raw files kept, decompressed"
@@ -116,13 +120,26 @@ t_result $? "stderr reports the copy and check"
 [ -z "$(find "$D" -name '*.tmp.*')" ]
 t_result $? "no temporary files left behind"
 
-ino=$(stat -c %i "$D/blitzer/blitzer.tsv" "$D/imdb/train.tsv" "$D/opinrank/opinrank.tsv")
+outs=("$D/blitzer/blitzer.tsv" "$D/imdb/train.tsv" "$D/imdb/train.groups" "$D/opinrank/opinrank.tsv")
+ino=$(stat -c %i "${outs[@]}")
 run env "${E[@]}" bash "$FETCH" blitzer imdb opinrank
-[ "$rc" -eq 0 ] && [ "$(stat -c %i "$D/blitzer/blitzer.tsv" "$D/imdb/train.tsv" "$D/opinrank/opinrank.tsv")" = "$ino" ]
+[ "$rc" -eq 0 ] && [ "$(stat -c %i "${outs[@]}")" = "$ino" ]
 t_result $? "second run leaves the outputs alone"
 grep -q '^fetch blitzer: blitzer.tsv: up to date (40 lines)$' "$T/err" &&
-    grep -q '^fetch imdb: raw/aclImdb: verified earlier$' "$T/err" && ! grep -q 'copied' "$T/err"
+    grep -q '^fetch imdb: raw/aclImdb: verified earlier$' "$T/err" &&
+    grep -q '^fetch imdb: train.groups: up to date (6 lines)$' "$T/err" && ! grep -q 'copied' "$T/err"
 t_result $? "second run says what it skipped"
+
+# a urls file without the line of a review: an error, the old groups kept
+u=$D/imdb/raw/aclImdb/train/urls_neg.txt
+cp "$u" "$T/urls_neg.saved" && head -5 "$u" >"$u.short" && mv "$u.short" "$u"
+run env "${E[@]}" bash "$FETCH" imdb
+[ "$rc" -eq 1 ] && tail -1 "$T/err" | grep -q 'error: .*urls_neg.txt: no movie for every review of .*train/neg$'
+t_result $? "a urls file too short for review 11 is an error naming it"
+same "$D/imdb/train.groups" "$T/groups.expected" "train.groups untouched by the failed run"
+[ -z "$(find "$D" -name '*.tmp.*')" ]
+t_result $? "no temporary files left by the failed run"
+mv "$T/urls_neg.saved" "$u"
 
 echo damage >>"$D/blitzer/raw/sorted_data_acl/books/negative.review"
 echo '5	extra' >>"$D/opinrank/opinrank.tsv"
