@@ -115,8 +115,10 @@ $(R)/%/vocab: $(R)/%/train.tok $(R)/opts/vocab
 	senti-vocab -q $(call opt,vocab) $< >$@.tmp && mv $@.tmp $@
 $(R)/%.svm: $(R)/%.tok $$(@D)/vocab
 	senti-bow -q -v $(@D)/vocab $< >$@.tmp && mv $@.tmp $@
-$(R)/%/fit.tok $(R)/%/valid.tok: $(R)/%/train.tok
-	senti-split -q --ratio 0.9 -s 2 --train $(@D)/fit.tok --test $(@D)/valid.tok $<
+# VALID_GROUPS (a corpus's makefile may set it): the group of each train.tok
+# line, so that the validation part holds whole groups (IMDB: movies)
+$(R)/%/fit.tok $(R)/%/valid.tok: $(R)/%/train.tok $(VALID_GROUPS)
+	senti-split -q --ratio 0.9 -s 2 $(if $(VALID_GROUPS),-g $(VALID_GROUPS)) --train $(@D)/fit.tok --test $(@D)/valid.tok $<
 
 # ---- no hidden layer
 $(R)/%/none.model: $(R)/%/fit.svm $(R)/%/valid.svm $(R)/opts/none
