@@ -71,6 +71,15 @@ ok "changed TOK_OPTS tokenizes again, without bigrams" bash -c "grep -q 'senti-t
 n0=$(grep -c 'senti-train .*none.model' "$T/out")
 ok "... and retrains every row ($n0 no-hidden-layer models)" test "$n0" -eq 3
 
+# VALID_GROUPS: the validation part is split by group (IMDB: movies)
+run t2 "'$T/r/f01/valid.tok'"
+awk '{ print "g" int((NR - 1) / 7) }' "$T/r/f01/train.tok" >"$T/groups"
+run t2 "VALID_GROUPS='$T/groups'" "R='$T/rg'" "'$T/rg/f01/valid.tok'"
+senti-split -q --ratio 0.9 -s 2 -g "$T/groups" "$T/r/f01/train.tok" >"$T/valid.want"
+same "$T/rg/f01/train.tok" "$T/r/f01/train.tok" "VALID_GROUPS: the same training part"
+same "$T/rg/f01/valid.tok" "$T/valid.want" "VALID_GROUPS: valid.tok is senti-split --groups of train.tok"
+ok "... and not the ungrouped split" bash -c "! cmp -s '$T/rg/f01/valid.tok' '$T/r/f01/valid.tok'"
+
 # a failing step leaves no target behind and the run fails
 printf '5\tgood\n' >"$T/one.tsv"
 run make --no-print-directory -f "$top/pipelines/table2.mk" CORPUS=tiny CORPUS_MK="$top/tests/fixtures/table2/tiny.mk" \
