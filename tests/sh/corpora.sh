@@ -81,7 +81,7 @@ check_out "$C/imdb/train.expected" \
     senti-from-imdb -q "$i/train"
 run senti-from-imdb "$i/train"
 same "$T/out" "$C/imdb/train.expected" "imdb: same output without -q"
-grep -Eq '^senti-from-imdb: .*/train: passed over 1 file not named <id>_<rating>\.txt$' "$T/err"
+grep -Eq '^senti-from-imdb: .*/train: passed over 2 files not named <id>_<rating>\.txt$' "$T/err"
 t_result $? "imdb: a note names the files passed over"
 check_out "$C/imdb/pos-keep-html.expected" "imdb: --keep-html" senti-from-imdb --keep-html "$i/train/pos"
 run senti-from-imdb -q "$i/train/pos/10_7.txt" "$i/train/unsup/5_0.txt"
