@@ -37,7 +37,7 @@ typedef struct {
 
 static store_t in, grp; /* the input; the --groups keys */
 
-static void add_line(store_t *st, const char *s, size_t len)
+static void add_line(store_t *st, const char *s, size_t len, int comment)
 {
     if (st->used + len > st->cap) {
         size_t cap = st->cap ? st->cap : (1 << 20);
@@ -52,20 +52,30 @@ static void add_line(store_t *st, const char *s, size_t len)
     }
     st->lines[st->n].off = st->used;
     st->lines[st->n].len = len;
-    st->lines[st->n].comment = st == &in && len > 0 && s[0] == '#';
+    st->lines[st->n].comment = comment;
     st->ndata += !st->lines[st->n].comment;
     st->n++;
     st->used += len;
 }
 
+/* byte order, a prefix first */
+static int cmp_bytes(const char *a, size_t la, const char *b, size_t lb)
+{
+    int c = memcmp(a, b, la < lb ? la : lb);
+    if (c) return c;
+    return (la > lb) - (la < lb);
+}
+
+/* group keys i and j (lines of grp) */
+static int key_cmp(size_t i, size_t j)
+{
+    const line_t *a = &grp.lines[i], *b = &grp.lines[j];
+    return cmp_bytes(grp.arena + a->off, a->len, grp.arena + b->off, b->len);
+}
+
 static int cmp_key(const void *x, const void *y)
 {
-    const line_t *a = &grp.lines[*(const size_t *)x], *b = &grp.lines[*(const size_t *)y];
-    size_t m = a->len < b->len ? a->len : b->len;
-    int c = memcmp(grp.arena + a->off, grp.arena + b->off, m);
-    if (c) return c;
-    if (a->len != b->len) return (a->len > b->len) - (a->len < b->len);
-    return (*(const size_t *)x > *(const size_t *)y) - (*(const size_t *)x < *(const size_t *)y);
+    return key_cmp(*(const size_t *)x, *(const size_t *)y);
 }
 
 /* Deals whole groups out: is_test[] for every input line, from the group
@@ -79,8 +89,7 @@ static void split_groups(unsigned char *is_test, rng_t *g, long folds, long fold
     qsort(byk, nd, sizeof *byk, cmp_key);
     size_t ng = 0, *gsize = xcalloc(nd ? nd : 1, sizeof *gsize);
     for (size_t i = 0; i < nd; i++) {
-        const line_t *a = &grp.lines[byk[i]], *b = i ? &grp.lines[byk[i - 1]] : NULL;
-        if (i && !(a->len == b->len && !memcmp(grp.arena + a->off, grp.arena + b->off, a->len))) ng++;
+        if (i && key_cmp(byk[i - 1], byk[i])) ng++;
         gid[byk[i]] = ng;
         gsize[ng]++;
     }
@@ -127,12 +136,7 @@ static size_t label_len(const line_t *l)
 
 static int cmp_label(const line_t *a, const line_t *b)
 {
-    const char *pa = in.arena + a->off, *pb = in.arena + b->off;
-    size_t la = label_len(a), lb = label_len(b);
-    size_t m = la < lb ? la : lb;
-    int c = memcmp(pa, pb, m);
-    if (c) return c;
-    return (la > lb) - (la < lb);
+    return cmp_bytes(in.arena + a->off, label_len(a), in.arena + b->off, label_len(b));
 }
 
 static const line_t *sort_base;
@@ -221,7 +225,7 @@ int main(int argc, char **argv)
         cli_lines_open(&rd, files[i]);
         char *line;
         size_t len;
-        while (cli_lines_next(&rd, &line, &len)) add_line(&in, line, len);
+        while (cli_lines_next(&rd, &line, &len)) add_line(&in, line, len, len > 0 && line[0] == '#');
         cli_lines_close(&rd);
     }
     if (groups_path) {
@@ -232,7 +236,7 @@ int main(int argc, char **argv)
         while (cli_lines_next(&rd, &line, &len)) {
             if (grp.n == in.ndata)
                 die_at(rd.name, rd.ln, "more group lines than the %zu data lines of the input", in.ndata);
-            add_line(&grp, line, len);
+            add_line(&grp, line, len, 0);
         }
         if (grp.n < in.ndata)
             die("%s: %zu group lines for %zu data lines of the input", rd.name, grp.n, in.ndata);
