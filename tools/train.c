@@ -37,8 +37,9 @@ static struct {
     const char *checkpoint;
     int resume;
     long stop_after;
+    long warm;
 } opt = {NULL, "softmax", NULL, "relu", NULL, 0, 0.0, 0.01, 0.0, 10, 20, 1, 5, 1, NULL, NULL, 0.0, 0.0, 0.0,
-         NULL, 0, 0};
+         NULL, 0, 0, 0};
 
 static void usage(void)
 {
@@ -55,6 +56,8 @@ static void usage(void)
            "  -i, --init L1[,L2...]  start from pretrained layer models (senti-pretrain),\n"
            "                         stacked in order, with their stored output scales\n"
            "      --freeze           keep the --init layers fixed; train the output only\n"
+           "      --warm N           the first N epochs train the output only (the\n"
+           "                         --init layers fixed), then every layer [%ld]\n"
            "      --l1 X             L1 penalty on hidden activations [%g]\n"
            "      --l2 X             L2 penalty on the weights (input layer: rows of the\n"
            "                         inputs present in each batch) [%g]\n"
@@ -82,7 +85,7 @@ static void usage(void)
            "  -q, --quiet            no progress line\n"
            "      --help             show this help and exit\n"
            "      --version          show the version and exit\n",
-           cli_prog, opt.output, opt.act, opt.l1, opt.l2, opt.in_drop, opt.drop, opt.lr, opt.decay, opt.batch, opt.epochs, opt.patience, opt.seed,
+           cli_prog, opt.output, opt.act, opt.warm, opt.l1, opt.l2, opt.in_drop, opt.drop, opt.lr, opt.decay, opt.batch, opt.epochs, opt.patience, opt.seed,
            opt.threads);
 }
 
@@ -181,9 +184,10 @@ static void copy_params(net *dst, const net *src)
  * the current network's, then (with --valid) the best epoch's, and whose
  * extra bytes hold the trainer state (little-endian):
  *
- *   "NETTRN01", epoch, best epoch, epochs since the best, stopped (u32 each),
+ *   "NETTRN02", epoch, best epoch, epochs since the best, stopped (u32 each),
  *   best validation RMSE, seconds so far (f64), seed (u64), batch,
- *   threads, patience, freeze (u32), lr, decay, l1, l2, in-drop, drop (f64),
+ *   threads, patience, freeze, warm epochs (u32), lr, decay, l1, l2, in-drop,
+ *   drop (f64),
  *   rows, non-zeros, digest of the training data, the same of the
  *   validation data (u64), the shuffling and dropout generators (4 x u64
  *   each), then the --log text so far (u64 length + bytes).
@@ -191,14 +195,14 @@ static void copy_params(net *dst, const net *src)
  * The shuffled order is not stored: --resume replays the shuffles from the
  * seed and checks that it reaches the stored generator state. */
 
-#define CKPT_MAGIC "NETTRN01"
-#define CKPT_FIXED (8 + 4 * 4 + 2 * 8 + 8 + 4 * 4 + 6 * 8 + 6 * 8 + 8 * 8 + 8)
+#define CKPT_MAGIC "NETTRN02"
+#define CKPT_FIXED (8 + 4 * 4 + 2 * 8 + 8 + 5 * 4 + 6 * 8 + 6 * 8 + 8 * 8 + 8)
 
 typedef struct ckpt {
     uint32_t epoch, best_epoch, since_best, stopped;
     double best_rmse, seconds;
     uint64_t seed;
-    uint32_t batch, threads, patience, freeze;
+    uint32_t batch, threads, patience, freeze, warm;
     double lr, decay, l1, l2, in_drop, drop;
     uint64_t rows, nnz, digest, vrows, vnnz, vdigest;
     rng_t shuf, drop_rng;
@@ -250,6 +254,7 @@ static unsigned char *ckpt_encode(const ckpt *c, size_t *len)
     p = put_u(p, c->threads, 4);
     p = put_u(p, c->patience, 4);
     p = put_u(p, c->freeze, 4);
+    p = put_u(p, c->warm, 4);
     const double f[6] = {c->lr, c->decay, c->l1, c->l2, c->in_drop, c->drop};
     for (int i = 0; i < 6; i++) p = put_f(p, f[i]);
     const uint64_t u[6] = {c->rows, c->nnz, c->digest, c->vrows, c->vnnz, c->vdigest};
@@ -276,6 +281,7 @@ static int ckpt_decode(ckpt *c, const unsigned char *buf, size_t len)
     c->threads = (uint32_t)get_u(&p, 4);
     c->patience = (uint32_t)get_u(&p, 4);
     c->freeze = (uint32_t)get_u(&p, 4);
+    c->warm = (uint32_t)get_u(&p, 4);
     double *f[6] = {&c->lr, &c->decay, &c->l1, &c->l2, &c->in_drop, &c->drop};
     for (int i = 0; i < 6; i++) *f[i] = get_f(&p);
     uint64_t *u[6] = {&c->rows, &c->nnz, &c->digest, &c->vrows, &c->vnnz, &c->vdigest};
@@ -391,11 +397,12 @@ int main(int argc, char **argv)
      * result, so they are not recorded */
     static const char *const nonresult[] = {"--checkpoint=", "--resume", "--stop-after=", NULL};
     char *cmd = cli_cmdline(argc, argv, nonresult);
-    enum { O_OUTPUT = 256, O_FREEZE, O_L1, O_DECAY, O_LOG, O_L2, O_INDROP, O_DROP, O_CKPT, O_RESUME, O_STOP };
+    enum { O_OUTPUT = 256, O_FREEZE, O_WARM, O_L1, O_DECAY, O_LOG, O_L2, O_INDROP, O_DROP, O_CKPT, O_RESUME, O_STOP };
     static const struct option opts[] = {
         {"model", required_argument, 0, 'o'},   {"output", required_argument, 0, O_OUTPUT},
         {"hidden", required_argument, 0, 'H'},  {"act", required_argument, 0, 'a'},
         {"init", required_argument, 0, 'i'},    {"freeze", no_argument, 0, O_FREEZE},
+        {"warm", required_argument, 0, O_WARM},
         {"l1", required_argument, 0, O_L1},     {"lr", required_argument, 0, 'l'},
         {"l2", required_argument, 0, O_L2},     {"in-drop", required_argument, 0, O_INDROP},
         {"drop", required_argument, 0, O_DROP},
@@ -420,6 +427,7 @@ int main(int argc, char **argv)
         case 'a': opt.act = optarg; break;
         case 'i': opt.init = optarg; break;
         case O_FREEZE: opt.freeze = 1; break;
+        case O_WARM: opt.warm = cli_parse_long("--warm", optarg, 0, 1000000); break;
         case O_L1: opt.l1 = cli_parse_double("--l1", optarg, 0, 1e6); break;
         case O_L2: opt.l2 = cli_parse_double("--l2", optarg, 0, 1e6); break;
         case O_INDROP: opt.in_drop = cli_parse_double("--in-drop", optarg, 0, 0.99); break;
@@ -445,6 +453,8 @@ int main(int argc, char **argv)
     if (!opt.model_path) die_usage("no model file given (-o FILE)");
     if (opt.hidden && opt.init) die_usage("--hidden and --init exclude each other");
     if (opt.freeze && !opt.init) die_usage("--freeze needs --init");
+    if (opt.warm && !opt.init) die_usage("--warm needs --init");
+    if (opt.warm && opt.freeze) die_usage("--warm and --freeze exclude each other");
     if (opt.resume && !opt.checkpoint) die_usage("--resume needs --checkpoint FILE");
     if (opt.stop_after && !opt.checkpoint) die_usage("--stop-after needs --checkpoint FILE");
     uint32_t act = parse_act(opt.act);
@@ -566,6 +576,7 @@ int main(int argc, char **argv)
     ck.threads = (uint32_t)opt.threads;
     ck.patience = (uint32_t)opt.patience;
     ck.freeze = (uint32_t)opt.freeze;
+    ck.warm = (uint32_t)opt.warm;
     ck.lr = opt.lr;
     ck.decay = opt.decay;
     ck.l1 = opt.l1;
@@ -593,6 +604,7 @@ int main(int argc, char **argv)
         same_setting("--threads", (double)opt.threads, saved.threads);
         same_setting("--patience", (double)opt.patience, saved.patience);
         same_setting("--freeze", opt.freeze, saved.freeze);
+        same_setting("--warm", (double)opt.warm, saved.warm);
         same_setting("--lr", opt.lr, saved.lr);
         same_setting("--decay", opt.decay, saved.decay);
         same_setting("--l1", opt.l1, saved.l1);
@@ -655,6 +667,9 @@ int main(int argc, char **argv)
     for (long e = (long)ck.epoch + 1; e <= opt.epochs && !ck.stopped; e++) {
         rng_shuffle_size(&gshuf, order, train->rows);
         double te = cli_seconds();
+        /* --warm: a new output layer learns on the pretrained features
+         * before its first gradients reach (and disturb) them */
+        for (int l = 0; opt.init && l < nh; l++) n->hidden[l].frozen = opt.freeze || e <= opt.warm;
         net_train_cfg cfg = {(float)(opt.lr / (1.0 + opt.decay * (double)(e - 1))), (float)opt.l2,
                              (float)opt.in_drop, nh ? (float)opt.drop : 0.0f, &gdrop};
         double loss = 0, se = 0;

@@ -48,6 +48,8 @@ resume_case init -E 5 -i ../layer --l1 0.001
 resume_case valid -E 12 -H 8 -v ../va -p 2 -l 0.3
 ok "senti-train valid: early stopping happened" test "$(wc -l <ref.valid/log)" -lt 13
 resume_case freeze -E 4 -i ../layer --freeze -v ../va
+# stopped after epoch 2 (the last frozen one) and 3 (the first trained one)
+resume_case warm -E 5 -i ../layer --warm 2 -v ../va
 
 # a checkpoint of a finished run only writes the model
 (cd ck.plain && rm m && senti-train -q -E 6 -l 0.05 --log log --checkpoint ck --resume -o m ../tr)
@@ -66,6 +68,8 @@ expect_fail 1 '^senti-train: --resume: --lr is 0.1 here but 0.05 in the checkpoi
     senti-train -q -E 6 -l 0.1 --checkpoint ck --resume -o x ../tr
 expect_fail 1 '^senti-train: --resume: --seed is 2 here but 1 in the checkpoint ck$' "--resume with another --seed" \
     senti-train -q -E 6 -l 0.05 -s 2 --checkpoint ck --resume -o x ../tr
+expect_fail 1 '^senti-train: --resume: --warm is 3 here but 2 in the checkpoint ../ck.warm/ck$' "--resume with another --warm" \
+    senti-train -q -E 5 -i ../layer --warm 3 -v ../va --checkpoint ../ck.warm/ck --resume -o x ../tr
 expect_fail 1 '^senti-train: --resume: the training data differ' "--resume with other data" \
     senti-train -q -E 6 -l 0.05 --checkpoint ck --resume -o x ../va
 expect_fail 1 '^senti-train: --resume: the network in ck differs' "--resume with hidden layers added" \
@@ -96,7 +100,7 @@ poke() { # file offset byte...: overwrite bytes at offset
     shift 2
     for b in "$@"; do printf "\\$(printf %o "$b")" | dd of="$f" bs=1 seek=$o conv=notrunc status=none; o=$((o + 1)); done
 }
-st=$(grep -obUa NETTRN01 ck | head -1 | cut -d: -f1)
+st=$(grep -obUa NETTRN02 ck | head -1 | cut -d: -f1)
 cp ck ck.far && poke ck.far $((st + 8)) 255 255 255 255 && reseal ck.far
 expect_fail 1 '^senti-train: --resume: ck.far is after epoch 4294967295, beyond --epochs 6$' \
     "--resume: a crafted epoch far beyond --epochs is refused at once" \

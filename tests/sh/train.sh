@@ -132,6 +132,27 @@ senti-train -o "$T/m00" --init "$T/l1" -E 0 -q "$T/train"
 w1=$(senti-inspect -T "$T/m00" | awk '$1 == "W" {print $4, $6, $8, $10, $12; exit}')
 w2=$(senti-inspect -T "$T/mf" | awk '$1 == "W" {print $4, $6, $8, $10, $12; exit}')
 ok "--freeze keeps the pretrained weights ($w1)" test -n "$w1" -a "$w1" = "$w2"
+# --warm N: the first N epochs are those of --freeze (same log, same
+# hidden layer), later ones train the hidden layer too
+wstat() { senti-inspect -T "$1" | awk -v k="$2" '$1 == "W" && ++n == k {print $4, $6, $8, $10, $12}'; }
+senti-train -o "$T/mw2" --init "$T/l1" --warm 2 -E 2 -l 0.05 -v "$T/test" --log "$T/logw2" -q "$T/train"
+ok "--warm 2 -E 2: the pretrained layer is unchanged" test "$(wstat "$T/mw2" 1)" = "$w1"
+ok "--warm 2 -E 2: the output layer learned" test "$(wstat "$T/mw2" 2)" != "$(wstat "$T/m00" 2)"
+senti-train -o "$T/mw" --init "$T/l1" --warm 2 -E 5 -l 0.05 -v "$T/test" --log "$T/logw" -q "$T/train"
+senti-train -o "$T/mf2" --init "$T/l1" --freeze -E 5 -l 0.05 -v "$T/test" --log "$T/logf" -q "$T/train"
+cut -f 1,3- "$T/logw" | sed -n 2,3p >"$T/logw.a"
+cut -f 1,3- "$T/logf" | sed -n 2,3p >"$T/logf.a"
+ok "--warm 2: epochs 1-2 are those of --freeze" cmp -s "$T/logw.a" "$T/logf.a"
+ok "--warm 2 -E 5: the pretrained layer trained after epoch 2" test "$(wstat "$T/mw" 1)" != "$w1"
+ok "--warm 2 -E 5: epochs 3-5 differ from --freeze" \
+    test "$(cut -f 1,3- "$T/logw" | sed -n 4,6p)" != "$(cut -f 1,3- "$T/logf" | sed -n 4,6p)"
+senti-train -o "$T/mw0" --init "$T/l1" --warm 0 -E 3 -l 0.05 -q "$T/train"
+senti-train -o "$T/mn0" --init "$T/l1" -E 3 -l 0.05 -q "$T/train"
+ok "--warm 0 is plain fine-tuning" test "$(wstat "$T/mw0" 1)" = "$(wstat "$T/mn0" 1)"
+expect_fail 2 '^senti-train: --warm needs --init' "--warm without --init" senti-train -o "$T/x" --warm 2 -H 4 "$T/train"
+expect_fail 2 '^senti-train: --warm and --freeze exclude each other' "--warm with --freeze" \
+    senti-train -o "$T/x" --init "$T/l1" --warm 2 --freeze "$T/train"
+expect_fail 2 'warm' "--warm -1 refused" senti-train -o "$T/x" --init "$T/l1" --warm -1 "$T/train"
 # --sparsity: with the layer frozen, the network's first hidden layer is the
 # pretrained encoder, so its zero fraction must match senti-encode's output
 senti-predict -m "$T/mf" --sparsity "$T/sp" "$T/test" >/dev/null
