@@ -30,5 +30,5 @@ $(R)/test/pre.tok: $(R)/corpus/train.tok $(R)/corpus/unsup.tok
 # against 1.914 without decay, whose validation RMSE wandered from epoch to
 # epoch on 22500 reviews.
 FT1_OPTS ?= -l 0.01 --l1 0.0001 --drop 0.5 --in-drop 0.5 --decay 0.05 -E 100 -p 15
-FT3_OPTS ?= -l 0.003 --l1 0.0001 --drop 0.5 --in-drop 0.5 --decay 0.05 -E 60 -p 10
+FT3_OPTS ?= -l 0.003 --l1 0.0001 --drop 0.5 --in-drop 0.5 --decay 0.05 --warm 5 -E 60 -p 10
 FTT_OPTS ?= -l 0.01 --drop 0.25 --in-drop 0.5 --decay 0.05 -E 60 -p 10
