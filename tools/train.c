@@ -597,6 +597,9 @@ int main(int argc, char **argv)
         model *cm = model_load(opt.checkpoint, MODEL_KIND_NET_CHECKPOINT, err, sizeof err);
         if (!cm) die("%s", err);
         ckpt saved;
+        if (cm->extra_len >= 8 && memcmp(cm->extra, "NETTRN01", 8) == 0)
+            die("%s: a checkpoint of an older senti-train (trainer state NETTRN01, before --warm): train "
+                "again without --resume", opt.checkpoint);
         if (ckpt_decode(&saved, cm->extra, cm->extra_len) != 0)
             die("%s: not a senti-train checkpoint (bad trainer state)", opt.checkpoint);
         same_setting("--seed", (double)opt.seed, (double)saved.seed);

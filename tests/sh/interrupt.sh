@@ -108,6 +108,9 @@ expect_fail 1 '^senti-train: --resume: ck.far is after epoch 4294967295, beyond 
 cp ck ck.stop && poke ck.stop $((st + 20)) 7 && reseal ck.stop
 expect_fail 1 '^senti-train: ck.stop: not a senti-train checkpoint \(bad trainer state\)$' \
     "--resume: a crafted stop flag" senti-train -q -E 6 -l 0.05 --checkpoint ck.stop --resume -o x ../tr
+cp ck ck.old && poke ck.old $((st + 7)) 49 && reseal ck.old
+expect_fail 1 '^senti-train: ck.old: a checkpoint of an older senti-train \(trainer state NETTRN01, before --warm\): train again without --resume$' \
+    "--resume: a checkpoint of the older trainer state" senti-train -q -E 6 -l 0.05 --checkpoint ck.old --resume -o x ../tr
 cp ck ck.shuf && poke ck.shuf $((st + 8)) 2 0 0 0 && reseal ck.shuf
 expect_fail 1 '^senti-train: ck.shuf: the stored shuffling state does not follow from the seed \(corrupted checkpoint\?\)$' \
     "--resume: a crafted epoch that the shuffles do not reach" senti-train -q -E 6 -l 0.05 --checkpoint ck.shuf --resume -o x ../tr
