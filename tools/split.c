@@ -53,7 +53,7 @@ static void add_line(store_t *st, const char *s, size_t len, int comment)
     st->lines[st->n].off = st->used;
     st->lines[st->n].len = len;
     st->lines[st->n].comment = comment;
-    st->ndata += !st->lines[st->n].comment;
+    st->ndata += !comment;
     st->n++;
     st->used += len;
 }

@@ -196,6 +196,7 @@ static void copy_params(net *dst, const net *src)
  * seed and checks that it reaches the stored generator state. */
 
 #define CKPT_MAGIC "NETTRN02"
+#define CKPT_MAGIC_V1 "NETTRN01" /* before --warm: refused by name */
 #define CKPT_FIXED (8 + 4 * 4 + 2 * 8 + 8 + 5 * 4 + 6 * 8 + 6 * 8 + 8 * 8 + 8)
 
 typedef struct ckpt {
@@ -266,8 +267,10 @@ static unsigned char *ckpt_encode(const ckpt *c, size_t *len)
     return buf;
 }
 
+/* 0, -1 for a bad state, -2 for the older format (CKPT_MAGIC_V1) */
 static int ckpt_decode(ckpt *c, const unsigned char *buf, size_t len)
 {
+    if (len >= 8 && memcmp(buf, CKPT_MAGIC_V1, 8) == 0) return -2;
     if (len < CKPT_FIXED || memcmp(buf, CKPT_MAGIC, 8) != 0) return -1;
     const unsigned char *p = buf + 8;
     c->epoch = (uint32_t)get_u(&p, 4);
@@ -536,7 +539,6 @@ int main(int argc, char **argv)
     for (int l = 0; opt.init && l < nh; l++) {
         char err[MODEL_ERR_LEN];
         if (net_load_layer(n, l, &layers[l]->layers[0], err, sizeof err) < 0) die("--init layer %d: %s", l + 1, err);
-        n->hidden[l].frozen = opt.freeze;
         model_free(layers[l]);
     }
     /* output bias: log class priors (softmax) or the mean rating (linear) */
@@ -597,11 +599,11 @@ int main(int argc, char **argv)
         model *cm = model_load(opt.checkpoint, MODEL_KIND_NET_CHECKPOINT, err, sizeof err);
         if (!cm) die("%s", err);
         ckpt saved;
-        if (cm->extra_len >= 8 && memcmp(cm->extra, "NETTRN01", 8) == 0)
-            die("%s: a checkpoint of an older senti-train (trainer state NETTRN01, before --warm): train "
-                "again without --resume", opt.checkpoint);
-        if (ckpt_decode(&saved, cm->extra, cm->extra_len) != 0)
-            die("%s: not a senti-train checkpoint (bad trainer state)", opt.checkpoint);
+        int dc = ckpt_decode(&saved, cm->extra, cm->extra_len);
+        if (dc == -2)
+            die("%s: a checkpoint of an older senti-train (trainer state %s, before --warm): train again "
+                "without --resume", opt.checkpoint, CKPT_MAGIC_V1);
+        if (dc != 0) die("%s: not a senti-train checkpoint (bad trainer state)", opt.checkpoint);
         same_setting("--seed", (double)opt.seed, (double)saved.seed);
         same_setting("--batch", (double)opt.batch, saved.batch);
         same_setting("--threads", (double)opt.threads, saved.threads);
@@ -670,8 +672,9 @@ int main(int argc, char **argv)
     for (long e = (long)ck.epoch + 1; e <= opt.epochs && !ck.stopped; e++) {
         rng_shuffle_size(&gshuf, order, train->rows);
         double te = cli_seconds();
-        /* --warm: a new output layer learns on the pretrained features
-         * before its first gradients reach (and disturb) them */
+        /* which --init layers train this epoch (--freeze: none; --warm:
+         * none yet, so that a new output layer learns on the pretrained
+         * features before its first gradients reach and disturb them) */
         for (int l = 0; opt.init && l < nh; l++) n->hidden[l].frozen = opt.freeze || e <= opt.warm;
         net_train_cfg cfg = {(float)(opt.lr / (1.0 + opt.decay * (double)(e - 1))), (float)opt.l2,
                              (float)opt.in_drop, nh ? (float)opt.drop : 0.0f, &gdrop};

@@ -129,12 +129,13 @@ senti-train -o "$T/mf" --init "$T/l1" --freeze -E 5 -q "$T/train"
 # (a rectifier layer's output scale is folded into its weights on loading,
 # so the reference is the network as loaded, before any epoch)
 senti-train -o "$T/m00" --init "$T/l1" -E 0 -q "$T/train"
-w1=$(senti-inspect -T "$T/m00" | awk '$1 == "W" {print $4, $6, $8, $10, $12; exit}')
-w2=$(senti-inspect -T "$T/mf" | awk '$1 == "W" {print $4, $6, $8, $10, $12; exit}')
+# the summary (min, max, mean, norm) of a model's K-th weight matrix
+wstat() { senti-inspect -T "$1" | awk -v k="$2" '$1 == "W" && ++n == k {print $4, $6, $8, $10, $12}'; }
+w1=$(wstat "$T/m00" 1)
+w2=$(wstat "$T/mf" 1)
 ok "--freeze keeps the pretrained weights ($w1)" test -n "$w1" -a "$w1" = "$w2"
 # --warm N: the first N epochs are those of --freeze (same log, same
 # hidden layer), later ones train the hidden layer too
-wstat() { senti-inspect -T "$1" | awk -v k="$2" '$1 == "W" && ++n == k {print $4, $6, $8, $10, $12}'; }
 senti-train -o "$T/mw2" --init "$T/l1" --warm 2 -E 2 -l 0.05 -v "$T/test" --log "$T/logw2" -q "$T/train"
 ok "--warm 2 -E 2: the pretrained layer is unchanged" test "$(wstat "$T/mw2" 1)" = "$w1"
 ok "--warm 2 -E 2: the output layer learned" test "$(wstat "$T/mw2" 2)" != "$(wstat "$T/m00" 2)"
