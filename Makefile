@@ -7,8 +7,9 @@
 #                   fold: the no-hidden and one-layer rows beside the peers)
 #   make table2 CORPUS=blitzer|imdb   Table 2 of Glorot et al. (2011) with
 #                   fastText and LIBLINEAR (pipelines/table2.mk)
-#   make bench      benchmarks against peers (bench/)
-#   make deps       install the Debian packages the build needs
+#   make bench      benchmarks against peers (bench/; BENCH=NAME for one)
+#   make fuzz       libFuzzer campaigns (tests/fuzz/; FUZZ_SECONDS, FUZZ=NAME)
+#   make deps       install every Debian package (build, tests, experiments)
 #
 # New files are picked up by pattern: lib/*.c go into the library,
 # tools/NAME.c and corpora/NAME.c become bin/senti-NAME, tests/unit/test_*.c
@@ -41,12 +42,22 @@ SANFLAGS :=
 OPT := -O2
 endif
 
-# Debian packages the build and the tests need (the peers and gnuplot: the
-# experiments of pipelines/table2.mk, tested by tests/sh/table2.sh).
-PEER_PKGS := fasttext liblinear-tools gnuplot-nox
-DEPS_PKGS := gcc make pkg-config libopenblas-dev libpcre2-dev libstemmer-dev \
-             libutf8proc-dev ca-certificates curl gzip tar $(PEER_PKGS)
-DEPS_STAMP := build/deps.stamp
+# Debian packages, by what needs them.  `make` (the programs) needs only
+# BUILD_PKGS; `make check` adds TEST_PKGS (the tests run the peers on our
+# output, the fuzzers, valgrind, Open MPI and GNU parallel); the experiments
+# and benchmarks (demo, table2, bench) add DATA_PKGS and PEER_PKGS.  Each
+# set is installed by pipelines/need-pkgs (apt-get as root, otherwise it
+# names what to install) the first time a target needs it.
+BUILD_PKGS := gcc make pkg-config libopenblas-dev libpcre2-dev libstemmer-dev \
+              libutf8proc-dev zlib1g-dev
+TEST_PKGS := valgrind time clang libclang-rt-dev gnuplot-nox fasttext liblinear-tools \
+             python3-numpy python3-scipy python3-sklearn openmpi-bin libopenmpi-dev \
+             parallel help2man man-db
+DATA_PKGS := ca-certificates curl gzip tar unzip
+PEER_PKGS := fasttext liblinear-tools gnuplot-nox python3-numpy python3-scipy \
+             python3-sklearn python3-torch
+STAMPS := build/stamps
+DEPS_STAMP := $(STAMPS)/build.pkgs
 
 PKG_LIBS := openblas libpcre2-8 libutf8proc
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKG_LIBS) 2>/dev/null)
@@ -77,15 +88,19 @@ PROGS := $(patsubst tools/%.c,$(BIN)/senti-%,$(TOOL_SRC)) \
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check unit shell demo table2 bench clean golden help
+.PHONY: all deps check demo table2 bench clean help
 all: $(PROGS)
 
 help:
 	@sed -n '2,12s/^# \{0,1\}//p' Makefile
 
-deps: $(DEPS_STAMP)
-$(DEPS_STAMP): Makefile pipelines/need-pkgs
-	@bash pipelines/need-pkgs $(DEPS_PKGS)
+deps: $(STAMPS)/build.pkgs $(STAMPS)/test.pkgs $(STAMPS)/data.pkgs $(STAMPS)/peer.pkgs
+$(STAMPS)/build.pkgs: PKGS = $(BUILD_PKGS)
+$(STAMPS)/test.pkgs: PKGS = $(TEST_PKGS)
+$(STAMPS)/data.pkgs: PKGS = $(DATA_PKGS)
+$(STAMPS)/peer.pkgs: PKGS = $(PEER_PKGS)
+$(STAMPS)/%.pkgs: Makefile pipelines/need-pkgs
+	@bash pipelines/need-pkgs $(PKGS)
 	@mkdir -p $(@D) && touch $@
 
 $(BUILD)/%.o: %.c | $(DEPS_STAMP)
@@ -109,13 +124,9 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB_A)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
 
 # Tests: unit binaries and shell scripts, summed into one closing line.
-check: $(PROGS) $(UNIT_BIN)
+check: $(PROGS) $(UNIT_BIN) $(STAMPS)/test.pkgs
 	@SENTI_BIN=$(abspath $(BIN)) SENTI_UNIT=$(abspath $(BUILD)/tests) SAN=$(SAN) \
 	  bash tests/run $(TESTS)
-
-# make golden: regenerate tests/golden/ expected outputs (review the diff).
-golden: $(PROGS)
-	@SENTI_BIN=$(abspath $(BIN)) bash tests/golden.sh
 
 # Experiments (pipelines/table2.mk): each step is a file under results/, so
 # an interrupted run resumes; JOBS steps run at once, THREADS threads each.
@@ -123,26 +134,24 @@ CORPUS ?= blitzer
 JOBS ?= 2
 T2 = $(MAKE) --no-print-directory -j$(JOBS) -f pipelines/table2.mk BIN=$(abspath $(BIN))
 
-table2: $(PROGS)
+table2: $(PROGS) $(STAMPS)/data.pkgs $(STAMPS)/peer.pkgs
 	@for f in $$($(T2) -s CORPUS=$(CORPUS) folds); do \
 	    $(T2) CORPUS=$(CORPUS) ONLY=$$f evals || exit; done
 	@$(T2) CORPUS=$(CORPUS)
 
-demo: $(PROGS)
+demo: $(PROGS) $(STAMPS)/data.pkgs $(STAMPS)/peer.pkgs
 	@$(T2) CORPUS=blitzer FOLDS=1 ROWS="none relu1 fasttext liblinear svr" \
 	    R=$(abspath results/demo) demo
 
-bench: $(PROGS)
+bench: $(PROGS) $(STAMPS)/data.pkgs $(STAMPS)/peer.pkgs
 	@SENTI_BIN=$(abspath $(BIN)) bash bench/run $(BENCH)
 
-# Hardening (docs/limits.md): the Debian packages of the fuzzing, valgrind
-# and peak-memory tests, and make fuzz: each libFuzzer harness of tests/fuzz/ for
+# Hardening (docs/limits.md): make fuzz: each libFuzzer harness of tests/fuzz/ for
 # FUZZ_SECONDS (FUZZ=NAME for one); crashing inputs go to
 # build/fuzz/crashes/, keep them in tests/fuzz/NAME/regress/ once fixed.
-DEPS_PKGS += clang libclang-rt-dev valgrind time
 FUZZ_SECONDS ?= 300
 .PHONY: fuzz
-fuzz: $(DEPS_STAMP)
+fuzz: $(STAMPS)/build.pkgs $(STAMPS)/test.pkgs
 	@bash tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ)
 
 clean:

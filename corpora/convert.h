@@ -164,11 +164,11 @@ static inline int conv_rating(const char *s, size_t n, char *out, size_t outsz)
 /* Size of a buffer for conv_rating(); longer ratings are refused. */
 #define CONV_RATING_MAX 64
 
-/* Shows at most 40 bytes of s[0..n) in a message (cli_excerpt: control
+/* Shows at most 40 bytes of s[0..n) in a message (buf_excerpt: control
  * bytes and invalid UTF-8 as \xNN), so error lines stay one line. */
 static inline const char *conv_excerpt(const char *s, size_t n)
 {
-    return cli_excerpt(s, n, 40);
+    return buf_excerpt(s, n, 40);
 }
 
 /* ------------------------------------------------------------------------

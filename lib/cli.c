@@ -271,62 +271,6 @@ void cli_close_stdout(void)
     }
 }
 
-/* length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    size_t k;
-    unsigned min;
-    if (c >= 0xc2 && c <= 0xdf) k = 2, min = 0x80;
-    else if (c >= 0xe0 && c <= 0xef) k = 3, min = 0x800;
-    else if (c >= 0xf0 && c <= 0xf4) k = 4, min = 0x10000;
-    else return 0;
-    if (n < k) return 0;
-    unsigned cp = c & (0x7fu >> k);
-    for (size_t i = 1; i < k; i++) {
-        if ((s[i] & 0xc0) != 0x80) return 0;
-        cp = cp << 6 | (s[i] & 0x3fu);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
-    return k;
-}
-
-const char *cli_excerpt(const char *s, size_t n, size_t max)
-{
-    static char bufs[4][64 * 4 + 8];
-    static int next;
-    char *out = bufs[next];
-    next = (next + 1) & 3;
-    if (max > 64) max = 64;
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0, o = 0;
-    while (i < n && i < max) {
-        size_t k = p[i] >= 0x80 ? utf8_len(p + i, n - i) : 0;
-        if (k && i + k <= max) {
-            memcpy(out + o, p + i, k);
-            o += k;
-            i += k;
-        } else if (p[i] >= 0x20 && p[i] < 0x7f) {
-            out[o++] = (char)p[i++];
-        } else if (k) {
-            break; /* a character that does not fit */
-        } else {
-            static const char hex[] = "0123456789abcdef";
-            out[o++] = '\\';
-            out[o++] = 'x';
-            out[o++] = hex[p[i] >> 4];
-            out[o++] = hex[p[i] & 15];
-            i++;
-        }
-    }
-    if (i < n) {
-        memcpy(out + o, "...", 3);
-        o += 3;
-    }
-    out[o] = 0;
-    return out;
-}
-
 void cli_check_memory(double bytes, const char *what)
 {
     long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "buf.h"
 #include "text.h"
 
 #define SENTI_VERSION "0.1.0"
@@ -89,12 +90,6 @@ typedef struct cli_lines {
 void cli_lines_open(cli_lines *in, const char *path);
 int cli_lines_next(cli_lines *in, char **line, size_t *len);
 void cli_lines_close(cli_lines *in);
-
-/* At most max bytes of s[0..n) for a message, so that an error line stays
- * one readable line: printable ASCII and valid UTF-8 as they are, control
- * bytes and invalid UTF-8 as \xNN, "..." when cut.  The result lives in
- * one of 4 static buffers used in turn (max is capped at 64). */
-const char *cli_excerpt(const char *s, size_t n, size_t max);
 
 /* Dies with "what needs N GiB, more than the M GiB of memory of this
  * machine" when bytes exceed the physical memory (or RLIMIT_AS), before a

@@ -138,7 +138,7 @@ static void bow_file(bow_state *s, const char *path)
         int has;
         double label;
         if (text_parse_rating(line, rl, &has, &label) < 0)
-            die_at(name, ln, "rating '%s' is neither a number nor '?'", cli_excerpt(line, rl, 40));
+            die_at(name, ln, "rating '%s' is neither a number nor '?'", buf_excerpt(line, rl, 40));
         /* the line is followed by TEXT_PAD readable bytes (text_lines) */
         const char *text = tab + 1;
         size_t len = n - rl - 1;

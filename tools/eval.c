@@ -86,14 +86,14 @@ static void read_preds(const char *file, preds *P)
         if (!end2) end2 = line + len;
         double p;
         if (parse_num(tab + 1, end2, &p) < 0)
-            die_at(name, ln, "bad prediction '%s'", cli_excerpt(tab + 1, (size_t)(end2 - tab - 1), 30));
+            die_at(name, ln, "bad prediction '%s'", buf_excerpt(tab + 1, (size_t)(end2 - tab - 1), 30));
         if (tab - line == 1 && line[0] == '?') {
             P->unlabeled++;
             continue;
         }
         double g;
         if (parse_num(line, tab, &g) < 0)
-            die_at(name, ln, "bad gold rating '%s'", cli_excerpt(line, (size_t)(tab - line), 30));
+            die_at(name, ln, "bad gold rating '%s'", buf_excerpt(line, (size_t)(tab - line), 30));
         if (P->n == P->cap) {
             P->cap = P->cap ? P->cap * 2 : 1024;
             P->gold = xreallocarray(P->gold, P->cap, sizeof *P->gold);

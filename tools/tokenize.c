@@ -77,7 +77,7 @@ static void tokenize_file(text_tok *t, const char *path, text_buf *out)
         int has;
         double v;
         if (text_parse_rating(line, rl, &has, &v) < 0)
-            die_at(name, ln, "rating '%s' is neither a number nor '?'", cli_excerpt(line, rl, 40));
+            die_at(name, ln, "rating '%s' is neither a number nor '?'", buf_excerpt(line, rl, 40));
         if (text_buf_reserve(out, rl + 2) < 0) die("out of memory");
         memcpy(out->p + out->len, line, rl + 1);
         out->len += rl + 1;

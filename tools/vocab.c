@@ -86,7 +86,7 @@ static void count_file(vocab_counter *c, const char *path, int merge, unsigned l
         int has;
         double label;
         if (text_parse_rating(line, rl, &has, &label) < 0)
-            die_at(name, ln, "rating '%s' is neither a number nor '?'", cli_excerpt(line, rl, 40));
+            die_at(name, ln, "rating '%s' is neither a number nor '?'", buf_excerpt(line, rl, 40));
         if (vocab_counter_doc_padded(c, line + off, n - off) < 0) die_at(name, ln, "%s", vocab_counter_error(c));
         (*docs)++;
         if ((ln & 4095) == 0) cli_progress("%s: %ld lines", name, ln);

@@ -14,7 +14,6 @@ set -u
 export LC_ALL=C
 B=${SENTI_BIN:?SENTI_BIN is not set}
 F=${SENTI_TESTS:?}/fixtures
-G=${SENTI_TESTS:?}/golden
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 PATH=$B:$PATH

@@ -1,6 +1,6 @@
 /* test_lines.c - the bounded line readers (text_getline, text_lines_next)
  * against a naive reference on lines of every length around their chunk
- * sizes, with NUL bytes, CR, no final newline; and cli_excerpt, which
+ * sizes, with NUL bytes, CR, no final newline; and buf_excerpt, which
  * keeps error messages on one readable line. */
 #include <stdlib.h>
 #include <string.h>
@@ -88,19 +88,19 @@ static void test_nul(void)
 
 static void test_excerpt(void)
 {
-    CHECK(strcmp(cli_excerpt("abc", 3, 40), "abc") == 0, "excerpt of plain text");
-    CHECK(strcmp(cli_excerpt("a\tb\r\n", 5, 40), "a\\x09b\\x0d\\x0a") == 0, "control bytes escaped");
-    CHECK(strcmp(cli_excerpt("a\0b", 3, 40), "a\\x00b") == 0, "NUL escaped");
-    CHECK(strcmp(cli_excerpt("caf\xc3\xa9", 5, 40), "caf\xc3\xa9") == 0, "valid UTF-8 kept");
-    CHECK(strcmp(cli_excerpt("\xff\xc3(\xed\xa0\x80", 6, 40), "\\xff\\xc3(\\xed\\xa0\\x80") == 0,
+    CHECK(strcmp(buf_excerpt("abc", 3, 40), "abc") == 0, "excerpt of plain text");
+    CHECK(strcmp(buf_excerpt("a\tb\r\n", 5, 40), "a\\x09b\\x0d\\x0a") == 0, "control bytes escaped");
+    CHECK(strcmp(buf_excerpt("a\0b", 3, 40), "a\\x00b") == 0, "NUL escaped");
+    CHECK(strcmp(buf_excerpt("caf\xc3\xa9", 5, 40), "caf\xc3\xa9") == 0, "valid UTF-8 kept");
+    CHECK(strcmp(buf_excerpt("\xff\xc3(\xed\xa0\x80", 6, 40), "\\xff\\xc3(\\xed\\xa0\\x80") == 0,
           "invalid UTF-8 (stray, truncated, surrogate) escaped");
-    CHECK(strcmp(cli_excerpt("abcdef", 6, 3), "abc...") == 0, "cut with ...");
-    CHECK(strcmp(cli_excerpt("ab\xc3\xa9", 4, 3), "ab...") == 0, "a character is not split");
+    CHECK(strcmp(buf_excerpt("abcdef", 6, 3), "abc...") == 0, "cut with ...");
+    CHECK(strcmp(buf_excerpt("ab\xc3\xa9", 4, 3), "ab...") == 0, "a character is not split");
     char big[200];
     memset(big, 0x01, sizeof big);
-    const char *e = cli_excerpt(big, sizeof big, 1000);
+    const char *e = buf_excerpt(big, sizeof big, 1000);
     CHECK(strlen(e) == 64 * 4 + 3, "excerpt capped at 64 bytes (%zu)", strlen(e));
-    const char *x = cli_excerpt("x", 1, 9), *y = cli_excerpt("y", 1, 9);
+    const char *x = buf_excerpt("x", 1, 9), *y = buf_excerpt("y", 1, 9);
     CHECK(strcmp(x, "x") == 0 && strcmp(y, "y") == 0, "two excerpts in one message");
 }
 
