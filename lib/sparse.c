@@ -672,3 +672,22 @@ void sparse_csr_row(const sparse_csr *m, size_t i, sparse_row *row)
     row->val = m->val ? m->val + a : NULL;
     row->comment = NULL;
 }
+
+void sparse_csr_clear(sparse_csr *m)
+{
+    m->rows = m->nnz = 0;
+    m->dim = 0;
+    if (m->rowptr) m->rowptr[0] = 0;
+}
+
+int sparse_csr_gather(sparse_csr *dst, const sparse_csr *src, const size_t *idx, size_t n)
+{
+    sparse_csr_clear(dst);
+    for (size_t i = 0; i < n; i++) {
+        sparse_row row;
+        sparse_csr_row(src, idx[i], &row);
+        if (sparse_csr_append(dst, &row) < 0) return -1;
+    }
+    dst->dim = src->dim;
+    return 0;
+}

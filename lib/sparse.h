@@ -116,4 +116,11 @@ int sparse_csr_read(sparse_csr *m, sparse_reader *r);
 /* View row i as a sparse_row (comment NULL). */
 void sparse_csr_row(const sparse_csr *m, size_t i, sparse_row *row);
 
+/* Minibatches are sparse_csr too, reused from batch to batch (no allocation
+ * once they have grown): clear keeps the capacity and the header, gather
+ * makes dst hold rows idx[0..n) of src in that order (labels too; dst's dim
+ * becomes src's).  -1 on allocation failure. */
+void sparse_csr_clear(sparse_csr *m);
+int sparse_csr_gather(sparse_csr *dst, const sparse_csr *src, const size_t *idx, size_t n);
+
 #endif

@@ -263,8 +263,44 @@ static void test_long_line(void)
     unlink(path);
 }
 
+/* Minibatches: gather rows in a given order, then again into the same
+ * matrix (cleared, capacity reused), against the rows themselves. */
+static void test_gather(void)
+{
+    sparse_csr *m = sparse_csr_new(), *b = sparse_csr_new();
+    uint32_t cols[3] = {0, 4, 9};
+    float vals[3] = {1, 2, 3};
+    for (int i = 0; i < 6; i++) {
+        sparse_row row = {i != 2, (double)i, (size_t)(i % 4), cols, vals, NULL};
+        CHECK(sparse_csr_append(m, &row) == 0, "append row %d", i);
+    }
+    const size_t idx1[4] = {5, 0, 3, 3}, idx2[2] = {2, 1};
+    for (int pass = 0; pass < 2; pass++) {
+        const size_t *idx = pass ? idx2 : idx1;
+        size_t n = pass ? 2 : 4;
+        CHECK(sparse_csr_gather(b, m, idx, n) == 0 && b->rows == n, "gather %zu rows (pass %d)", n, pass);
+        int bad = 0;
+        size_t nnz = 0;
+        for (size_t i = 0; i < n; i++) {
+            sparse_row x, y;
+            sparse_csr_row(m, idx[i], &x);
+            sparse_csr_row(b, i, &y);
+            nnz += x.n;
+            if (x.n != y.n || x.has_label != y.has_label || x.label != y.label) bad++;
+            for (size_t j = 0; j < x.n && j < y.n; j++)
+                if (x.col[j] != y.col[j] || x.val[j] != y.val[j]) bad++;
+        }
+        CHECK(bad == 0 && b->nnz == nnz && b->dim == m->dim, "gathered rows equal the source rows (pass %d)", pass);
+    }
+    sparse_csr_clear(b);
+    CHECK(b->rows == 0 && b->nnz == 0 && b->rowptr[0] == 0, "clear empties the batch");
+    sparse_csr_free(m);
+    sparse_csr_free(b);
+}
+
 int main(void)
 {
+    test_gather();
     test_rules();
     test_accept();
     test_header();
