@@ -16,20 +16,11 @@
 /* ------------------------------------------------------------------------
  * names and configuration */
 
-static const char *const act_names[] = {NULL, "relu", "softplus", "tanh", "sigmoid"};
 static const char *const recon_names[] = {NULL, "sigmoid-ce", "linear-se", "softplus-se", "relu-se"};
 static const char *const noise_names[] = {"none", "sp", "mask", "gauss"};
 
-const char *dae_act_name(int act) { return act >= 1 && act <= 4 ? act_names[act] : "?"; }
 const char *dae_recon_name(int r) { return r >= 1 && r <= 4 ? recon_names[r] : "?"; }
 const char *dae_noise_name(int n) { return n >= 0 && n <= 3 ? noise_names[n] : "?"; }
-
-int dae_act_parse(const char *s)
-{
-    for (int i = 1; i <= 4; i++)
-        if (strcmp(s, act_names[i]) == 0) return i;
-    return -1;
-}
 
 int dae_recon_parse(const char *s)
 {
@@ -71,7 +62,7 @@ void dae_config_default(dae_config *c, uint32_t in_dim, uint32_t hidden)
     memset(c, 0, sizeof *c);
     c->in_dim = in_dim;
     c->hidden = hidden;
-    c->act = DAE_ACT_RELU;
+    c->act = ACT_RELU;
     c->recon = DAE_RECON_SIGMOID_CE;
     c->noise = DAE_NOISE_SP;
     c->noise_level = 0.1f;
@@ -85,7 +76,7 @@ const char *dae_config_check(const dae_config *c)
     if (c->hidden == 0) return "hidden size is 0";
     if ((uint64_t)c->in_dim * c->hidden > ((uint64_t)1 << 33))
         return "layer too large (input dimension x hidden units above 2^33)";
-    if (c->act < 1 || c->act > 4) return "unknown activation";
+    if (!act_valid(c->act)) return "unknown activation";
     if (c->recon < 1 || c->recon > 4) return "unknown reconstruction";
     if (c->noise < 0 || c->noise > 3) return "unknown noise";
     if (!isfinite(c->noise_level) || c->noise_level < 0) return "bad noise level";
@@ -94,39 +85,15 @@ const char *dae_config_check(const dae_config *c)
     if (!isfinite(c->emph_a) || !isfinite(c->emph_b) || c->emph_a < 0 || c->emph_b < 0)
         return "emphasis weights must be finite and >= 0";
     if (!isfinite(c->l1) || c->l1 < 0) return "L1 penalty must be finite and >= 0";
+    if (!isfinite(c->code_noise) || c->code_noise < 0) return "code noise must be finite and >= 0";
     return NULL;
 }
 
 /* ------------------------------------------------------------------------
  * activations and losses */
 
-static inline float softplusf(float a) { return a > 0 ? a + log1pf(expf(-a)) : log1pf(expf(a)); }
-static inline float sigmf(float a)
-{
-    if (a >= 0) return 1 / (1 + expf(-a));
-    float e = expf(a);
-    return e / (1 + e);
-}
-
-float dae_act(int act, float a)
-{
-    switch (act) {
-    case DAE_ACT_RELU: return a > 0 ? a : 0;
-    case DAE_ACT_SOFTPLUS: return softplusf(a);
-    case DAE_ACT_TANH: return tanhf(a);
-    default: return sigmf(a);
-    }
-}
-
-float dae_act_grad(int act, float h)
-{
-    switch (act) {
-    case DAE_ACT_RELU: return h > 0 ? 1.0f : 0.0f;
-    case DAE_ACT_SOFTPLUS: return -expm1f(-h);  /* sigmoid(a) = 1 - exp(-softplus(a)) */
-    case DAE_ACT_TANH: return 1 - h * h;
-    default: return h * (1 - h);
-    }
-}
+#define softplusf act_softplusf
+#define sigmf act_sigmoidf
 
 /* loss(o, x) and d loss / d o for a reconstruction pre-activation o */
 static inline float recon_loss(int recon, float o, float x, float *d)
@@ -154,41 +121,21 @@ static inline float recon_loss(int recon, float o, float x, float *d)
 /* ------------------------------------------------------------------------
  * parameters */
 
-static int point(dae *d, char *err, size_t errlen)
+/* The block: W (V,H), b (H), c (V), scale (H, fixed in training), Wd
+ * (V,H) unless tied; the order of the tensors in layer files. */
+static int layout(dae *d)
 {
-    model_layer *l = &d->m->layers[0];
     uint32_t V = d->cfg.in_dim, H = d->cfg.hidden;
-    struct {
-        const char *name;
-        uint32_t rows, cols;
-        float **p;
-    } want[] = {{"W", V, H, &d->W}, {"b", 1, H, &d->b}, {"c", 1, V, &d->c},
-                {"scale", 1, H, &d->scale}, {"Wd", V, H, &d->Wd}};
-    int n = d->cfg.tied ? 4 : 5;
-    for (int i = 0; i < n; i++) {
-        model_tensor *t = model_find(l, want[i].name);
-        if (!t) {
-            snprintf(err, errlen, "missing tensor %s", want[i].name);
-            return -1;
-        }
-        if (t->rows != want[i].rows || t->cols != want[i].cols) {
-            snprintf(err, errlen, "tensor %s is %u x %u, expected %u x %u", want[i].name, t->rows,
-                     t->cols, want[i].rows, want[i].cols);
-            return -1;
-        }
-        *want[i].p = t->data;
-    }
-    if (d->cfg.tied) {
-        if (model_find(l, "Wd")) {
-            snprintf(err, errlen, "tied layer has a decoder tensor Wd");
-            return -1;
-        }
-        d->Wd = d->W;
-    }
-    if (l->ntensors != (uint32_t)n) {
-        snprintf(err, errlen, "%u tensors, expected %d", l->ntensors, n);
-        return -1;
-    }
+    params *p = &d->par;
+    int w = params_add(p, "W", V, H, PARAM_WEIGHT), b = params_add(p, "b", 1, H, 0), c = params_add(p, "c", 1, V, 0),
+        s = params_add(p, "scale", 1, H, PARAM_FIXED);
+    int wd = d->cfg.tied ? w : params_add(p, "Wd", V, H, PARAM_WEIGHT);
+    if (w < 0 || b < 0 || c < 0 || s < 0 || wd < 0 || params_alloc(p) < 0) return -1;
+    d->W = params_at(p, w);
+    d->b = params_at(p, b);
+    d->c = params_at(p, c);
+    d->scale = params_at(p, s);
+    d->Wd = params_at(p, wd);
     return 0;
 }
 
@@ -217,36 +164,19 @@ dae *dae_new(const dae_config *cfg, char *err, size_t errlen)
         return NULL;
     }
     dae *d = calloc(1, sizeof *d);
-    if (!d) goto oom;
-    d->cfg = *cfg;
-    d->in_scale = 1;
-    d->m = model_new(MODEL_KIND_LAYER);
-    if (!d->m) goto oom;
-    model_layer s;
-    settings_of(cfg, &s);
-    model_layer *l = model_add_layer(d->m, &s);
-    if (!l) goto oom;
-    uint32_t V = cfg->in_dim, H = cfg->hidden;
-    if (!model_add_tensor(l, "W", V, H) || !model_add_tensor(l, "b", 1, H) ||
-        !model_add_tensor(l, "c", 1, V) || !model_add_tensor(l, "scale", 1, H))
-        goto oom;
-    if (!cfg->tied && !model_add_tensor(l, "Wd", V, H)) goto oom;
-    if (point(d, err, errlen) != 0) {
+    if (!d || (d->cfg = *cfg, d->in_scale = 1, layout(d) < 0)) {
+        snprintf(err, errlen, "out of memory for a %u x %u layer", cfg->in_dim, cfg->hidden);
         dae_free(d);
         return NULL;
     }
-    for (uint32_t k = 0; k < H; k++) d->scale[k] = 1;
+    for (uint32_t k = 0; k < cfg->hidden; k++) d->scale[k] = 1;
     return d;
-oom:
-    snprintf(err, errlen, "out of memory for a %u x %u layer", cfg->in_dim, cfg->hidden);
-    dae_free(d);
-    return NULL;
 }
 
 void dae_free(dae *d)
 {
     if (!d) return;
-    model_free(d->m);
+    params_free(&d->par);
     free(d);
 }
 
@@ -258,15 +188,7 @@ dae *dae_new_like(const dae *d)
     return g;
 }
 
-void dae_copy(dae *dst, const dae *src)
-{
-    size_t VH = (size_t)src->cfg.in_dim * src->cfg.hidden;
-    memcpy(dst->W, src->W, VH * sizeof(float));
-    if (!src->cfg.tied) memcpy(dst->Wd, src->Wd, VH * sizeof(float));
-    memcpy(dst->b, src->b, src->cfg.hidden * sizeof(float));
-    memcpy(dst->c, src->c, src->cfg.in_dim * sizeof(float));
-    memcpy(dst->scale, src->scale, src->cfg.hidden * sizeof(float));
-}
+void dae_copy(dae *dst, const dae *src) { params_copy(&dst->par, &src->par); }
 
 void dae_init(dae *d, rng_t *r)
 {
@@ -309,19 +231,43 @@ dae *dae_from_model(model *m, char *err, size_t errlen)
         snprintf(err, errlen, "bad input scale %g", (double)l->in_scale);
         return NULL;
     }
-    dae *d = calloc(1, sizeof *d);
-    if (!d) {
-        snprintf(err, errlen, "out of memory");
+    if (c.tied && model_find(l, "Wd")) {
+        snprintf(err, errlen, "tied layer has a decoder tensor Wd");
         return NULL;
     }
-    d->cfg = c;
-    d->m = m;
+    /* the tensors' shapes before the block is allocated from the header */
+    const model_tensor *W = model_find(l, "W");
+    if (!W || W->rows != c.in_dim || W->cols != c.hidden) {
+        snprintf(err, errlen, W ? "tensor W is %u x %u, expected %u x %u" : "missing tensor W", W ? W->rows : 0,
+                 W ? W->cols : 0, c.in_dim, c.hidden);
+        return NULL;
+    }
+    dae *d = dae_new(&c, err, errlen);
+    if (!d) return NULL;
+    if (params_from_layer(&d->par, l, NULL, 1, err, errlen) < 0) {
+        dae_free(d);
+        return NULL;
+    }
     d->in_scale = l->in_scale;
-    if (point(d, err, errlen) != 0) {
-        free(d);
+    memcpy(d->vocab, m->vocab, sizeof d->vocab);
+    d->checksum = m->checksum;
+    model_free(m);
+    return d;
+}
+
+model *dae_to_model(const dae *d, const char *cmdline)
+{
+    model *m = model_new(MODEL_KIND_LAYER);
+    model_layer s;
+    settings_of(&d->cfg, &s);
+    s.in_scale = d->in_scale;
+    model_layer *l = m ? model_add_layer(m, &s) : NULL;
+    if (!l || params_to_layer(&d->par, l, NULL) < 0 || model_set_cmdline(m, cmdline) < 0 ||
+        model_set_vocab(m, d->vocab) < 0) {
+        model_free(m);
         return NULL;
     }
-    return d;
+    return m;
 }
 
 int dae_set_config(dae *d, const dae_config *c, char *err, size_t errlen)
@@ -335,16 +281,11 @@ int dae_set_config(dae *d, const dae_config *c, char *err, size_t errlen)
     if (c->in_dim != o->in_dim || c->hidden != o->hidden || c->act != o->act || c->tied != o->tied ||
         d->in_scale != 1) {
         snprintf(err, errlen, "a %u -> %u %s%s layer%s; this run needs %u -> %u %s%s", o->in_dim,
-                 o->hidden, dae_act_name(o->act), o->tied ? " tied" : "",
+                 o->hidden, act_name(o->act), o->tied ? " tied" : "",
                  d->in_scale != 1 ? " with an input scale" : "", c->in_dim, c->hidden,
-                 dae_act_name(c->act), c->tied ? " tied" : "");
+                 act_name(c->act), c->tied ? " tied" : "");
         return -1;
     }
-    model_layer *l = &d->m->layers[0], s;
-    settings_of(c, &s);
-    s.ntensors = l->ntensors;
-    s.tensors = l->tensors;
-    *l = s;
     d->cfg = *c;
     return 0;
 }
@@ -356,11 +297,11 @@ static void activate(const dae *d, size_t R, float *out, int scaled)
 {
     size_t H = d->cfg.hidden;
     int act = d->cfg.act;
-    int clip = scaled && (act == DAE_ACT_RELU || act == DAE_ACT_SOFTPLUS);
+    int clip = scaled && act_unbounded(act);
     for (size_t r = 0; r < R; r++) {
         float *h = out + r * H;
         for (size_t k = 0; k < H; k++) {
-            float v = dae_act(act, h[k]);
+            float v = act_apply(act, h[k]);
             if (scaled) {
                 v *= d->scale[k];
                 if (clip && v > 1) v = 1;
@@ -407,7 +348,7 @@ int dae_compute_scale(dae *d, const sparse_csr *data)
 {
     size_t H = d->cfg.hidden;
     for (size_t k = 0; k < H; k++) d->scale[k] = 1;
-    if (d->cfg.act != DAE_ACT_RELU && d->cfg.act != DAE_ACT_SOFTPLUS) return 0;
+    if (!act_unbounded(d->cfg.act)) return 0;
     float *out = kern_alloc(CHUNK * H), *mx = kern_alloc(H);
     if (!out || !mx) {
         kern_free(out);
@@ -538,7 +479,9 @@ struct dae_trainer {
     kern_csc csc;
     uint32_t *cwork;       /* V */
     double zero_frac;
-    size_t *perm;
+    float *cn;             /* (cap,H) code noise of the batch, or NULL */
+    /* the driver's view of this trainer (dae_task) */
+    rng_t noise, samp;
 };
 
 static int grow(void **p, size_t *cap, size_t need, size_t el)
@@ -621,9 +564,9 @@ dae_trainer *dae_trainer_new(dae *d, const sparse_csr *data, size_t batch, char 
     t->hval = kern_alloc(batch * H);
     t->hcnt = calloc(batch, sizeof *t->hcnt);
     t->hsparse = calloc(batch, 1);
-    t->perm = calloc(data->rows ? data->rows : 1, sizeof *t->perm);
+    if (d->cfg.code_noise > 0 && !(t->cn = kern_alloc(batch * H))) goto oom;
     if (!t->rows || !t->xt_ptr || !t->j_ptr || !t->s_ptr || !t->fptr || !t->sel || !t->mark ||
-        !t->cwork || !t->pj || !t->Hm || !t->hidx || !t->hval || !t->hcnt || !t->hsparse || !t->perm)
+        !t->cwork || !t->pj || !t->Hm || !t->hidx || !t->hval || !t->hcnt || !t->hsparse)
         goto oom;
     return t;
 oom:
@@ -671,7 +614,7 @@ void dae_trainer_free(dae_trainer *t)
     free(t->growof);
     kern_csc_free(&t->csc);
     free(t->cwork);
-    free(t->perm);
+    kern_free(t->cn);
     free(t);
 }
 
@@ -758,6 +701,8 @@ int dae_batch_corrupt(dae_trainer *t, const size_t *rows, size_t n, rng_t *noise
     }
     /* no sample until dae_batch_sample */
     for (size_t b = 0; b <= n; b++) t->s_ptr[b] = 0;
+    if (t->cn)
+        for (size_t i = 0; i < n * t->H; i++) t->cn[i] = c->code_noise * (float)rng_normal(noise);
     return 0;
 }
 
@@ -841,6 +786,7 @@ void dae_batch_view(const dae_trainer *t, size_t i, dae_example_view *v)
     v->ns = t->s_ptr[i + 1] - t->s_ptr[i];
     v->scol = t->s_col + t->s_ptr[i];
     v->sw = t->s_w + t->s_ptr[i];
+    v->code_noise = t->cn ? t->cn + i * t->H : NULL;
 }
 
 double dae_batch_zero_frac(const dae_trainer *t) { return t->zero_frac; }
@@ -863,7 +809,7 @@ static void enc_act_part(void *p, int part, int nparts)
     double zeros = 0;
     for (size_t b = b0; b < b1; b++) {
         float *h = t->Hm + b * H;
-        if (act == DAE_ACT_RELU) {
+        if (act == ACT_RELU) {
             uint32_t *idx = t->hidx + b * H;
             float *hv = t->hval + b * H;
             uint32_t a = 0;
@@ -878,7 +824,7 @@ static void enc_act_part(void *p, int part, int nparts)
             zeros += (double)(H - a);
         } else {
             for (size_t k = 0; k < H; k++) {
-                h[k] = dae_act(act, h[k]);
+                h[k] = act_apply(act, h[k]);
                 zeros += h[k] == 0;
             }
             t->hsparse[b] = 0;
@@ -1364,7 +1310,7 @@ static void hidden_part(void *p, int part, int nparts)
             float hk = h[k];
             float s = hk > 0 ? 1.0f : hk < 0 ? -1.0f : 0.0f;
             pen += fabsf(hk);
-            g[k] = (g[k] + l1 * s) * dae_act_grad(c->act, hk);
+            g[k] = (g[k] + l1 * s) * act_grad(c->act, hk);
         }
     }
     j->l1[part] = pen * l1;
@@ -1381,6 +1327,8 @@ double dae_batch_grad(dae_trainer *t, dae *tg, float scale)
     for (size_t b = 0; b < n; b++) memcpy(t->Hm + b * H, d->b, H * sizeof(float));
     if (kern_csc_build(&t->csc, n, t->xt_ptr, t->xt_col, t->xt_val, t->V, t->cwork) != 0) return -1;
     kern_spmm_csc(&t->csc, d->W, H, t->Hm);
+    if (t->cn)
+        for (size_t i = 0; i < n * H; i++) t->Hm[i] += t->cn[i];
     enc_job ej;
     memset(&ej, 0, sizeof ej);
     ej.t = t;
@@ -1412,37 +1360,61 @@ double dae_batch_grad(dae_trainer *t, dae *tg, float scale)
 }
 
 /* ------------------------------------------------------------------------
- * epochs */
+ * the layer as a training task (lib/train) */
 
-void dae_train_state_init(dae_train_state *s, uint64_t seed)
+static double task_step(void *self, const size_t *rows, size_t n, float lr, params *g, double *acc)
 {
-    rng_seed(&s->shuffle, seed, 1);
-    rng_seed(&s->noise, seed, 2);
-    rng_seed(&s->samp, seed, 3);
-    s->epoch = 0;
+    dae_trainer *t = self;
+    if (dae_batch_corrupt(t, rows, n, &t->noise) != 0 || dae_batch_sample(t, &t->samp) != 0) return -1;
+    double l;
+    if (g) {
+        /* the gradient of the mean objective, into a layer viewing g */
+        dae gd = *t->d;
+        gd.par = *g;
+        gd.W = params_at(g, 0);
+        gd.b = params_at(g, 1);
+        gd.c = params_at(g, 2);
+        gd.scale = params_at(g, 3);
+        gd.Wd = t->d->cfg.tied ? gd.W : params_at(g, 4);
+        l = dae_batch_grad(t, &gd, 1.0f / (float)n);
+    } else {
+        l = dae_batch_grad(t, t->d, -lr / (float)n);
+    }
+    acc[0] += t->zero_frac * (double)n;
+    return l;
 }
 
-int dae_train_epoch(dae_trainer *t, float lr, dae_train_state *s,
-                    void (*progress)(void *arg, size_t done, double loss), void *arg,
-                    double *loss, double *zero_frac)
+static double task_valid(void *self, const sparse_csr *data)
 {
-    size_t N = t->data->rows;
-    for (size_t i = 0; i < N; i++) t->perm[i] = i;
-    rng_shuffle_size(&s->shuffle, t->perm, N);
-    double sum = 0, zsum = 0;
-    for (size_t i = 0; i < N; i += t->cap) {
-        size_t n = N - i < t->cap ? N - i : t->cap;
-        if (dae_batch_corrupt(t, t->perm + i, n, &s->noise) != 0) return -1;
-        if (dae_batch_sample(t, &s->samp) != 0) return -1;
-        double l = dae_batch_grad(t, t->d, -lr / (float)n);
-        if (l < 0) return -1;
-        if (!isfinite(l)) return -2;
-        sum += l;
-        zsum += t->zero_frac * (double)n;
-        if (progress) progress(arg, i + n, sum / (double)(i + n));
-    }
-    s->epoch++;
-    *loss = N ? sum / (double)N : 0;
-    *zero_frac = N ? zsum / (double)N : 0;
-    return 0;
+    dae_trainer *t = self;
+    double l = dae_recon_loss(t->d, data, NULL);
+    return l < 0 ? l : l / (double)data->rows;
+}
+
+static void task_columns(void *self, const double *acc, size_t rows, size_t batches, double *pre, double *post)
+{
+    (void)self, (void)batches, (void)pre;
+    post[0] = rows ? acc[0] / (double)rows : 0;
+}
+
+void dae_task(dae_trainer *t, uint64_t seed, train_task *task)
+{
+    memset(task, 0, sizeof *task);
+    rng_seed(&t->noise, seed, 2);
+    rng_seed(&t->samp, seed, 3);
+    task->self = t;
+    task->par = &t->d->par;
+    task->step = task_step;
+    task->valid = task_valid;
+    task->nacc = 1;
+    task->npost = 1;
+    task->post[0] = "zero_frac";
+    task->valid_name = "valid_loss";
+    task->valid_label = "validation loss";
+    task->columns = task_columns;
+    task->nrng = 2;
+    task->rng[0] = &t->noise;
+    task->rng[1] = &t->samp;
+    task->rng_name[0] = "noise";
+    task->rng_name[1] = "samp";
 }

@@ -22,12 +22,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "act.h"
 #include "model.h"
+#include "params.h"
 #include "rng.h"
 #include "sparse.h"
+#include "train.h"
 
-/* Codes stored in model files: never renumber. */
-enum { DAE_ACT_RELU = 1, DAE_ACT_SOFTPLUS = 2, DAE_ACT_TANH = 3, DAE_ACT_SIGMOID = 4 };
+/* Codes stored in model files: never renumber (activations: act.h). */
 enum { DAE_RECON_SIGMOID_CE = 1, DAE_RECON_LINEAR_SE = 2, DAE_RECON_SOFTPLUS_SE = 3,
        DAE_RECON_RELU_SE = 4 };
 enum { DAE_NOISE_NONE = 0, DAE_NOISE_SP = 1, DAE_NOISE_MASK = 2, DAE_NOISE_GAUSS = 3 };
@@ -35,7 +37,7 @@ enum { DAE_NOISE_NONE = 0, DAE_NOISE_SP = 1, DAE_NOISE_MASK = 2, DAE_NOISE_GAUSS
 typedef struct dae_config {
     uint32_t in_dim;       /* V */
     uint32_t hidden;       /* H */
-    int act;               /* DAE_ACT_* */
+    int act;               /* ACT_* (act.h) */
     int recon;             /* DAE_RECON_* */
     int noise;             /* DAE_NOISE_* */
     float noise_level;     /* P for sp/mask (fraction of all inputs), sigma for gauss */
@@ -44,6 +46,9 @@ typedef struct dae_config {
     int tied;              /* decoder weights = encoder weights */
     int observed_only;     /* loss only on non-zero inputs (rating matrices) */
     uint32_t sample_zeros; /* K > 0: reconstruction sampling */
+    float code_noise;      /* training only: Gaussian noise of this deviation added to the
+                              hidden pre-activations (pushes sigmoid units towards 0/1,
+                              as in semantic hashing); not stored in the model */
 } dae_config;
 
 /* Defaults: relu, sigmoid-CE, sp:0.1, emphasis 1,1, l1 0, untied, full. */
@@ -51,25 +56,25 @@ void dae_config_default(dae_config *c, uint32_t in_dim, uint32_t hidden);
 /* NULL if c is usable, else a message saying what is wrong. */
 const char *dae_config_check(const dae_config *c);
 
-/* Names <-> codes for options and messages ("relu", "sigmoid-ce", ...).
- * Parsers return -1 on an unknown name. */
-const char *dae_act_name(int act);
+/* Names <-> codes for options and messages ("sigmoid-ce", "sp", ...;
+ * activations: act_name/act_parse).  Parsers return -1 on an unknown name. */
 const char *dae_recon_name(int recon);
 const char *dae_noise_name(int noise);
-int dae_act_parse(const char *s);
 int dae_recon_parse(const char *s);
 /* "sp:P", "mask:P", "gauss:S", "none" -> noise code and level; -1 if bad. */
 int dae_noise_parse(const char *s, int *noise, float *level);
 
 typedef struct dae {
     dae_config cfg;
-    model *m;         /* owns the parameters (kind layer, one layer) */
+    params par;       /* the parameter block: views W, b, c, scale, [Wd] */
     float *W;         /* (V,H) encoder */
     float *Wd;        /* (V,H) decoder; == W when tied */
     float *b;         /* (H) hidden bias */
     float *c;         /* (V) reconstruction bias */
-    float *scale;     /* (H) per-unit scale applied by encoding (1 = none) */
+    float *scale;     /* (H) per-unit scale applied by encoding (1 = none); fixed in training */
     float in_scale;   /* inputs are multiplied by this (1 for pretrained layers) */
+    char vocab[17];   /* digest of the input it was trained on ("" if unknown) */
+    uint64_t checksum;/* checksum of the model file it was read from (0 for a new layer) */
 } dae;
 
 /* New layer with zero parameters and scale 1; NULL on bad config (message
@@ -83,13 +88,18 @@ void dae_init(dae *d, rng_t *r);
 /* Copy all parameters of src into dst (same shape). */
 void dae_copy(dae *dst, const dae *src);
 
-/* Wrap a loaded model (kind layer or checkpoint): checks codes, tensors
- * and shapes.  Takes ownership of m on success only. */
+/* Wrap a loaded model (kind layer, one layer): checks codes, tensors and
+ * shapes, copies the parameters into the layer's block, keeps the vocabulary
+ * digest and the file's checksum.  Frees m on success only. */
 dae *dae_from_model(model *m, char *err, size_t errlen);
+/* The layer as a model of kind layer whose tensors borrow d's block (valid
+ * while d lives): the training command line and d's vocabulary digest are
+ * recorded.  NULL when out of memory. */
+model *dae_to_model(const dae *d, const char *cmdline);
 /* Give a layer other training settings (noise, reconstruction, emphasis,
- * L1, observed-only, sampling), in its model too.  The input dimension,
- * hidden size, activation and tying must stay and the input scale must be
- * 1; -1 with a message otherwise. */
+ * L1, observed-only, sampling).  The input dimension, hidden size,
+ * activation and tying must stay and the input scale must be 1; -1 with a
+ * message otherwise. */
 int dae_set_config(dae *d, const dae_config *c, char *err, size_t errlen);
 
 /* ------------------------------------------------------------------------
@@ -102,11 +112,6 @@ void dae_forward(const dae *d, size_t R, const size_t *ptr, const uint32_t *col,
                  const float *val, float *out, int scaled);
 /* The same for dense input X (R,V). */
 void dae_forward_dense(const dae *d, size_t R, const float *X, float *out, int scaled);
-
-/* Elementwise activation and its derivative expressed through the output
- * (act'(a) as a function of h = act(a)), for callers that backpropagate. */
-float dae_act(int act, float a);
-float dae_act_grad(int act, float h);
 
 /* Per-unit scale = 1 / (largest activation over data), for rectifier and
  * softplus units (1 for others or units never active); the largest
@@ -143,7 +148,8 @@ void dae_trainer_free(dae_trainer *t);
 void dae_trainer_kernel(dae_trainer *t, int kernel);
 
 /* Batch steps, for the epoch loop and for tests:
- * 1. corrupt n rows of the data (row numbers rows[]) with noise;
+ * 1. corrupt n rows of the data (row numbers rows[]) with noise (and draw
+ *    the code noise, from the same generator);
  * 2. draw the reconstruction sample (no-op unless sample_zeros);
  * 3. objective and gradient at d's parameters: target += scale * gradient
  *    of the summed objective (target == d for an SGD step with
@@ -155,8 +161,9 @@ int dae_batch_sample(dae_trainer *t, rng_t *samp);
 double dae_batch_grad(dae_trainer *t, dae *target, float scale);
 
 /* What the last batch used, for tests: example i's clean and corrupted
- * rows, corrupted positions J, and sampled outputs with their weights
- * (count * |R| / K, before emphasis). */
+ * rows, corrupted positions J, sampled outputs with their weights
+ * (count * |R| / K, before emphasis), and the noise added to its hidden
+ * pre-activations (H values, NULL without code noise). */
 typedef struct dae_example_view {
     size_t nx;
     const uint32_t *xcol;
@@ -169,25 +176,17 @@ typedef struct dae_example_view {
     size_t ns;
     const uint32_t *scol;
     const float *sw;
+    const float *code_noise;
 } dae_example_view;
 void dae_batch_view(const dae_trainer *t, size_t i, dae_example_view *v);
 /* Fraction of exactly-zero hidden activations in the last dae_batch_grad. */
 double dae_batch_zero_frac(const dae_trainer *t);
 
-/* Trainer state that makes a run resumable: the generators and the epoch
- * count (checkpoints are taken between epochs). */
-typedef struct dae_train_state {
-    rng_t shuffle, noise, samp;
-    uint32_t epoch;       /* epochs done */
-} dae_train_state;
-void dae_train_state_init(dae_train_state *s, uint64_t seed);
-
-/* One epoch: shuffle the rows, then SGD over batches of the trainer's
- * batch size.  progress(arg, examples done, mean loss so far) is called
- * after each batch when non-NULL.  Returns the mean objective per example
- * in *loss and the zero fraction in *zero_frac; -1 on no memory. */
-int dae_train_epoch(dae_trainer *t, float lr, dae_train_state *s,
-                    void (*progress)(void *arg, size_t done, double loss), void *arg,
-                    double *loss, double *zero_frac);
+/* The layer as what the training driver trains (lib/train): steps of the
+ * trainer's batch size on its data, the noise and sampling generators
+ * seeded from (seed, 2) and (seed, 3), the mean reconstruction loss as the
+ * validation figure, the fraction of zero hidden units as a log column.
+ * *task stays valid while t lives. */
+void dae_task(dae_trainer *t, uint64_t seed, train_task *task);
 
 #endif

@@ -61,7 +61,8 @@ void model_free(model *m)
 {
     if (!m) return;
     for (uint32_t i = 0; i < m->nlayers; i++) {
-        for (uint32_t t = 0; t < m->layers[i].ntensors; t++) free(m->layers[i].tensors[t].data);
+        for (uint32_t t = 0; t < m->layers[i].ntensors; t++)
+            if (!m->layers[i].tensors[t].borrowed) free(m->layers[i].tensors[t].data);
         free(m->layers[i].tensors);
     }
     free(m->layers);
@@ -141,29 +142,49 @@ model_tensor *model_find(const model_layer *l, const char *name)
     return NULL;
 }
 
-float *model_add_tensor(model_layer *l, const char *name, uint32_t rows, uint32_t cols)
+static model_tensor *new_tensor(model_layer *l, const char *name, uint32_t rows, uint32_t cols, float *data,
+                                int borrowed)
 {
-    if (!valid_name(name) || model_find(l, name) || l->ntensors >= MODEL_MAX_TENSORS) return NULL;
-    size_t n = (size_t)rows * cols;
-    if (cols && n / cols != rows) return NULL;
-    void *p = NULL;
-    size_t bytes = (n ? n : 1) * sizeof(float);
-    bytes = (bytes + 63) / 64 * 64;
-    if (posix_memalign(&p, 64, bytes) != 0) return NULL;
-    memset(p, 0, bytes);
     model_tensor *nt = realloc(l->tensors, (l->ntensors + 1) * sizeof *nt);
-    if (!nt) {
-        free(p);
-        return NULL;
-    }
+    if (!nt) return NULL;
     l->tensors = nt;
     model_tensor *t = &nt[l->ntensors++];
     memset(t->name, 0, sizeof t->name);
     strcpy(t->name, name);
     t->rows = rows;
     t->cols = cols;
-    t->data = p;
+    t->data = data;
+    t->borrowed = borrowed;
+    return t;
+}
+
+static int tensor_ok(const model_layer *l, const char *name, uint32_t rows, uint32_t cols)
+{
+    if (!valid_name(name) || model_find(l, name) || l->ntensors >= MODEL_MAX_TENSORS) return 0;
+    size_t n = (size_t)rows * cols;
+    return !(cols && n / cols != rows);
+}
+
+float *model_add_tensor(model_layer *l, const char *name, uint32_t rows, uint32_t cols)
+{
+    if (!tensor_ok(l, name, rows, cols)) return NULL;
+    size_t n = (size_t)rows * cols;
+    void *p = NULL;
+    size_t bytes = (n ? n : 1) * sizeof(float);
+    bytes = (bytes + 63) / 64 * 64;
+    if (posix_memalign(&p, 64, bytes) != 0) return NULL;
+    memset(p, 0, bytes);
+    if (!new_tensor(l, name, rows, cols, p, 0)) {
+        free(p);
+        return NULL;
+    }
     return p;
+}
+
+int model_add_tensor_ref(model_layer *l, const char *name, uint32_t rows, uint32_t cols, float *data)
+{
+    if (!tensor_ok(l, name, rows, cols)) return -1;
+    return new_tensor(l, name, rows, cols, data, 1) ? 0 : -1;
 }
 
 /* ------------------------------------------------------------------------

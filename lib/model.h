@@ -35,7 +35,8 @@
 typedef struct model_tensor {
     char name[MODEL_NAME_MAX + 1];
     uint32_t rows, cols;     /* shape; a vector has rows = 1 */
-    float *data;             /* rows*cols floats, owned by the model */
+    float *data;             /* rows*cols floats, owned by the model unless borrowed */
+    int borrowed;            /* data belongs to the caller (model_add_tensor_ref) */
 } model_tensor;
 
 /* Settings of one layer.  Codes are defined by the layer code (dae.h for
@@ -86,6 +87,10 @@ model_layer *model_add_layer(model *m, const model_layer *settings);
 /* Add a zeroed tensor of shape (rows, cols) to a layer; returns its data
  * (64-byte aligned), NULL on bad name/duplicate/no memory. */
 float *model_add_tensor(model_layer *l, const char *name, uint32_t rows, uint32_t cols);
+/* Add a tensor whose data stays the caller's (a view into a parameter
+ * block, written as it is, not copied and not freed by model_free); the data
+ * must outlive the model.  Returns 0, -1 on bad name/duplicate/no memory. */
+int model_add_tensor_ref(model_layer *l, const char *name, uint32_t rows, uint32_t cols, float *data);
 /* Find a tensor by name, NULL if absent. */
 model_tensor *model_find(const model_layer *l, const char *name);
 

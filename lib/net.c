@@ -7,50 +7,67 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dae.h"
+#include "act.h"
+
+#define act_f(act, z) act_apply((int)(act), z)
 
 /* ------------------------------------------------------------------------
- * activations */
-
-static float act_f(uint32_t act, float z)
-{
-    switch (act) {
-    case DAE_ACT_RELU: return z > 0 ? z : 0;
-    case DAE_ACT_SOFTPLUS: return z > 20 ? z : log1pf(expf(z));
-    case DAE_ACT_TANH: return tanhf(z);
-    case DAE_ACT_SIGMOID: return 1.0f / (1.0f + expf(-z));
-    default: return z;
-    }
-}
-
-/* d act / d z given z and h = act(z) */
-static float act_d(uint32_t act, float z, float h)
-{
-    switch (act) {
-    case DAE_ACT_RELU: return z > 0 ? 1.0f : 0.0f;
-    case DAE_ACT_SOFTPLUS: return 1.0f / (1.0f + expf(-z));
-    case DAE_ACT_TANH: return 1.0f - h * h;
-    case DAE_ACT_SIGMOID: return h * (1.0f - h);
-    default: return 1.0f;
-    }
-}
-
-/* ------------------------------------------------------------------------
- * construction */
-
-static float *falloc(size_t n)
-{
-    return kern_alloc(n ? n : 1);
-}
+ * construction: one parameter block with, for hidden layer l (1-based),
+ * the views Wl (in,out), bl (out) and sl (out, the fixed output scale; 1
+ * unless a pretrained layer brings one), then Wo (H,K) and bo (K) */
 
 static void uniform_fill(float *w, size_t n, float r, rng_t *g)
 {
     for (size_t i = 0; i < n; i++) w[i] = (2.0f * rng_uniformf(g) - 1.0f) * r;
 }
 
+/* the block's views for n's shape; the layers' pointers into it */
+static int layout(net *n)
+{
+    params *p = &n->par;
+    int *w = calloc((size_t)(n->nhidden > 0 ? n->nhidden : 1) * 3, sizeof *w);
+    if (!w) return -1;
+    uint32_t in = n->in_dim;
+    int bad = 0;
+    for (int l = 0; l < n->nhidden && !bad; l++) {
+        char nm[16];
+        snprintf(nm, sizeof nm, "W%d", l + 1);
+        w[3 * l] = params_add(p, nm, in, n->hidden[l].out, PARAM_WEIGHT);
+        snprintf(nm, sizeof nm, "b%d", l + 1);
+        w[3 * l + 1] = params_add(p, nm, 1, n->hidden[l].out, 0);
+        snprintf(nm, sizeof nm, "s%d", l + 1);
+        w[3 * l + 2] = params_add(p, nm, 1, n->hidden[l].out, PARAM_FIXED);
+        bad = w[3 * l] < 0 || w[3 * l + 1] < 0 || w[3 * l + 2] < 0;
+        in = n->hidden[l].out;
+    }
+    int wo = bad ? -1 : params_add(p, "Wo", in, n->nclass, PARAM_WEIGHT);
+    int bo = bad ? -1 : params_add(p, "bo", 1, n->nclass, 0);
+    if (wo < 0 || bo < 0 || params_alloc(p) < 0) {
+        free(w);
+        return -1;
+    }
+    in = n->in_dim;
+    for (int l = 0; l < n->nhidden; l++) {
+        net_layer *L = &n->hidden[l];
+        L->in = in;
+        L->W = params_at(p, w[3 * l]);
+        L->b = params_at(p, w[3 * l + 1]);
+        L->svec = params_at(p, w[3 * l + 2]);
+        for (uint32_t u = 0; u < L->out; u++) L->svec[u] = 1;
+        L->scale = NULL;
+        in = L->out;
+    }
+    n->Wo = params_at(p, wo);
+    n->bo = params_at(p, bo);
+    free(w);
+    return 0;
+}
+
 net *net_new(uint32_t in_dim, int nhidden, const uint32_t *sizes, const uint32_t *acts, int output,
              uint32_t nclass, const double *classes, float l1, rng_t *g)
 {
+    for (int l = 0; l < nhidden; l++)
+        if (!act_valid((int)acts[l])) return NULL;
     net *n = calloc(1, sizeof *n);
     if (!n) return NULL;
     n->in_dim = in_dim;
@@ -63,22 +80,19 @@ net *net_new(uint32_t in_dim, int nhidden, const uint32_t *sizes, const uint32_t
     if (!n->hidden || !n->classes) goto fail;
     if (output == NET_OUT_SOFTMAX)
         for (uint32_t k = 0; k < n->nclass; k++) n->classes[k] = classes[k];
-    uint32_t in = in_dim;
     for (int l = 0; l < nhidden; l++) {
-        net_layer *L = &n->hidden[l];
-        L->in = in;
-        L->out = sizes[l];
-        L->act = acts[l];
-        L->W = falloc((size_t)L->in * L->out);
-        L->b = falloc(L->out);
-        if (!L->W || !L->b) goto fail;
-        if (g) uniform_fill(L->W, (size_t)L->in * L->out, sqrtf(6.0f / (float)(L->in + L->out)), g);
-        in = L->out;
+        n->hidden[l].out = sizes[l];
+        n->hidden[l].act = acts[l];
     }
-    n->Wo = falloc((size_t)in * n->nclass);
-    n->bo = falloc(n->nclass);
-    if (!n->Wo || !n->bo) goto fail;
-    if (g) uniform_fill(n->Wo, (size_t)in * n->nclass, sqrtf(6.0f / (float)(in + n->nclass)), g);
+    if (layout(n) < 0) goto fail;
+    if (g) {
+        for (int l = 0; l < nhidden; l++) {
+            net_layer *L = &n->hidden[l];
+            uniform_fill(L->W, (size_t)L->in * L->out, sqrtf(6.0f / (float)(L->in + L->out)), g);
+        }
+        uint32_t in = nhidden ? n->hidden[nhidden - 1].out : in_dim;
+        uniform_fill(n->Wo, (size_t)in * n->nclass, sqrtf(6.0f / (float)(in + n->nclass)), g);
+    }
     return n;
 fail:
     net_free(n);
@@ -88,16 +102,9 @@ fail:
 void net_free(net *n)
 {
     if (!n) return;
-    if (n->hidden)
-        for (int l = 0; l < n->nhidden; l++) {
-            kern_free(n->hidden[l].W);
-            kern_free(n->hidden[l].b);
-            kern_free(n->hidden[l].scale);
-        }
+    params_free(&n->par);
     free(n->hidden);
     free(n->classes);
-    kern_free(n->Wo);
-    kern_free(n->bo);
     free(n);
 }
 
@@ -110,14 +117,29 @@ net *net_clone_zero(const net *n)
     }
     net *z = net_new(n->in_dim, n->nhidden, sizes, acts, n->output, n->nclass, n->classes, n->l1, NULL);
     if (!z) return NULL;
-    for (int l = 0; l < n->nhidden; l++) z->hidden[l].frozen = n->hidden[l].frozen;
+    params_zero(&z->par);
+    for (int l = 0; l < n->nhidden; l++) {
+        z->hidden[l].frozen = n->hidden[l].frozen;
+        if (n->hidden[l].scale) z->hidden[l].scale = z->hidden[l].svec;
+    }
+    memcpy(z->vocab, n->vocab, sizeof z->vocab);
     return z;
+}
+
+void net_copy(net *dst, const net *src)
+{
+    params_copy(&dst->par, &src->par);
+    for (int l = 0; l < src->nhidden; l++) dst->hidden[l].scale = src->hidden[l].scale ? dst->hidden[l].svec : NULL;
 }
 
 int net_load_layer(net *n, int l, const model_layer *ml, char *err, size_t errlen)
 {
     net_layer *L = &n->hidden[l];
     const model_tensor *W = model_find(ml, "W"), *b = model_find(ml, "b"), *s = model_find(ml, "scale");
+    if (!act_valid((int)ml->act)) {
+        snprintf(err, errlen, "unknown activation code %u", ml->act);
+        return -1;
+    }
     if (!W || !b) {
         snprintf(err, errlen, "layer has no W or b tensor");
         return -1;
@@ -126,17 +148,19 @@ int net_load_layer(net *n, int l, const model_layer *ml, char *err, size_t errle
         snprintf(err, errlen, "layer is %ux%u, the network needs %ux%u here", W->rows, W->cols, L->in, L->out);
         return -1;
     }
+    if (s && s->rows * s->cols != L->out) {
+        snprintf(err, errlen, "scale has %u entries, the layer %u units", s->rows * s->cols, L->out);
+        return -1;
+    }
     /* a layer that scales its inputs: fold the factor into W */
     float f = (ml->in_scale != 0.0f) ? ml->in_scale : 1.0f;
     for (size_t i = 0; i < (size_t)L->in * L->out; i++) L->W[i] = W->data[i] * f;
     memcpy(L->b, b->data, L->out * sizeof(float));
     L->act = ml->act;
+    L->scale = NULL;
+    for (uint32_t u = 0; u < L->out; u++) L->svec[u] = 1;
     if (s) {
-        if (s->rows * s->cols != L->out) {
-            snprintf(err, errlen, "scale has %u entries, the layer %u units", s->rows * s->cols, L->out);
-            return -1;
-        }
-        int fold = L->act == DAE_ACT_RELU;
+        int fold = L->act == ACT_RELU;
         for (uint32_t u = 0; u < L->out && fold; u++) fold = s->data[u] > 0 && isfinite(s->data[u]);
         if (fold) {
             /* relu(z) * s = relu(s * z) for s > 0: the scale goes into W
@@ -147,22 +171,18 @@ int net_load_layer(net *n, int l, const model_layer *ml, char *err, size_t errle
             for (size_t i = 0; i < L->in; i++)
                 for (uint32_t u = 0; u < L->out; u++) L->W[i * L->out + u] *= s->data[u];
             for (uint32_t u = 0; u < L->out; u++) L->b[u] *= s->data[u];
-            kern_free(L->scale);
-            L->scale = NULL;
             return 0;
         }
-        if (!L->scale) L->scale = falloc(L->out);
-        if (!L->scale) {
-            snprintf(err, errlen, "out of memory");
-            return -1;
-        }
-        memcpy(L->scale, s->data, L->out * sizeof(float));
+        memcpy(L->svec, s->data, L->out * sizeof(float));
+        L->scale = L->svec;
     }
     return 0;
 }
 
 /* ------------------------------------------------------------------------
  * workspace */
+
+static float *falloc(size_t n) { return kern_alloc(n ? n : 1); }
 
 net_ws *net_ws_new(const net *n, size_t maxb)
 {
@@ -519,7 +539,7 @@ double net_train_batch(net *n, net_ws *ws, size_t B, const size_t *ptr, const ui
                 float h = a * s; /* the activation before dropout */
                 float d = M ? dZ[j] * M[j] : dZ[j];
                 if (l1 > 0) d += h > 0 ? l1 : (h < 0 ? -l1 : 0.0f);
-                dZ[j] = d * act_d(L->act, Z[j], a) * s;
+                dZ[j] = d * act_grad((int)L->act, a) * s;
             }
         if (l > 0) {
             net_layer *P = &n->hidden[l - 1];
@@ -560,17 +580,10 @@ model *net_to_model(const net *n, const char *cmdline)
         s.l1 = n->l1;
         s.in_scale = 1.0f;
         model_layer *ml = model_add_layer(m, &s);
-        if (!ml) goto fail;
-        float *W = model_add_tensor(ml, "W", L->in, L->out);
-        float *b = model_add_tensor(ml, "b", 1, L->out);
-        if (!W || !b) goto fail;
-        memcpy(W, L->W, (size_t)L->in * L->out * sizeof *W);
-        memcpy(b, L->b, L->out * sizeof *b);
-        if (L->scale) {
-            float *sc = model_add_tensor(ml, "scale", 1, L->out);
-            if (!sc) goto fail;
-            memcpy(sc, L->scale, L->out * sizeof *sc);
-        }
+        if (!ml || model_add_tensor_ref(ml, "W", L->in, L->out, L->W) < 0 ||
+            model_add_tensor_ref(ml, "b", 1, L->out, L->b) < 0 ||
+            (L->scale && model_add_tensor_ref(ml, "scale", 1, L->out, L->scale) < 0))
+            goto fail;
     }
     uint32_t H = n->nhidden ? n->hidden[n->nhidden - 1].out : n->in_dim;
     model_layer s;
@@ -581,13 +594,11 @@ model *net_to_model(const net *n, const char *cmdline)
     s.l1 = n->l1;
     s.in_scale = 1.0f;
     model_layer *ml = model_add_layer(m, &s);
-    if (!ml) goto fail;
-    float *W = model_add_tensor(ml, "W", H, n->nclass);
-    float *b = model_add_tensor(ml, "b", 1, n->nclass);
+    if (!ml || model_add_tensor_ref(ml, "W", H, n->nclass, n->Wo) < 0 ||
+        model_add_tensor_ref(ml, "b", 1, n->nclass, n->bo) < 0)
+        goto fail;
     float *c = model_add_tensor(ml, "classes", 1, n->nclass);
-    if (!W || !b || !c) goto fail;
-    memcpy(W, n->Wo, (size_t)H * n->nclass * sizeof *W);
-    memcpy(b, n->bo, n->nclass * sizeof *b);
+    if (!c) goto fail;
     for (uint32_t k = 0; k < n->nclass; k++) c[k] = (float)n->classes[k];
     return m;
 fail:
@@ -615,6 +626,10 @@ net *net_from_model(const model *m, char *err, size_t errlen)
     for (int l = 0; l < nh; l++) {
         sizes[l] = m->layers[l].out_dim;
         acts[l] = m->layers[l].act;
+        if (!act_valid((int)acts[l])) {
+            snprintf(err, errlen, "layer %d: unknown activation code %u", l + 1, acts[l]);
+            return NULL;
+        }
         /* shapes first: the allocation below must not trust the layer
          * header (the tensors' sizes are bounded by the file's) */
         const model_tensor *W = model_find(&m->layers[l], "W"), *b = model_find(&m->layers[l], "b");
@@ -667,4 +682,207 @@ net *net_from_model(const model *m, char *err, size_t errlen)
     memcpy(n->bo, b->data, K * sizeof(float));
     memcpy(n->vocab, m->vocab, sizeof n->vocab);
     return n;
+}
+
+/* ------------------------------------------------------------------------
+ * labels, output biases, RMSE */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+uint32_t net_classes(const double *y, size_t n, double *out)
+{
+    for (size_t i = 0; i < n; i++) out[i] = (double)(float)y[i];
+    qsort(out, n, sizeof *out, cmp_double);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (k == 0 || out[k - 1] != out[i]) out[k++] = out[i];
+    return (uint32_t)k;
+}
+
+void net_init_output(net *n, const double *y, size_t rows)
+{
+    if (n->output == NET_OUT_LINEAR) {
+        double mean = 0;
+        for (size_t i = 0; i < rows; i++) mean += y[i];
+        n->bo[0] = (float)(mean / (double)rows);
+        return;
+    }
+    size_t *cnt = calloc(n->nclass, sizeof *cnt);
+    if (!cnt) return;
+    for (size_t i = 0; i < rows; i++) cnt[class_of(n, y[i])]++;
+    for (uint32_t k = 0; k < n->nclass; k++)
+        n->bo[k] = cnt[k] ? (float)log((double)cnt[k] / (double)rows) : -30.0f;
+    free(cnt);
+}
+
+double net_rmse(const net *n, net_ws *ws, const sparse_csr *data, sparse_csr *batch, double *pred)
+{
+    size_t idx[1024];
+    size_t maxb = ws->maxb < 1024 ? ws->maxb : 1024;
+    double se = 0;
+    for (size_t s = 0; s < data->rows; s += maxb) {
+        size_t B = data->rows - s < maxb ? data->rows - s : maxb;
+        for (size_t i = 0; i < B; i++) idx[i] = s + i;
+        if (sparse_csr_gather(batch, data, idx, B) < 0) return -1;
+        net_forward(n, ws, B, batch->rowptr, batch->col, batch->val, pred);
+        for (size_t i = 0; i < B; i++) se += (pred[i] - batch->label[i]) * (pred[i] - batch->label[i]);
+    }
+    return sqrt(se / (double)data->rows);
+}
+
+/* ------------------------------------------------------------------------
+ * the training task */
+
+#define EVAL_BATCH 256
+
+struct net_trainer {
+    net *n;
+    const sparse_csr *data;
+    net_ws *ws, *wse;
+    sparse_csr *batch;
+    double *pred;
+    net_train_opts o;
+    rng_t drop;
+    net grad;              /* a network viewing the driver's gradient block */
+};
+
+net_trainer *net_trainer_new(net *n, const sparse_csr *data, size_t batch, const net_train_opts *o, uint64_t seed)
+{
+    net_trainer *t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    t->n = n;
+    t->data = data;
+    t->o = *o;
+    t->ws = net_ws_new(n, batch);
+    t->wse = net_ws_new(n, EVAL_BATCH);
+    t->batch = sparse_csr_new();
+    t->pred = malloc(EVAL_BATCH * sizeof *t->pred);
+    t->grad.hidden = calloc((size_t)(n->nhidden > 0 ? n->nhidden : 1), sizeof *t->grad.hidden);
+    rng_seed(&t->drop, seed, 2);
+    t->o.cfg.rng = &t->drop;
+    if (!t->ws || !t->wse || !t->batch || !t->pred || !t->grad.hidden) {
+        net_trainer_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+void net_trainer_free(net_trainer *t)
+{
+    if (!t) return;
+    net_ws_free(t->ws);
+    net_ws_free(t->wse);
+    sparse_csr_free(t->batch);
+    free(t->pred);
+    free(t->grad.hidden);
+    free(t);
+}
+
+/* the network shape of n over the block g (n's layout) */
+static net *grad_view(net_trainer *t, params *g)
+{
+    net *n = t->n, *v = &t->grad;
+    net_layer *keep = v->hidden;
+    *v = *n;
+    v->hidden = keep;
+    v->par = *g;
+    int k = 0;
+    for (int l = 0; l < n->nhidden; l++, k += 3) {
+        v->hidden[l] = n->hidden[l];
+        v->hidden[l].W = params_at(g, k);
+        v->hidden[l].b = params_at(g, k + 1);
+        v->hidden[l].svec = params_at(g, k + 2);
+        v->hidden[l].scale = n->hidden[l].scale ? v->hidden[l].svec : NULL;
+    }
+    v->Wo = params_at(g, k);
+    v->bo = params_at(g, k + 1);
+    return v;
+}
+
+static double task_step(void *self, const size_t *rows, size_t n, float lr, params *g, double *acc)
+{
+    net_trainer *t = self;
+    net *N = t->n;
+    if (sparse_csr_gather(t->batch, t->data, rows, n) < 0) return -1;
+    net_train_cfg cfg = t->o.cfg;
+    cfg.lr = lr;
+    if (!N->nhidden) cfg.drop = 0;
+    const sparse_csr *b = t->batch;
+    double loss = net_train_batch(N, t->ws, n, b->rowptr, b->col, b->val, b->label, &cfg, g ? grad_view(t, g) : NULL);
+    if (loss < 0) return loss;
+    /* squared errors of the forward pass that preceded the update */
+    uint32_t K = N->nclass;
+    for (size_t i = 0; i < n; i++) {
+        double p = 0;
+        if (N->output == NET_OUT_LINEAR) p = t->ws->O[i];
+        else
+            for (uint32_t k = 0; k < K; k++) p += t->ws->O[i * K + k] * N->classes[k];
+        acc[0] += (p - b->label[i]) * (p - b->label[i]);
+    }
+    for (int l = 0; l < N->nhidden; l++) acc[1 + l] += net_zero_fraction(N, t->ws, l, n);
+    return loss;
+}
+
+static double task_valid(void *self, const sparse_csr *data)
+{
+    net_trainer *t = self;
+    return net_rmse(t->n, t->wse, data, t->batch, t->pred);
+}
+
+static void task_epoch(void *self, long epoch)
+{
+    net_trainer *t = self;
+    /* --freeze: the pretrained layers never train; --warm: not yet, so that
+     * a new output layer learns on the pretrained features before its
+     * first gradients reach and disturb them */
+    int k = 0;
+    for (int l = 0; l < t->n->nhidden; l++, k += 3) {
+        int fz = l < t->o.ninit && (t->o.freeze || epoch <= t->o.warm);
+        t->n->hidden[l].frozen = fz;
+        for (int j = 0; j < 2; j++)
+            t->n->par.v[k + j].flags = fz ? t->n->par.v[k + j].flags | PARAM_FIXED
+                                          : t->n->par.v[k + j].flags & ~PARAM_FIXED;
+    }
+}
+
+static void task_columns(void *self, const double *acc, size_t rows, size_t batches, double *pre, double *post)
+{
+    net_trainer *t = self;
+    pre[0] = rows ? sqrt(acc[0] / (double)rows) : 0;
+    for (int l = 0; l < t->n->nhidden && l < TRAIN_MAX_COLS; l++) post[l] = batches ? acc[1 + l] / (double)batches : 0;
+}
+
+void net_task(net_trainer *t, train_task *task)
+{
+    static const char *const zf[] = {"zero_frac_1", "zero_frac_2", "zero_frac_3", "zero_frac_4",
+                                     "zero_frac_5", "zero_frac_6", "zero_frac_7", "zero_frac_8"};
+    static char more[TRAIN_MAX_COLS][24];
+    memset(task, 0, sizeof *task);
+    task->self = t;
+    task->par = &t->n->par;
+    task->step = task_step;
+    task->valid = task_valid;
+    task->epoch_begin = task_epoch;
+    task->nacc = 1 + t->n->nhidden;
+    task->npre = 1;
+    task->pre[0] = "train_rmse";
+    task->npost = t->n->nhidden < TRAIN_MAX_COLS ? t->n->nhidden : TRAIN_MAX_COLS;
+    for (int l = 0; l < task->npost; l++) {
+        if (l < 8) {
+            task->post[l] = zf[l];
+        } else {
+            snprintf(more[l], sizeof more[l], "zero_frac_%d", l + 1);
+            task->post[l] = more[l];
+        }
+    }
+    task->valid_name = "valid_rmse";
+    task->valid_label = "validation RMSE";
+    task->columns = task_columns;
+    task->nrng = 1;
+    task->rng[0] = &t->drop;
+    task->rng_name[0] = "drop";
 }

@@ -30,17 +30,21 @@
 
 #include "kern.h"
 #include "model.h"
+#include "params.h"
 #include "rng.h"
+#include "sparse.h"
+#include "train.h"
 
 /* output kinds, stored as the output layer's `recon` code */
 enum { NET_OUT_SOFTMAX = 101, NET_OUT_LINEAR = 102 };
 
 typedef struct net_layer {
     uint32_t in, out;
-    uint32_t act;   /* activation code of dae.h (DAE_ACT_*) */
-    float *W;       /* (in, out), 64-byte aligned */
+    uint32_t act;   /* activation code (act.h ACT_*) */
+    float *W;       /* (in, out): views into the network's block */
     float *b;       /* (out) */
-    float *scale;   /* (out) or NULL for 1 */
+    float *svec;    /* (out) the layer's scale view (all 1 when unscaled) */
+    float *scale;   /* svec when the layer scales its outputs, else NULL */
     int frozen;     /* kept fixed by training */
 } net_layer;
 
@@ -54,6 +58,7 @@ typedef struct net {
     float *Wo, *bo;      /* (H, K), (K) */
     float l1;            /* L1 penalty on hidden activations */
     char vocab[17];      /* digest of the input vocabulary, or "" */
+    params par;          /* the parameter block: W1 b1 s1 ... Wo bo */
 } net;
 
 /* Buffers for batches of up to maxb examples (no allocation per batch). */
@@ -136,5 +141,44 @@ net *net_from_model(const model *m, char *err, size_t errlen);
 
 /* A zero-filled network of the same shape (for gradients). */
 net *net_clone_zero(const net *n);
+/* dst = src for two networks of the same shape. */
+void net_copy(net *dst, const net *src);
+
+/* The distinct labels of y[0..n) as float32 values (what the model file
+ * stores), increasing, into out (room for n): labels equal as floats are
+ * one class.  Returns their number. */
+uint32_t net_classes(const double *y, size_t n, double *out);
+/* Output biases from the training labels: the log class frequencies
+ * (softmax; each label is counted at its nearest class), the mean label
+ * (linear). */
+void net_init_output(net *n, const double *y, size_t rows);
+
+/* RMSE of n's predictions over every row of data (labels needed), in
+ * batches of ws->maxb; batch is scratch. */
+double net_rmse(const net *n, net_ws *ws, const sparse_csr *data, sparse_csr *batch, double *pred);
+
+/* ------------------------------------------------------------------------
+ * the network as what the training driver trains (lib/train) */
+
+typedef struct net_trainer net_trainer;
+
+/* How senti-train trains: the regularisers of each step (cfg.rng is
+ * ignored: the dropout masks come from the generator (seed, 2)), and which
+ * of the first `ninit` hidden layers (the pretrained ones) train: none with
+ * freeze, none in the first `warm` epochs, all after. */
+typedef struct net_train_opts {
+    net_train_cfg cfg;
+    int ninit;
+    int freeze;
+    long warm;
+} net_train_opts;
+
+/* A trainer of n on the labeled rows of data (kept by reference) for
+ * minibatches of at most batch rows; NULL when out of memory. */
+net_trainer *net_trainer_new(net *n, const sparse_csr *data, size_t batch, const net_train_opts *o, uint64_t seed);
+void net_trainer_free(net_trainer *t);
+/* The task: steps with train RMSE and each hidden layer's zero fraction as
+ * log columns, the validation RMSE as the figure.  Valid while t lives. */
+void net_task(net_trainer *t, train_task *task);
 
 #endif

@@ -55,7 +55,7 @@ static void show(const char *path, const model *m, int tensors)
                 for (uint32_t k = 0; k < c->rows * c->cols; k++) printf("%s%g", k ? "," : " ", (double)c->data[k]);
             }
         } else {
-            printf("  act %s", dae_act_name((int)L->act));
+            printf("  act %s", act_name((int)L->act));
             if (!is_net) {
                 printf("  recon %s  noise %s", dae_recon_name((int)L->recon), dae_noise_name((int)L->noise));
                 if (L->noise) printf(":%g", (double)L->noise_level);

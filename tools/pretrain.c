@@ -1,486 +1,264 @@
 /* senti-pretrain - learn one denoising-autoencoder layer from sparse lines
  * (labels ignored) and write it as a layer model (docs/dae.md).
  *
- * The input is held in memory as CSR, so several epochs work from a pipe.
- * Every epoch shuffles the rows with the seeded generator and runs SGD on
- * minibatches; --checkpoint saves the layer and the trainer state after each
- * epoch so that --resume continues to the same final bytes. */
-#include <errno.h>
-#include <getopt.h>
-#include <math.h>
+ * Options, then library calls: the data are read into memory (so several
+ * epochs work from a pipe), the layer comes from lib/dae, and lib/train
+ * runs the epochs, the log, checkpoints and --resume. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "dae.h"
 #include "kern.h"
-#include "model.h"
-#include "rng.h"
-#include "sparse.h"
-
-/* ------------------------------------------------------------------------
- * options */
+#include "opts.h"
+#include "train.h"
 
 static struct {
-    long hidden, batch, epochs, threads, stop_after;
-    double lr;
-    unsigned long long seed;
     const char *output, *valid, *log, *checkpoint, *init;
-    int resume, kernel;
+    long hidden, batch, epochs, threads, patience, stop_after;
+    double lr, decay, momentum, weight_decay;
+    unsigned long long seed;
+    int resume, kernel, tied, observed_only;
     dae_config cfg;
-} opt = {5000, 10, 10, 1, 0, 0.01, 1, NULL, NULL, NULL, NULL, NULL, 0, DAE_KERNEL_AUTO, {0}};
+} opt = {
+    .hidden = 5000,
+    .batch = 10,
+    .epochs = 10,
+    .threads = 1,
+    .lr = 0.01,
+    .seed = 1,
+    .kernel = DAE_KERNEL_AUTO,
+};
 
-static char *cmdline;  /* as recorded in the model */
-
-static void usage(void)
+/* option values of the layer's own kinds */
+static int parse_act(const char *s, void *v) { return (*(int *)v = act_parse(s)) < 0 ? -1 : 0; }
+static void show_act(buf_t *b, const void *v) { buf_puts(b, act_name(*(const int *)v)); }
+static int parse_recon(const char *s, void *v) { return (*(int *)v = dae_recon_parse(s)) < 0 ? -1 : 0; }
+static void show_recon(buf_t *b, const void *v) { buf_puts(b, dae_recon_name(*(const int *)v)); }
+static int parse_noise(const char *s, void *v)
 {
-    const dae_config *c = &opt.cfg;
-    printf("Usage: %s -o MODEL [OPTION]... [FILE]...\n"
-           "Learn one denoising-autoencoder layer from sparse lines (files, or stdin\n"
-           "when none or '-'; labels are ignored) and write it to MODEL.\n"
-           "\n"
-           "  -o, --output FILE      layer model to write ('-' = stdout) [required]\n"
-           "  -H, --hidden N         hidden units [%ld]\n"
-           "  -a, --act NAME         hidden activation: relu, softplus, tanh, sigmoid [%s]\n"
-           "  -n, --noise SPEC       sp:P (salt-and-pepper), mask:P, gauss:S or none [%s:%g]\n"
-           "  -e, --emphasis A,B     loss weights on corrupted, untouched inputs [%g,%g]\n"
-           "  -r, --recon NAME       reconstruction: sigmoid-ce, linear-se, softplus-se,\n"
-           "                         relu-se [%s]\n"
-           "      --l1 L             L1 penalty on hidden activations [%g]\n"
-           "      --tied             decoder weights = encoder weights [untied]\n"
-           "  -l, --lr R             learning rate (SGD on the batch mean) [%g]\n"
-           "  -b, --batch N          minibatch size [%ld]\n"
-           "  -E, --epochs N         epochs [%ld]\n"
-           "  -s, --seed S           seed of initialisation, shuffling, noise, sampling [%llu]\n"
-           "  -t, --threads N        threads (OpenBLAS and own kernels) [%ld]\n"
-           "  -k, --sample-zeros K   reconstruction sampling: the non-zero and corrupted\n"
-           "                         inputs plus K sampled zeros, importance-weighted\n"
-           "                         (0 = full reconstruction) [%u]\n"
-           "      --observed-only    loss only on non-zero (known) inputs\n"
-           "      --valid FILE       report the reconstruction loss on FILE every epoch\n"
-           "      --log FILE         TSV per epoch: epoch, seconds, train loss,\n"
-           "                         valid loss, fraction of zero hidden units\n"
-           "      --checkpoint FILE  save layer + trainer state after every epoch\n"
-           "      --resume           continue from --checkpoint FILE\n"
-           "      --init LAYER       start from the parameters of a layer model of the\n"
-           "                         same shape, activation and tying (other settings\n"
-           "                         may differ; ignored with --resume) [random]\n"
-           "      --stop-after N     stop after N epochs of this run (checkpoint kept,\n"
-           "                         no model written; for interruption tests) [off]\n"
-           "      --kernel NAME      decoder kernel: auto, gemm, rows [auto]\n"
-           "  -q, --quiet            no progress or notes on stderr\n"
-           "      --help             show this help and exit\n"
-           "      --version          show the version and exit\n"
-           "\n"
-           "The same input, options, seed and thread count give the same model bytes.\n",
-           cli_prog, opt.hidden, dae_act_name(c->act), dae_noise_name(c->noise),
-           (double)c->noise_level, (double)c->emph_a, (double)c->emph_b,
-           dae_recon_name(c->recon), (double)c->l1, opt.lr, opt.batch, opt.epochs, opt.seed,
-           opt.threads, c->sample_zeros);
+    dae_config *c = v;
+    return dae_noise_parse(s, &c->noise, &c->noise_level);
 }
-
-/* ------------------------------------------------------------------------
- * input */
-
-/* Read files (or stdin) into m; vocab gets the common digest ("" if none);
- * returns the declared dim (0 if none). */
-static uint32_t read_data(sparse_csr *m, int nfiles, const char **files, uint32_t limit, char *vocab)
+static void show_noise(buf_t *b, const void *v)
 {
-    uint32_t dim = 0;
-    vocab[0] = 0;
-    for (int i = 0; i < nfiles; i++) {
-        FILE *f = xfopen(files[i], "r");
-        sparse_reader *r = sparse_reader_new(f, cli_name(files[i]));
-        if (!r) die("out of memory");
-        if (limit) sparse_reader_limit(r, limit);
-        if (sparse_csr_read(m, r) < 0) die("%s", sparse_reader_error(r));
-        const sparse_header *h = sparse_reader_header(r);
-        if (h->vocab[0]) {
-            if (vocab[0] && strcmp(vocab, h->vocab) != 0)
-                die("%s: vocabulary digest %s differs from %s in the files before it",
-                    cli_name(files[i]), h->vocab, vocab);
-            strcpy(vocab, h->vocab);
-        }
-        if (h->dim > dim) dim = h->dim;
-        sparse_reader_free(r);
-        xfclose(f, files[i]);
-    }
-    return dim;
+    const dae_config *c = v;
+    char num[32];
+    sparse_format_float(num, c->noise_level);
+    if (c->noise == DAE_NOISE_NONE) buf_puts(b, "none");
+    else buf_printf(b, "%s:%s", dae_noise_name(c->noise), num);
 }
-
-static uint64_t data_digest(const sparse_csr *m)
+static int parse_emph(const char *s, void *v)
 {
-    uint64_t h = MODEL_FNV_INIT;
-    h = model_fnv1a(h, m->rowptr, (m->rows + 1) * sizeof *m->rowptr);
-    h = model_fnv1a(h, m->col, m->nnz * sizeof *m->col);
-    h = model_fnv1a(h, m->val, m->nnz * sizeof *m->val);
-    return h;
-}
-
-/* ------------------------------------------------------------------------
- * checkpoint state in the model's extra bytes (little-endian) */
-
-#define CKPT_MAGIC "DAETRN01"
-#define CKPT_LEN (8 + 4 * 4 + 8 * 4 + 12 * 8)
-
-typedef struct ckpt {
-    uint32_t epoch, batch, threads;
-    float lr;
-    uint64_t seed, rows, nnz, digest;
-    dae_train_state st;
-} ckpt;
-
-static void put32(unsigned char **p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++) *(*p)++ = (unsigned char)(v >> (8 * i));
-}
-static void put64(unsigned char **p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++) *(*p)++ = (unsigned char)(v >> (8 * i));
-}
-static uint32_t get32(const unsigned char **p)
-{
-    uint32_t v = 0;
-    for (int i = 0; i < 4; i++) v |= (uint32_t)(*p)[i] << (8 * i);
-    *p += 4;
-    return v;
-}
-static uint64_t get64(const unsigned char **p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++) v |= (uint64_t)(*p)[i] << (8 * i);
-    *p += 8;
-    return v;
-}
-
-static void ckpt_encode(const ckpt *c, unsigned char *buf)
-{
-    unsigned char *p = buf;
-    memcpy(p, CKPT_MAGIC, 8);
-    p += 8;
-    put32(&p, c->epoch);
-    put32(&p, c->batch);
-    put32(&p, c->threads);
-    uint32_t lr;
-    memcpy(&lr, &c->lr, 4);
-    put32(&p, lr);
-    put64(&p, c->seed);
-    put64(&p, c->rows);
-    put64(&p, c->nnz);
-    put64(&p, c->digest);
-    const rng_t *g[3] = {&c->st.shuffle, &c->st.noise, &c->st.samp};
-    for (int k = 0; k < 3; k++)
-        for (int i = 0; i < 4; i++) put64(&p, g[k]->s[i]);
-}
-
-static int ckpt_decode(ckpt *c, const unsigned char *buf, size_t len)
-{
-    if (len != CKPT_LEN || memcmp(buf, CKPT_MAGIC, 8) != 0) return -1;
-    const unsigned char *p = buf + 8;
-    c->epoch = get32(&p);
-    c->batch = get32(&p);
-    c->threads = get32(&p);
-    uint32_t lr = get32(&p);
-    memcpy(&c->lr, &lr, 4);
-    c->seed = get64(&p);
-    c->rows = get64(&p);
-    c->nnz = get64(&p);
-    c->digest = get64(&p);
-    rng_t *g[3] = {&c->st.shuffle, &c->st.noise, &c->st.samp};
-    for (int k = 0; k < 3; k++)
-        for (int i = 0; i < 4; i++) g[k]->s[i] = get64(&p);
-    c->st.epoch = c->epoch;
+    dae_config *c = v;
+    char *end;
+    double a = strtod(s, &end), b = -1;
+    if (*end == ',') b = strtod(end + 1, &end);
+    if (*end || !(a >= 0 && a < 1e30) || !(b >= 0 && b < 1e30)) return -1;
+    c->emph_a = (float)a;
+    c->emph_b = (float)b;
     return 0;
 }
-
-static void write_model(model *m, const char *path)
+static void show_emph(buf_t *b, const void *v)
 {
-    cli_out *o = cli_out_open(path);
-    if (model_write(o->f, m) != 0) cli_out_die(o);
-    cli_out_commit(o);
+    const dae_config *c = v;
+    char x[32], y[32];
+    sparse_format_float(x, c->emph_a);
+    sparse_format_float(y, c->emph_b);
+    buf_printf(b, "%s,%s", x, y);
+}
+static int parse_real_f(const char *s, void *v)
+{
+    char *end;
+    double x = strtod(s, &end);
+    if (end == s || *end || !(x >= 0 && x <= 1e6)) return -1;
+    *(float *)v = (float)x;
+    return 0;
+}
+static void show_real_f(buf_t *b, const void *v)
+{
+    char x[32];
+    sparse_format_float(x, *(const float *)v);
+    buf_puts(b, x);
+}
+static int parse_u32(const char *s, void *v)
+{
+    char *end;
+    long x = strtol(s, &end, 10);
+    if (end == s || *end || x < 0 || x > (1L << 30)) return -1;
+    *(uint32_t *)v = (uint32_t)x;
+    return 0;
+}
+static void show_u32(buf_t *b, const void *v) { buf_printf(b, "%u", *(const uint32_t *)v); }
+static int parse_kernel(const char *s, void *v)
+{
+    static const char *const k[] = {"auto", "gemm", "rows"};
+    for (int i = 0; i < 3; i++)
+        if (strcmp(s, k[i]) == 0) return *(int *)v = i, 0;
+    return -1;
+}
+static void show_kernel(buf_t *b, const void *v)
+{
+    static const char *const k[] = {"auto", "gemm", "rows"};
+    buf_puts(b, k[*(const int *)v]);
 }
 
-static void write_checkpoint(dae *d, const ckpt *c, const char *path)
+#define S OPT_SETTING
+static const opt_def defs[] = {
+    {.name = "output", .key = 'o', .kind = OPT_TEXT, .var = &opt.output, .meta = "FILE", .help = "layer model to write ('-' = stdout)", .dflt = "required"},
+    {.name = "hidden", .key = 'H', .kind = OPT_LONG, .var = &opt.hidden, .meta = "N", .help = "hidden units", .lo = 1, .hi = 1000000, .flags = S},
+    {.name = "act", .key = 'a', .kind = OPT_CALL, .var = &opt.cfg.act, .meta = "NAME", .help = "hidden activation: relu, softplus, tanh, sigmoid", .flags = S, .parse = parse_act, .show = show_act, .want = "relu, softplus, tanh or sigmoid"},
+    {.name = "noise", .key = 'n', .kind = OPT_CALL, .var = &opt.cfg, .meta = "SPEC", .help = "sp:P (salt-and-pepper), mask:P, gauss:S or none", .flags = S, .parse = parse_noise, .show = show_noise, .want = "sp:P, mask:P (0<=P<=1), gauss:S or none"},
+    {.name = "emphasis", .key = 'e', .kind = OPT_CALL, .var = &opt.cfg, .meta = "A,B", .help = "loss weights on corrupted, untouched inputs", .flags = S, .parse = parse_emph, .show = show_emph, .want = "A,B with A,B >= 0"},
+    {.name = "recon", .key = 'r', .kind = OPT_CALL, .var = &opt.cfg.recon, .meta = "NAME", .help = "reconstruction: sigmoid-ce, linear-se, softplus-se,\nrelu-se", .flags = S, .parse = parse_recon, .show = show_recon, .want = "sigmoid-ce, linear-se, softplus-se or relu-se"},
+    {.name = "l1", .kind = OPT_CALL, .var = &opt.cfg.l1, .meta = "L", .help = "L1 penalty on hidden activations", .flags = S, .parse = parse_real_f, .show = show_real_f, .want = "a number in [0, 1e6]"},
+    {.name = "tied", .kind = OPT_FLAG, .var = &opt.tied, .help = "decoder weights = encoder weights", .flags = S},
+    {.name = "code-noise", .kind = OPT_CALL, .var = &opt.cfg.code_noise, .meta = "S", .help = "training only: Gaussian noise of deviation S on the hidden\npre-activations (sigmoid codes towards 0/1)", .flags = S, .parse = parse_real_f, .show = show_real_f, .want = "a number in [0, 1e6]"},
+    {.name = "lr", .key = 'l', .kind = OPT_REAL, .var = &opt.lr, .meta = "R", .help = "learning rate (SGD on the batch mean)", .hi = 1e6, .flags = S},
+    {.name = "decay", .kind = OPT_REAL, .var = &opt.decay, .meta = "X", .help = "learning rate at epoch e is lr / (1 + decay (e - 1))", .hi = 1e6, .flags = S},
+    {.name = "momentum", .kind = OPT_REAL, .var = &opt.momentum, .meta = "M", .help = "momentum of the updates (each step is then dense)", .hi = 0.999, .flags = S},
+    {.name = "weight-decay", .kind = OPT_REAL, .var = &opt.weight_decay, .meta = "L", .help = "weight decay on W and Wd (each step is then dense)", .hi = 1e6, .flags = S},
+    {.name = "batch", .key = 'b', .kind = OPT_LONG, .var = &opt.batch, .meta = "N", .help = "minibatch size", .lo = 1, .hi = 1000000, .flags = S},
+    {.name = "epochs", .key = 'E', .kind = OPT_LONG, .var = &opt.epochs, .meta = "N", .help = "epochs", .hi = 1000000, .flags = OPT_RECORD},
+    {.name = "seed", .key = 's', .kind = OPT_U64, .var = &opt.seed, .meta = "S", .help = "seed of initialisation, shuffling, noise, sampling", .flags = S},
+    {.name = "threads", .key = 't', .kind = OPT_LONG, .var = &opt.threads, .meta = "N", .help = "threads (OpenBLAS and own kernels)", .lo = 1, .hi = 64, .flags = S},
+    {.name = "sample-zeros", .key = 'k', .kind = OPT_CALL, .var = &opt.cfg.sample_zeros, .meta = "K", .help = "reconstruction sampling: the non-zero and corrupted\ninputs plus K sampled zeros, importance-weighted\n(0 = full "
+     "reconstruction)", .flags = S, .parse = parse_u32, .show = show_u32, .want = "an integer in [0, 2^30]"},
+    {.name = "observed-only", .kind = OPT_FLAG, .var = &opt.observed_only, .help = "loss only on non-zero (known) inputs", .flags = S},
+    {.name = "valid", .key = 'v', .kind = OPT_TEXT, .var = &opt.valid, .meta = "FILE", .help = "report the mean reconstruction loss on FILE every epoch", .dflt = "none"},
+    {.name = "patience", .key = 'p', .kind = OPT_LONG, .var = &opt.patience, .meta = "N", .help = "with --valid: stop after N epochs without a lower loss\nand keep the best epoch's layer (0: keep the last)", .hi = 1000000, .flags = S},
+    {.name = "log", .kind = OPT_TEXT, .var = &opt.log, .meta = "FILE", .help = "TSV per epoch: epoch, seconds, train loss, valid\nloss, fraction of zero hidden units", .dflt = "none"},
+    {.name = "checkpoint", .kind = OPT_TEXT, .var = &opt.checkpoint, .meta = "FILE", .help = "save layer + trainer state after every epoch", .dflt = "none"},
+    {.name = "resume", .kind = OPT_FLAG, .var = &opt.resume, .help = "continue from --checkpoint FILE (same data and settings)"},
+    {.name = "init", .kind = OPT_TEXT, .var = &opt.init, .meta = "LAYER", .help = "start from the parameters of a layer model of the\nsame shape, activation and tying (other settings\nmay differ)", .dflt = "random"},
+    {.name = "stop-after", .kind = OPT_LONG, .var = &opt.stop_after, .meta = "N", .help = "stop after N epochs of this run (checkpoint kept,\nno model written; for interruption tests)", .lo = 1, .hi = 1000000, .dflt = "off"},
+    {.name = "kernel", .kind = OPT_CALL, .var = &opt.kernel, .meta = "NAME", .help = "decoder kernel: auto, gemm, rows", .flags = S, .parse = parse_kernel, .show = show_kernel, .want = "auto, gemm or rows"},
+};
+#undef S
+
+static const opt_prog prog = {
+    "-o MODEL [OPTION]... [FILE]...",
+    "Learn one denoising-autoencoder layer from sparse lines (files, or stdin\n"
+    "when none or '-'; labels are ignored) and write it to MODEL.\n",
+    "The same input, options, seed and thread count give the same model bytes.\n",
+    defs,
+    (int)(sizeof defs / sizeof defs[0]),
+};
+
+/* The layer to train: from --init (its parameters, this run's settings)
+ * or new with Glorot-uniform weights from (seed, 0). */
+static dae *make_layer(const char *vocab, buf_t *derived)
 {
-    unsigned char buf[CKPT_LEN];
-    ckpt_encode(c, buf);
-    if (model_set_extra(d->m, buf, sizeof buf) != 0) die("out of memory");
-    d->m->kind = MODEL_KIND_CHECKPOINT;
-    write_model(d->m, path);
-    d->m->kind = MODEL_KIND_LAYER;
-    model_set_extra(d->m, NULL, 0);
-}
-
-/* ------------------------------------------------------------------------
- * progress */
-
-typedef struct {
-    long epoch;
-    size_t total;
-    double t0;
-} prog_t;
-
-static void on_batch(void *arg, size_t done, double loss)
-{
-    prog_t *p = arg;
-    static double last;
-    double now = cli_seconds();
-    if (now - last < 0.25 && done < p->total) return;
-    last = now;
-    cli_progress("epoch %ld/%ld  %zu/%zu  %.0f ex/s  loss %.5g", p->epoch, opt.epochs, done,
-                 p->total, (double)done / (now - p->t0 + 1e-9), loss);
-}
-
-static void same_setting(const char *what, double now, double then)
-{
-    if (now != then)
-        die("--resume: %s is %g here but %g in the checkpoint %s", what, now, then, opt.checkpoint);
+    char err[MODEL_ERR_LEN];
+    dae *d;
+    if (opt.init) {
+        model *m = model_load(opt.init, MODEL_KIND_LAYER, err, sizeof err);
+        if (!m) die("%s", err);
+        if (strcmp(m->vocab, vocab) != 0) die("--init: vocabulary digest of %s differs from the input's", opt.init);
+        d = dae_from_model(m, err, sizeof err);
+        if (!d) die("%s: %s", opt.init, err);
+        if (dae_set_config(d, &opt.cfg, err, sizeof err) != 0) die("--init: %s is %s", opt.init, err);
+        for (uint32_t k = 0; k < opt.cfg.hidden; k++) d->scale[k] = 1;
+        buf_printf(derived, "init=%016llx\n", (unsigned long long)d->checksum);
+    } else {
+        d = dae_new(&opt.cfg, err, sizeof err);
+        if (!d) die("%s", err);
+        rng_t init;
+        rng_seed(&init, opt.seed, 0);
+        dae_init(d, &init);
+    }
+    memcpy(d->vocab, vocab, sizeof d->vocab);
+    return d;
 }
 
 int main(int argc, char **argv)
 {
     cli_init("senti-pretrain");
-    /* before getopt reorders argv; --resume and --stop-after do not change the result */
-    static const char *const nonresult[] = {"--resume", "--stop-after=", NULL};
-    cmdline = cli_cmdline(argc, argv, nonresult);
-    dae_config_default(&opt.cfg, 1, (uint32_t)opt.hidden);
-    static const struct option opts[] = {
-        {"output", required_argument, 0, 'o'},   {"hidden", required_argument, 0, 'H'},
-        {"act", required_argument, 0, 'a'},      {"noise", required_argument, 0, 'n'},
-        {"emphasis", required_argument, 0, 'e'}, {"recon", required_argument, 0, 'r'},
-        {"l1", required_argument, 0, 1},         {"tied", no_argument, 0, 2},
-        {"lr", required_argument, 0, 'l'},       {"batch", required_argument, 0, 'b'},
-        {"epochs", required_argument, 0, 'E'},   {"seed", required_argument, 0, 's'},
-        {"threads", required_argument, 0, 't'},  {"sample-zeros", required_argument, 0, 'k'},
-        {"observed-only", no_argument, 0, 3},    {"valid", required_argument, 0, 4},
-        {"log", required_argument, 0, 5},        {"checkpoint", required_argument, 0, 6},
-        {"resume", no_argument, 0, 7},           {"stop-after", required_argument, 0, 8},
-        {"kernel", required_argument, 0, 9},     {"init", required_argument, 0, 10},
-        {"quiet", no_argument, 0, 'q'},
-        {"help", no_argument, 0, 'h'},           {"version", no_argument, 0, 'V'},
-        {0, 0, 0, 0}};
-    int c;
-    while ((c = getopt_long(argc, argv, "o:H:a:n:e:r:l:b:E:s:t:k:q", opts, NULL)) != -1) {
-        switch (c) {
-        case 'o': opt.output = optarg; break;
-        case 'H': opt.hidden = cli_parse_long("--hidden", optarg, 1, 1000000); break;
-        case 'a':
-            if ((opt.cfg.act = dae_act_parse(optarg)) < 0)
-                die_usage("--act: unknown activation '%s'", optarg);
-            break;
-        case 'n':
-            if (dae_noise_parse(optarg, &opt.cfg.noise, &opt.cfg.noise_level) != 0)
-                die_usage("--noise: '%s' is not sp:P, mask:P (0<=P<=1), gauss:S or none", optarg);
-            break;
-        case 'e': {
-            char *end;
-            double a = strtod(optarg, &end), b = -1;
-            if (*end == ',') b = strtod(end + 1, &end);
-            if (*end || !(a >= 0) || !(b >= 0) || !isfinite(a) || !isfinite(b))
-                die_usage("--emphasis: '%s' is not A,B with A,B >= 0", optarg);
-            opt.cfg.emph_a = (float)a;
-            opt.cfg.emph_b = (float)b;
-            break;
-        }
-        case 'r':
-            if ((opt.cfg.recon = dae_recon_parse(optarg)) < 0)
-                die_usage("--recon: unknown reconstruction '%s'", optarg);
-            break;
-        case 1: opt.cfg.l1 = (float)cli_parse_double("--l1", optarg, 0, 1e6); break;
-        case 2: opt.cfg.tied = 1; break;
-        case 'l': opt.lr = cli_parse_double("--lr", optarg, 0, 1e6); break;
-        case 'b': opt.batch = cli_parse_long("--batch", optarg, 1, 1000000); break;
-        case 'E': opt.epochs = cli_parse_long("--epochs", optarg, 0, 1000000); break;
-        case 's': opt.seed = cli_parse_u64("--seed", optarg); break;
-        case 't': opt.threads = cli_parse_long("--threads", optarg, 1, 64); break;
-        case 'k': opt.cfg.sample_zeros = (uint32_t)cli_parse_long("--sample-zeros", optarg, 0, 1L << 30); break;
-        case 3: opt.cfg.observed_only = 1; break;
-        case 4: opt.valid = optarg; break;
-        case 5: opt.log = optarg; break;
-        case 6: opt.checkpoint = optarg; break;
-        case 7: opt.resume = 1; break;
-        case 8: opt.stop_after = cli_parse_long("--stop-after", optarg, 1, 1000000); break;
-        case 9:
-            if (strcmp(optarg, "auto") == 0) opt.kernel = DAE_KERNEL_AUTO;
-            else if (strcmp(optarg, "gemm") == 0) opt.kernel = DAE_KERNEL_GEMM;
-            else if (strcmp(optarg, "rows") == 0) opt.kernel = DAE_KERNEL_ROWS;
-            else die_usage("--kernel: '%s' is not auto, gemm or rows", optarg);
-            break;
-        case 10: opt.init = optarg; break;
-        case 'q': cli_quiet = 1; break;
-        case 'h': usage(); cli_close_stdout(); return 0;
-        case 'V': cli_version();
-        default: die_usage("unknown option");
-        }
-    }
+    dae_config_default(&opt.cfg, 1, 1);
+    opts_defaults(&prog);
+    int first = opts_parse(&prog, argc, argv);
     if (!opt.output) die_usage("no output model: give -o FILE ('-' for stdout)");
     if (opt.resume && !opt.checkpoint) die_usage("--resume needs --checkpoint FILE");
     if (opt.stop_after && !opt.checkpoint) die_usage("--stop-after needs --checkpoint FILE");
+    if (opt.patience && !opt.valid) die_usage("--patience needs --valid FILE");
+    int nin;
+    const char **inputs = cli_inputs(argc, argv, first, &nin);
+    for (int i = 0; opt.valid && i < nin; i++)
+        if (!strcmp(opt.valid, "-") && !strcmp(inputs[i], "-"))
+            die_usage("the training data and --valid cannot both be stdin");
     kern_threads((int)opt.threads);
 
-    /* training data */
-    sparse_csr *data = sparse_csr_new();
-    if (!data) die("out of memory");
-    char vocab[SPARSE_DIGEST_LEN + 1];
-    int nin;
-    const char **inputs = cli_inputs(argc, argv, optind, &nin);
-    read_data(data, nin, inputs, 0, vocab);
+    /* data */
+    char vocab[SPARSE_DIGEST_LEN + 1], vv[SPARSE_DIGEST_LEN + 1];
+    sparse_csr *data = train_read(inputs, nin, 0, 0, vocab);
     const char *what = nin == 1 ? cli_name(inputs[0]) : "the inputs";
-    if (data->rows == 0) die("%s: no data lines", what);
-    uint32_t V = data->dim;
-    if (V == 0) die("%s: no non-zero entries and no dim= header", what);
-    opt.cfg.in_dim = V;
+    if (data->dim == 0) die("%s: no non-zero entries and no dim= header", what);
+    opt.cfg.in_dim = data->dim;
     opt.cfg.hidden = (uint32_t)opt.hidden;
+    opt.cfg.tied = opt.tied;
+    opt.cfg.observed_only = opt.observed_only;
     const char *why = dae_config_check(&opt.cfg);
     if (why) die_usage("%s", why);
-    {
-        char layer[160];
-        snprintf(layer, sizeof layer, "%s: a layer of %u inputs x %u units", what, V, opt.cfg.hidden);
-        cli_check_memory(4.0 * V * opt.cfg.hidden * (opt.cfg.tied ? 1 : 2), layer);
-    }
-
-    /* validation data: same dimension and vocabulary */
+    char layer[160];
+    snprintf(layer, sizeof layer, "%s: a layer of %u inputs x %u units", what, data->dim, opt.cfg.hidden);
+    cli_check_memory(4.0 * data->dim * opt.cfg.hidden * (opt.cfg.tied ? 1 : 2) * (opt.patience ? 2 : 1), layer);
     sparse_csr *valid = NULL;
     if (opt.valid) {
-        valid = sparse_csr_new();
-        char vv[SPARSE_DIGEST_LEN + 1];
-        const char *files[1] = {opt.valid};
-        read_data(valid, 1, files, V, vv);
+        valid = train_read(&opt.valid, 1, data->dim, 0, vv);
         if (vv[0] && vocab[0] && strcmp(vv, vocab) != 0)
-            die("%s: vocabulary digest %s differs from the training data's %s", cli_name(opt.valid), vv,
-                vocab);
+            die("%s: vocabulary digest %s differs from the training data's %s", cli_name(opt.valid), vv, vocab);
     }
 
-    /* the layer: fresh or from the checkpoint */
+    /* the layer, its trainer, the driver */
+    buf_t derived = {0};
+    dae *d = make_layer(vocab, &derived);
     char err[MODEL_ERR_LEN];
-    dae *d = NULL;
-    ckpt ck;
-    memset(&ck, 0, sizeof ck);
-    ck.batch = (uint32_t)opt.batch;
-    ck.threads = (uint32_t)opt.threads;
-    ck.lr = (float)opt.lr;
-    ck.seed = opt.seed;
-    ck.rows = data->rows;
-    ck.nnz = data->nnz;
-    ck.digest = data_digest(data);
-    if (opt.resume) {
-        model *m = model_load(opt.checkpoint, MODEL_KIND_CHECKPOINT, err, sizeof err);
-        if (!m) die("%s", err);
-        ckpt saved;
-        if (ckpt_decode(&saved, m->extra, m->extra_len) != 0)
-            die("%s: not a senti-pretrain checkpoint (bad trainer state)", opt.checkpoint);
-        m->kind = MODEL_KIND_LAYER;
-        model_set_extra(m, NULL, 0);
-        d = dae_from_model(m, err, sizeof err);
-        if (!d) die("%s: %s", opt.checkpoint, err);
-        const dae_config *s = &d->cfg;
-        same_setting("the input dimension", V, s->in_dim);
-        same_setting("--hidden", opt.cfg.hidden, s->hidden);
-        if (s->act != opt.cfg.act || s->recon != opt.cfg.recon || s->noise != opt.cfg.noise ||
-            s->noise_level != opt.cfg.noise_level || s->emph_a != opt.cfg.emph_a ||
-            s->emph_b != opt.cfg.emph_b || s->l1 != opt.cfg.l1 || s->tied != opt.cfg.tied ||
-            s->observed_only != opt.cfg.observed_only || s->sample_zeros != opt.cfg.sample_zeros)
-            die("--resume: the layer settings differ from the checkpoint %s", opt.checkpoint);
-        same_setting("--batch", (double)opt.batch, saved.batch);
-        same_setting("--threads", (double)opt.threads, saved.threads);
-        same_setting("--lr", (float)opt.lr, saved.lr);
-        same_setting("--seed", (double)opt.seed, (double)saved.seed);
-        if (saved.rows != ck.rows || saved.nnz != ck.nnz || saved.digest != ck.digest)
-            die("--resume: the input differs from the data the checkpoint %s was trained on",
-                opt.checkpoint);
-        if (strcmp(m->vocab, vocab) != 0)
-            die("--resume: vocabulary digest differs from the checkpoint %s", opt.checkpoint);
-        if ((long)saved.epoch > opt.epochs)
-            die("--resume: %s is after epoch %u, beyond --epochs %ld", opt.checkpoint, saved.epoch,
-                (long)opt.epochs);
-        ck.st = saved.st;
-        if (!cli_quiet) note("resuming %s after epoch %u", opt.checkpoint, saved.epoch);
-    } else {
-        if (opt.init) {
-            /* the loaded layer itself, with this run's settings */
-            model *m = model_load(opt.init, MODEL_KIND_LAYER, err, sizeof err);
-            if (!m) die("%s", err);
-            if (strcmp(m->vocab, vocab) != 0)
-                die("--init: vocabulary digest of %s differs from the input's", opt.init);
-            d = dae_from_model(m, err, sizeof err);
-            if (!d) die("%s: %s", opt.init, err);
-            if (dae_set_config(d, &opt.cfg, err, sizeof err) != 0) die("--init: %s is %s", opt.init, err);
-            for (uint32_t k = 0; k < opt.cfg.hidden; k++) d->scale[k] = 1;
-            model_set_extra(d->m, NULL, 0);
-        } else {
-            d = dae_new(&opt.cfg, err, sizeof err);
-            if (!d) die("%s", err);
-            rng_t init;
-            rng_seed(&init, opt.seed, 0);
-            dae_init(d, &init);
-        }
-        dae_train_state_init(&ck.st, opt.seed);
-    }
-    if (model_set_cmdline(d->m, cmdline) != 0 || model_set_vocab(d->m, vocab) != 0)
-        die("out of memory");
-
     dae_trainer *t = dae_trainer_new(d, data, (size_t)opt.batch, err, sizeof err);
     if (!t) die("%s", err);
     dae_trainer_kernel(t, opt.kernel);
+    train_task task;
+    dae_task(t, opt.seed, &task);
+    train_opts to;
+    train_opts_default(&to);
+    to.epochs = opt.epochs;
+    to.batch = (size_t)opt.batch;
+    to.lr = opt.lr;
+    to.decay = opt.decay;
+    to.momentum = opt.momentum;
+    to.weight_decay = opt.weight_decay;
+    to.patience = opt.patience;
+    to.keep_best = opt.patience > 0;
+    to.seed = opt.seed;
+    to.log = opt.log;
+    to.checkpoint = opt.checkpoint;
+    to.resume = opt.resume;
+    to.stop_after = opt.stop_after;
+    to.prog = &prog;
+    to.extra_settings = derived.p;
+    train_result res;
+    train_run(&task, data, valid, &to, &res);
 
-    FILE *log = NULL;
-    if (opt.log) {
-        log = xfopen(opt.log, opt.resume ? "a" : "w");
-        if (!opt.resume) fprintf(log, "epoch\tseconds\ttrain_loss\tvalid_loss\tzero_frac\n");
-    }
-    double t0 = cli_seconds();
-    long run = 0;
-    int interrupted = 0; /* --stop-after: the checkpoint is kept, no model written */
-    while ((long)ck.st.epoch < opt.epochs) {
-        prog_t p = {(long)ck.st.epoch + 1, data->rows, cli_seconds()};
-        double loss, zf;
-        int rc = dae_train_epoch(t, (float)opt.lr, &ck.st, cli_progress_enabled() ? on_batch : NULL,
-                                 &p, &loss, &zf);
-        if (rc == -2) die("epoch %u: the loss is not finite (diverged); lower --lr", ck.st.epoch + 1);
-        if (rc != 0) die("out of memory during training");
-        double secs = cli_seconds() - p.t0;
-        double vloss = NAN;
-        if (valid && valid->rows) {
-            vloss = dae_recon_loss(d, valid, NULL);
-            if (vloss < 0) die("out of memory during validation");
-            vloss /= (double)valid->rows;
-        }
-        cli_progress_end();
-        if (!cli_quiet) {
-            if (valid)
-                note("epoch %u: loss %.6g  valid %.6g  zeros %.3f  %.0f ex/s", ck.st.epoch, loss, vloss,
-                     zf, (double)data->rows / secs);
-            else
-                note("epoch %u: loss %.6g  zeros %.3f  %.0f ex/s", ck.st.epoch, loss, zf,
-                     (double)data->rows / secs);
-        }
-        if (log) {
-            fprintf(log, "%u\t%.3f\t%.9g\t", ck.st.epoch, cli_seconds() - t0, loss);
-            if (valid) fprintf(log, "%.9g", vloss);
-            else fprintf(log, "NA");
-            fprintf(log, "\t%.6f\n", zf);
-            if (fflush(log) != 0 || ferror(log)) die("%s: write error: %s", opt.log, strerror(errno));
-        }
-        ck.epoch = ck.st.epoch;
-        if (opt.checkpoint) write_checkpoint(d, &ck, opt.checkpoint);
-        if (opt.stop_after && ++run >= opt.stop_after && (long)ck.st.epoch < opt.epochs) {
-            interrupted = 1;
-            break;
-        }
-    }
-    if (log) xfclose(log, opt.log);
-    if (interrupted) {
-        if (!cli_quiet) note("stopped after epoch %u; continue with --resume", ck.st.epoch);
-    } else {
+    if (!res.interrupted) {
         /* per-unit scale to [0,1] for stacking, then the model */
         if (dae_compute_scale(d, data) != 0) die("out of memory");
-        write_model(d->m, opt.output);
+        buf_t cmd = {0};
+        buf_puts(&cmd, "senti-pretrain");
+        opts_cmdline(&prog, &cmd);
+        if (opt.init) buf_printf(&cmd, " --init %016llx", (unsigned long long)d->checksum);
+        model *m = dae_to_model(d, cmd.p);
+        if (!m) die("out of memory");
+        cli_out *o = cli_out_open(opt.output);
+        if (model_write(o->f, m) != 0) cli_out_die(o);
+        cli_out_commit(o);
+        model_free(m);
+        buf_free(&cmd);
     }
+    buf_free(&derived);
     dae_trainer_free(t);
     dae_free(d);
     sparse_csr_free(data);
     sparse_csr_free(valid);
-    free(cmdline);
     cli_close_stdout();
     return 0;
 }

@@ -86,7 +86,7 @@ for f in empty hdr; do
         clean "$c: $f input accepted" $c $f
     done
     bad 1 "$f: no data lines$" "senti-pretrain: $f input" senti-pretrain -q -o out.m $f
-    bad 1 "$f: no rows$" "senti-train: $f input" senti-train -q -o out.m $f
+    bad 1 "$f: no data lines$" "senti-train: $f input" senti-train -q -o out.m $f
     bad 1 "$f: no labeled predictions" "senti-eval: $f input" senti-eval $f
 done
 clean "senti-vocab -M: empty input accepted" senti-vocab -M empty
@@ -290,7 +290,7 @@ bad 1 "beyond2.sp:1: index 61 above the model's input dimension 60$" "senti-trai
 printf '# senti sparse dim=61\n3 1:1\n' >beyondh.sp
 bad 1 "beyondh.sp:1: header dim=61 does not match the model's input dimension 60$" "senti-encode: header dim beyond the layer" senti-encode -m layer.m beyondh.sp
 cat "$D/train.txt" beyond.sp | grep -v '^#' >more.sp
-bad 1 "--resume: the input dimension is 61 here but 60 in the checkpoint" "senti-pretrain --resume: other dimension" \
+bad 1 "--resume: the training data differ from those the checkpoint" "senti-pretrain --resume: other dimension" \
     senti-pretrain -q -H 8 -E 2 --checkpoint ck.m --resume -o out.m more.sp
 
 # ------------------------------------------------------------------------
@@ -388,7 +388,7 @@ bad 1 'net.m: wrong kind: this is a network model, a layer model is needed$' "se
 bad 1 'layer.m: a layer model, not a network$' "senti-predict: a layer model" senti-predict -m layer.m sp
 bad 1 'ck.m: wrong kind: this is a checkpoint model, a layer model is needed$' "senti-encode: a checkpoint" senti-encode -m ck.m sp
 bad 1 'net.m: wrong kind: this is a network model, a layer model is needed$' "senti-train --init: a network model" senti-train -q -i net.m -o out.m sp
-bad 1 'layer.m: wrong kind: this is a layer model, a checkpoint model is needed$' "senti-pretrain --resume: a layer model" \
+bad 1 'layer.m: a layer model, not a checkpoint$' "senti-pretrain --resume: a layer model" \
     senti-pretrain -q -H 8 -E 2 --checkpoint layer.m --resume -o out.m sp
 bad 1 'sp: bad magic: not a senti model file$' "senti-predict: a data file as model" senti-predict -m sp sp
 no_temps "no temporary files after bad models"

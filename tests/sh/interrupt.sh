@@ -61,8 +61,8 @@ same ref.plain/m8 ck.plain/m8 "senti-train: --resume with more --epochs continue
 
 # what the checkpoint is, and what --resume refuses
 run senti-inspect ck.valid/ck
-ok "senti-inspect: a network checkpoint" grep -q '^kind      network checkpoint$' out
-ok "senti-inspect: current and best networks (4 layers)" grep -q '^layers    4$' out
+ok "senti-inspect: a checkpoint" grep -q '^kind      checkpoint$' out
+ok "senti-inspect: current and best parameters (2 sets)" grep -q '^layers    2$' out
 cd ck.plain || exit 1
 expect_fail 1 '^senti-train: --resume: --lr is 0.1 here but 0.05 in the checkpoint ck$' "--resume with another --lr" \
     senti-train -q -E 6 -l 0.1 --checkpoint ck --resume -o x ../tr
@@ -72,11 +72,11 @@ expect_fail 1 '^senti-train: --resume: --warm is 3 here but 2 in the checkpoint 
     senti-train -q -E 5 -i ../layer --warm 3 -v ../va --checkpoint ../ck.warm/ck --resume -o x ../tr
 expect_fail 1 '^senti-train: --resume: the training data differ' "--resume with other data" \
     senti-train -q -E 6 -l 0.05 --checkpoint ck --resume -o x ../va
-expect_fail 1 '^senti-train: --resume: the network in ck differs' "--resume with hidden layers added" \
+expect_fail 1 '^senti-train: --resume: --hidden is 4 here but none in the checkpoint ck$' "--resume with hidden layers added" \
     senti-train -q -E 6 -l 0.05 -H 4 --checkpoint ck --resume -o x ../tr
 expect_fail 1 '^senti-train: --resume: the validation data differ' "--resume with --valid added" \
     senti-train -q -E 6 -l 0.05 -v ../va --checkpoint ck --resume -o x ../tr
-expect_fail 1 '^senti-train: ../layer: wrong kind: this is a layer model, a network checkpoint model is needed$' \
+expect_fail 1 '^senti-train: ../layer: a layer model, not a checkpoint$' \
     "--resume from a layer model" senti-train -q -E 6 --checkpoint ../layer --resume -o x ../tr
 expect_fail 1 '^senti-train: nosuch: No such file or directory$' "--resume without a checkpoint" \
     senti-train -q -E 6 --checkpoint nosuch --resume -o x ../tr
@@ -85,45 +85,61 @@ expect_fail 2 '^senti-train: --stop-after needs --checkpoint FILE$' "--stop-afte
 head -c 300 ck >ck.short
 expect_fail 1 '^senti-train: ck.short: truncated at byte 300' "--resume from a truncated checkpoint" \
     senti-train -q -E 6 -l 0.05 --checkpoint ck.short --resume -o x ../tr
-# crafted checkpoints: a field of the trainer state changed and the
-# checksum made right again (a flipped byte alone is a checksum mismatch)
-reseal() { # file: FNV-1a 64 of all but the last 8 bytes, stored in them
-    local f=$1 n i h
-    n=$(($(stat -c %s "$f") - 8))
-    h=$(head -c $n "$f" | fnv1a)
-    head -c $n "$f" >"$f.body"
-    for i in 0 1 2 3 4 5 6 7; do printf "\\$(printf %o $(((h >> (8 * i)) & 255)))"; done >>"$f.body"
-    mv "$f.body" "$f"
+# crafted checkpoints: a field of the trainer state (key=value text in the
+# file) changed to another of the same length, and the checksum made right
+# again (a flipped byte alone is a checksum mismatch)
+craft() { # in out old new: the first "old" of in, a field at the start of a line, replaced by "new" (same length), resealed
+    local o
+    o=$(grep -obUaP -- "(?<![_a-z])\Q$3\E" "$1" | head -1 | cut -d: -f1)
+    [ -n "$o" ] && [ ${#3} -eq ${#4} ] || { echo "  craft: '$3' not in $1" >&2; return 1; }
+    cp "$1" "$2" && printf '%s' "$4" | dd of="$2" bs=1 seek="$o" conv=notrunc status=none && reseal "$2"
 }
-poke() { # file offset byte...: overwrite bytes at offset
-    local f=$1 o=$2 b
-    shift 2
-    for b in "$@"; do printf "\\$(printf %o "$b")" | dd of="$f" bs=1 seek=$o conv=notrunc status=none; o=$((o + 1)); done
-}
-st=$(grep -obUa NETTRN02 ck | head -1 | cut -d: -f1)
-cp ck ck.far && poke ck.far $((st + 8)) 255 255 255 255 && reseal ck.far
-expect_fail 1 '^senti-train: --resume: ck.far is after epoch 4294967295, beyond --epochs 6$' \
-    "--resume: a crafted epoch far beyond --epochs is refused at once" \
-    timeout 20 senti-train -q -E 6 -l 0.05 --checkpoint ck.far --resume -o x ../tr
-cp ck ck.stop && poke ck.stop $((st + 20)) 7 && reseal ck.stop
-expect_fail 1 '^senti-train: ck.stop: not a senti-train checkpoint \(bad trainer state\)$' \
-    "--resume: a crafted stop flag" senti-train -q -E 6 -l 0.05 --checkpoint ck.stop --resume -o x ../tr
-cp ck ck.old && poke ck.old $((st + 7)) 49 && reseal ck.old
-expect_fail 1 '^senti-train: ck.old: a checkpoint of an older senti-train \(trainer state NETTRN01, before --warm\): train again without --resume$' \
-    "--resume: a checkpoint of the older trainer state" senti-train -q -E 6 -l 0.05 --checkpoint ck.old --resume -o x ../tr
-cp ck ck.shuf && poke ck.shuf $((st + 8)) 2 0 0 0 && reseal ck.shuf
+value() { grep -aom1 "^$2=[^ ]*" "$1" | cut -d= -f2; } # file key: a state field's value
+craft ck ck.far epoch=8 epoch=9
+expect_fail 1 '^senti-train: --resume: ck.far is after epoch 9, beyond --epochs 8$' \
+    "--resume: a crafted epoch beyond --epochs is refused before any replay" \
+    timeout 20 senti-train -q -E 8 -l 0.05 --checkpoint ck.far --resume -o x ../tr
+craft ck ck.stop stopped=0 stopped=7
+expect_fail 1 '^senti-train: ck.stop: bad trainer state: a bad value$' \
+    "--resume: a crafted stop flag" senti-train -q -E 8 -l 0.05 --checkpoint ck.stop --resume -o x ../tr
+craft ck ck.old 'senti-trainer-state 1' 'NETTRN02NETTRN02NETTR'
+expect_fail 1 '^senti-train: ck.old: a checkpoint of an older senti \(before the common trainer state\): train again without --resume$' \
+    "--resume: a checkpoint of an older trainer state" senti-train -q -E 8 -l 0.05 --checkpoint ck.old --resume -o x ../tr
+sh=$(value ck rng.shuffle)
+if [ "${sh: -1}" = 0 ]; then d=1; else d=0; fi
+craft ck ck.shuf "rng.shuffle=$sh" "rng.shuffle=${sh%?}$d"
 expect_fail 1 '^senti-train: ck.shuf: the stored shuffling state does not follow from the seed \(corrupted checkpoint\?\)$' \
-    "--resume: a crafted epoch that the shuffles do not reach" senti-train -q -E 6 -l 0.05 --checkpoint ck.shuf --resume -o x ../tr
+    "--resume: a shuffling state that the seed does not reach" senti-train -q -E 8 -l 0.05 --checkpoint ck.shuf --resume -o x ../tr
+# the early-stopping state of a run with validation data: a best figure of
+# NaN, -1 or 0 (with the checksum resealed) is not one any run reaches
+cd ../ck.valid || exit 1
+b=$(value ck best)
+pad() { printf "%s%0$((${#b} - ${#1} - ${#2}))d%s" "$1" 0 "$2"; }
+craft ck ck.nan "best=$b" "best=nan($(printf "%0$((${#b} - 5))d" 0))"
+craft ck ck.neg "best=$b" "best=$(pad - 1)"
+craft ck ck.zero "best=$b" "best=$(pad '' 0)"
+for v in nan neg zero; do
+    expect_fail 1 "^senti-train: ck.$v: bad trainer state: early-stopping fields that no run reaches$" \
+        "--resume: a crafted best validation RMSE ($v)" senti-train -q -E 12 -H 8 -v ../va -p 2 -l 0.3 --checkpoint ck.$v --resume -o x ../tr
+done
 cd .. || exit 1
 senti-pretrain -q -H 4 -E 2 --stop-after 1 --checkpoint pck -o x tr
-st=$(grep -obUa DAETRN01 pck | head -1 | cut -d: -f1)
-cp pck pck.far && poke pck.far $((st + 8)) 9 && reseal pck.far
+craft pck pck.far epoch=1 epoch=9
 expect_fail 1 '^senti-pretrain: --resume: pck.far is after epoch 9, beyond --epochs 2$' \
     "senti-pretrain --resume: a checkpoint past --epochs" senti-pretrain -q -H 4 -E 2 --checkpoint pck.far --resume -o x tr
-expect_fail 1 '^senti-train: pck: wrong kind: this is a checkpoint model, a network checkpoint model is needed$' \
+expect_fail 1 '^senti-train: pck: a checkpoint of senti-pretrain, not of senti-train$' \
     "--resume from a senti-pretrain checkpoint" senti-train -q --checkpoint pck --resume -o x tr
-expect_fail 1 '^senti-pretrain: ck.plain/ck: wrong kind: this is a network checkpoint model, a checkpoint model is needed$' \
+expect_fail 1 '^senti-pretrain: ck.plain/ck: a checkpoint of senti-train, not of senti-pretrain$' \
     "senti-pretrain --resume from a senti-train checkpoint" senti-pretrain -q -H 4 -E 2 --checkpoint ck.plain/ck --resume -o x tr
+# the model records the settings, not how they were spelled: another
+# spelling, another -o path and another directory give the same bytes
+mkdir -p spell
+senti-train -q -E 3 -l 0.05 -H 6 -o m.a tr
+(cd spell && senti-train --quiet --epochs=3 --lr=0.05 --hidden 6 --output other ../tr)
+same m.a spell/other "senti-train: another spelling of the options, -o and directory: the same model bytes"
+senti-pretrain -q -H 5 -E 2 -n mask:0.2 -o p.a tr
+(cd spell && senti-pretrain --quiet --hidden=5 --epochs 2 --noise=mask:0.2 --output=p.other ../tr)
+same p.a spell/p.other "senti-pretrain: another spelling, -o and directory: the same layer bytes"
 ok "no temporary files" test -z "$(find . -name '*.tmp*')"
 
 # ------------------------------------------------------------------------

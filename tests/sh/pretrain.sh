@@ -17,7 +17,7 @@ expect_fail 2 "noise" "bad --noise" senti-pretrain -o "$T/m" --noise sp:2 "$D/tr
 expect_fail 2 "act" "bad --act" senti-pretrain -o "$T/m" --act cube "$D/train.txt"
 expect_fail 2 "emphasis" "bad --emphasis" senti-pretrain -o "$T/m" --emphasis 1 "$D/train.txt"
 expect_fail 2 "resume needs" "--resume without --checkpoint" senti-pretrain -o "$T/m" --resume "$D/train.txt"
-expect_fail 1 '^senti-pretrain: epoch 1: the loss is not finite \(diverged\); lower --lr$' "diverged pretraining is an error" \
+expect_fail 1 '^senti-pretrain: training diverged at epoch 1 \(loss .*\): lower --lr$' "diverged pretraining is an error" \
     senti-pretrain -q -H 16 -E 2 -r linear-se -l 1e6 -o "$T/div" "$D/train.txt"
 ok "diverged pretraining leaves no model" test ! -e "$T/div"
 printf '1 3:1 0:1\n' >"$T/bad.txt"
@@ -40,7 +40,7 @@ ok "train loss falls ($first -> $last)" awk -v a="$first" -v b="$last" 'BEGIN{ex
 ok "valid loss falls ($vfirst -> $vlast)" awk -v a="$vfirst" -v b="$vlast" 'BEGIN{exit !(b < a)}'
 ok "zero fraction in [0,1]" awk -F'\t' 'NR>1 && !($5>=0 && $5<=1){exit 1}' "$T/log.tsv"
 ok "model records the vocabulary digest" grep -q 00000000000000aa "$T/a.model"
-ok "model records the command line" grep -q -- '-H 16 -l 0.05' "$T/a.model"
+ok "model records the settings" grep -q -- '--hidden 16 .*--lr 0.05 ' "$T/a.model"
 
 # determinism: same seed + threads -> same bytes; other seed -> other bytes
 # (the model records the command line, so each pair runs the same command)
@@ -77,9 +77,9 @@ resume_case emph --emphasis 1,0.5 --act tanh --recon linear-se -b 7
 expect_fail 1 'lr' "resume with another --lr" \
     sh -c "cd '$T/rb.full' && $P -E 6 -l 0.1 --checkpoint ck --resume -o m2 x"
 head -50 "$D/train.txt" >"$T/rb.full/y"
-expect_fail 1 'input differs' "resume on other data" \
+expect_fail 1 'training data differ' "resume on other data" \
     sh -c "cd '$T/rb.full' && $P -E 6 --checkpoint ck --resume -o m2 y"
-expect_fail 1 'wrong kind' "a layer is not a checkpoint" \
+expect_fail 1 'a layer model, not a checkpoint' "a layer is not a checkpoint" \
     sh -c "cd '$T/rb.full' && $P -E 6 --checkpoint m --resume -o m2 x"
 
 # --init: start from a trained layer; 0 epochs keep its parameters, so it
@@ -110,4 +110,36 @@ done
 t_result $fails "64 activation x reconstruction x noise runs"
 ok "observed-only with sampling flag runs" $P -E 2 --observed-only -k 3 -o "$T/o.model" "$D/train.txt"
 ok "gemm and rows kernels both run" sh -c "$P -E 1 --kernel gemm -o '$T/g' '$D/train.txt' && $P -E 1 --kernel rows -o '$T/r' '$D/train.txt'"
+# validation data without rows are an error, as for senti-train (not a
+# 'valid nan' every epoch)
+expect_fail 1 '^senti-pretrain: /dev/null: no data lines$' "--valid /dev/null is refused" $P -E 1 --valid /dev/null -o "$T/x" "$D/train.txt"
+printf '# senti sparse dim=4\n' >"$T/hdronly"
+expect_fail 1 'hdronly: no data lines$' "--valid with a header only is refused" $P -E 1 --valid "$T/hdronly" -o "$T/x" "$D/train.txt"
+expect_fail 2 'cannot both be stdin' "--valid - with the data on stdin" sh -c "$P -E 1 --valid - -o '$T/x' < '$D/train.txt'"
+
+# --patience keeps the best epoch's layer: its validation loss is the
+# lowest of the log
+$P -E 6 -l 0.5 --valid "$D/valid.txt" -p 2 --log "$T/plog" -o "$T/pbest" "$D/train.txt"
+be=$(awk -F'\t' 'NR > 1 { if (m == "" || $4 < m) { m = $4; e = $1 } } END { print e }' "$T/plog")
+$P -E "$be" -l 0.5 --valid "$D/valid.txt" -o "$T/pat" "$D/train.txt"
+same <(senti-encode -m "$T/pbest" "$D/valid.txt" | tail -n +2) <(senti-encode -m "$T/pat" "$D/valid.txt" | tail -n +2) \
+    "--patience: the layer kept is that of the epoch of lowest validation loss ($be of $(($(wc -l <"$T/plog") - 1)))"
+
+# a crash between an epoch's --log line and its checkpoint: --resume
+# rewrites the log from the checkpoint, so no epoch appears twice
+$P -E 4 --log "$T/lref" -o "$T/mref" "$D/train.txt"
+$P -E 4 --log "$T/lck" --checkpoint "$T/ck" --stop-after 2 -o "$T/mck" "$D/train.txt"
+sed -n 3p "$T/lck" | sed 's/^2/3/' >>"$T/lck"
+$P -E 4 --log "$T/lck" --checkpoint "$T/ck" --resume -o "$T/mck" "$D/train.txt"
+same <(cut -f1,3- "$T/lref") <(cut -f1,3- "$T/lck") "the resumed --log has every epoch once"
+same "$T/mref" "$T/mck" "and the resumed layer is the uninterrupted one"
+
+# code noise: only in training; deterministic for a seed
+$P -E 2 -a sigmoid --code-noise 2 -o "$T/cn1" "$D/train.txt"
+$P -E 2 -a sigmoid --code-noise 2 -o "$T/cn2" "$D/train.txt"
+$P -E 2 -a sigmoid -o "$T/cn0" "$D/train.txt"
+same "$T/cn1" "$T/cn2" "--code-noise: same seed, same bytes"
+ok "--code-noise changes what is learnt" sh -c "! cmp -s '$T/cn1' '$T/cn0'"
+ok "--code-noise is recorded" grep -q -- '--code-noise 2' "$T/cn1"
+
 finish

@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
+#include "cli.h"
 #include "dae.h"
 #include "kern.h"
 #include "rng.h"
@@ -87,9 +89,9 @@ static double sg(double a) { return 1 / (1 + exp(-a)); }
 static double ref_act(int act, double a)
 {
     switch (act) {
-    case DAE_ACT_RELU: return a > 0 ? a : 0;
-    case DAE_ACT_SOFTPLUS: return sp(a);
-    case DAE_ACT_TANH: return tanh(a);
+    case ACT_RELU: return a > 0 ? a : 0;
+    case ACT_SOFTPLUS: return sp(a);
+    case ACT_TANH: return tanh(a);
     default: return sg(a);
     }
 }
@@ -130,6 +132,7 @@ static double ref_objective(const refp *p, const dae_config *c, const dae_traine
         for (uint32_t k = 0; k < H; k++) {
             double a = p->b[k];
             for (uint32_t j = 0; j < V; j++) a += xt[j] * p->W[(size_t)j * H + k];
+            if (v.code_noise) a += v.code_noise[k];
             h[k] = ref_act(c->act, a);
             total += c->l1 * fabs(h[k]);
         }
@@ -294,7 +297,7 @@ static void test_gradients(void)
     for (int act = 1; act <= 4; act++)
         for (int recon = 1; recon <= 4; recon++)
             for (int ni = 0; ni < 4; ni++)
-                for (int variant = 0; variant < 6; variant++) {
+                for (int variant = 0; variant < 7; variant++) {
                     dae_config c;
                     dae_config_default(&c, 11, 7);
                     c.act = act;
@@ -311,8 +314,9 @@ static void test_gradients(void)
                     if (variant == 4) c.observed_only = 1, c.l1 = 0.02f, c.emph_a = 2,
                                       vname = "observed-only";
                     if (variant == 5) c.sample_zeros = 2, c.l1 = 0.03f, vname = "sampling+l1";
+                    if (variant == 6) c.code_noise = 0.7f, c.l1 = 0.01f, vname = "code-noise";
                     kern_threads(seed % 3 == 0 ? 2 : 1);
-                    snprintf(what, sizeof what, "%s/%s/%s/%s%s", dae_act_name(act),
+                    snprintf(what, sizeof what, "%s/%s/%s/%s%s", act_name(act),
                              dae_recon_name(recon), dae_noise_name(c.noise), vname,
                              c.tied ? "/tied" : "");
                     /* sigmoid-ce needs [0,1] data; others get wider values */
@@ -337,9 +341,9 @@ static void test_gemm_blocks(void)
             c.tied = variant;
             c.noise = variant ? DAE_NOISE_MASK : DAE_NOISE_SP;
             c.noise_level = 0.05f;
-            if (variant) c.emph_a = 1.6f, c.emph_b = 0.3f, c.l1 = 0.02f, c.act = DAE_ACT_SOFTPLUS;
+            if (variant) c.emph_a = 1.6f, c.emph_b = 0.3f, c.l1 = 0.02f, c.act = ACT_SOFTPLUS;
             kern_threads(2 + variant);
-            snprintf(what, sizeof what, "gemm blocks/%s/%s/%d threads", dae_act_name(c.act),
+            snprintf(what, sizeof what, "gemm blocks/%s/%s/%d threads", act_name(c.act),
                      dae_recon_name(recon), 2 + variant);
             gradcheck(&c, recon == DAE_RECON_SIGMOID_CE, DAE_KERNEL_GEMM, seed++, what);
         }
@@ -382,7 +386,7 @@ static void test_sparse_hidden(void)
         for (int tied = 0; tied <= 1; tied++)
             for (int K = 0; K <= 4; K += 4)
                 for (int mixed = 0; mixed <= 1; mixed++) {
-                    if (mixed && act != DAE_ACT_RELU) continue;
+                    if (mixed && act != ACT_RELU) continue;
                     dae_config c;
                     dae_config_default(&c, V, H);
                     c.act = act;
@@ -391,7 +395,7 @@ static void test_sparse_hidden(void)
                     c.l1 = 0.01f;
                     if (mixed) c.recon = DAE_RECON_LINEAR_SE;
                     char err[256], what[96];
-                    snprintf(what, sizeof what, "sparse hidden %s K=%d tied=%d%s", dae_act_name(act), K,
+                    snprintf(what, sizeof what, "sparse hidden %s K=%d tied=%d%s", act_name(act), K,
                              tied, mixed ? " mixed" : "");
                     sparse_csr *data = make_data(6, V, 1, 55 + (uint64_t)K);
                     if (mixed)
@@ -407,7 +411,7 @@ static void test_sparse_hidden(void)
                     kern_threads(2);
                     double l1 = dae_batch_grad(t, g1, 1);
                     double zf = dae_batch_zero_frac(t);
-                    if (act == DAE_ACT_RELU)
+                    if (act == ACT_RELU)
                         CHECK(mixed ? zf > 0.3 && zf < 5.0 / 6 : zf > 5.0 / 6, "%s: zero fraction %g", what, zf);
                     refp p;
                     ref_from(&p, d);
@@ -549,9 +553,9 @@ static void test_wide_rows(void)
         c.l1 = 0.01f;
         c.recon = DAE_RECON_LINEAR_SE; /* inputs up to 30 */
         c.tied = variant & 1;
-        if (variant >= 2) c.act = DAE_ACT_SOFTPLUS, c.emph_a = 1.5f, c.emph_b = 0.5f;
+        if (variant >= 2) c.act = ACT_SOFTPLUS, c.emph_a = 1.5f, c.emph_b = 0.5f;
         char err[256], what[96];
-        snprintf(what, sizeof what, "wide rows %s tied=%d", dae_act_name(c.act), c.tied);
+        snprintf(what, sizeof what, "wide rows %s tied=%d", act_name(c.act), c.tied);
         sparse_csr *data = make_data(14, V, 1, 300 + (uint64_t)variant);
         /* examples 0..6 with large inputs: dense rectifier rows */
         for (size_t r = 0; r < 7; r++)
@@ -660,22 +664,43 @@ static void test_training(void)
         dae_copy(d2, d);
         double before = dae_recon_loss(d, data, NULL);
         dae_trainer *t = dae_trainer_new(d, data, 10, err, sizeof err);
-        dae_train_state s;
-        dae_train_state_init(&s, 42);
-        double loss = 0, zf = 0, first = 0;
-        for (int e = 0; e < 15; e++) {
-            CHECK(dae_train_epoch(t, 0.1f, &s, NULL, NULL, &loss, &zf) == 0, "epoch");
-            if (e == 0) first = loss;
-        }
+        /* 15 epochs through the training driver, the log kept to read the
+         * per-epoch objective */
+        train_task task;
+        dae_task(t, 42, &task);
+        train_opts o;
+        train_opts_default(&o);
+        o.epochs = 15;
+        o.lr = 0.1;
+        o.seed = 42;
+        char logp[] = "/tmp/senti-test-dae-log-XXXXXX";
+        int fd = mkstemp(logp);
+        close(fd);
+        o.log = logp;
+        train_result res;
+        train_run(&task, data, NULL, &o, &res);
+        double first = 0, loss = 0;
+        FILE *lf = fopen(logp, "r");
+        char line[256];
+        int e = 0;
+        while (lf && fgets(line, sizeof line, lf))
+            if (e++ > 0) {
+                double l = strtod(strchr(strchr(line, '\t') + 1, '\t') + 1, NULL);
+                if (e == 2) first = l;
+                loss = l;
+            }
+        if (lf) fclose(lf);
+        unlink(logp);
         double after = dae_recon_loss(d, data, NULL);
         CHECK(after < 0.8 * before, "K=%d: clean loss %.4g -> %.4g", K, before, after);
-        CHECK(loss < first, "K=%d: training objective %.4g -> %.4g", K, first, loss);
-        CHECK(s.epoch == 15, "epoch count");
+        CHECK(e == 16 && loss < first, "K=%d: training objective %.4g -> %.4g (%d log lines)", K, first, loss, e);
+        CHECK(res.epochs == 15 && !res.interrupted, "epoch count");
         /* same seed, same threads: same parameters bit for bit */
         dae_trainer *t2 = dae_trainer_new(d2, data, 10, err, sizeof err);
-        dae_train_state s2;
-        dae_train_state_init(&s2, 42);
-        for (int e = 0; e < 15; e++) dae_train_epoch(t2, 0.1f, &s2, NULL, NULL, &loss, &zf);
+        train_task task2;
+        dae_task(t2, 42, &task2);
+        o.log = NULL;
+        train_run(&task2, data, NULL, &o, &res);
         CHECK(memcmp(d->W, d2->W, 40 * 16 * sizeof(float)) == 0, "K=%d: repeatable", K);
         dae_trainer_free(t);
         dae_trainer_free(t2);
@@ -769,40 +794,47 @@ static void test_encode_and_model(void)
     CHECK(md < 1e-5, "dense forward differs by %g", md);
     free(X);
     /* round trip through the container */
-    model_set_cmdline(d->m, "senti-pretrain --hidden 6");
+    strcpy(d->vocab, "00000000000000ab");
+    model *wm = dae_to_model(d, "senti-pretrain --hidden 6");
     FILE *f = tmpfile();
-    CHECK(model_write(f, d->m) == 0, "write");
+    CHECK(wm && model_write(f, wm) == 0, "write");
+    CHECK(wm && wm->layers[0].ntensors == 5 && wm->layers[0].tensors[0].data == d->W, "the model borrows the block");
+    model_free(wm);
     rewind(f);
     model *m = model_read(f, MODEL_KIND_LAYER, "t", err, sizeof err);
     fclose(f);
     CHECK(m != NULL, "read back: %s", err);
+    uint64_t cs = m ? m->checksum : 0;
     dae *e = m ? dae_from_model(m, err, sizeof err) : NULL;
     CHECK(e != NULL, "dae_from_model: %s", err);
     if (e) {
         CHECK(memcmp(e->W, d->W, 20 * 6 * sizeof(float)) == 0 && memcmp(e->scale, d->scale, 24) == 0,
               "parameters survive");
         CHECK(e->cfg.act == c.act && e->cfg.noise == c.noise && e->cfg.hidden == 6, "settings survive");
+        CHECK(strcmp(e->vocab, d->vocab) == 0 && e->checksum == cs && cs != 0, "digest and checksum kept");
         dae_free(e);
     }
     /* other training settings on the same layer; another shape refused */
     dae_config c2 = c;
     c2.noise = DAE_NOISE_MASK, c2.noise_level = 0.3f, c2.sample_zeros = 7, c2.l1 = 0.5f;
     CHECK(dae_set_config(d, &c2, err, sizeof err) == 0, "set_config: %s", err);
-    CHECK(d->m->layers[0].noise == DAE_NOISE_MASK && d->m->layers[0].sample_zeros == 7 &&
-              d->m->layers[0].l1 == 0.5f && d->cfg.noise_level == 0.3f && d->m->layers[0].ntensors == 5,
+    model *sm = dae_to_model(d, "");
+    CHECK(sm && sm->layers[0].noise == DAE_NOISE_MASK && sm->layers[0].sample_zeros == 7 &&
+              sm->layers[0].l1 == 0.5f && d->cfg.noise_level == 0.3f && sm->layers[0].ntensors == 5,
           "set_config reaches the model");
     c2.hidden = 7;
     CHECK(dae_set_config(d, &c2, err, sizeof err) < 0 && strstr(err, "20 -> 6 relu"), "set_config shape: %s", err);
-    c2.hidden = 6, c2.act = DAE_ACT_TANH;
+    c2.hidden = 6, c2.act = ACT_TANH;
     CHECK(dae_set_config(d, &c2, err, sizeof err) < 0, "set_config activation");
     /* a model missing a tensor is refused */
     model *bad_m = model_new(MODEL_KIND_LAYER);
-    model_layer s = d->m->layers[0];
+    model_layer s = sm->layers[0];
     model_layer *l = model_add_layer(bad_m, &s);
     model_add_tensor(l, "W", 20, 6);
     CHECK(dae_from_model(bad_m, err, sizeof err) == NULL && strstr(err, "missing tensor"),
           "missing tensor refused: %s", err);
     model_free(bad_m);
+    model_free(sm);
     dae_free(d);
     sparse_csr_free(data);
 }
@@ -818,13 +850,85 @@ static void test_parse(void)
     CHECK(dae_noise_parse("sp:1.5", &n, &lv) < 0, "sp above 1");
     CHECK(dae_noise_parse("sp:", &n, &lv) < 0, "sp empty");
     CHECK(dae_noise_parse("salt:0.1", &n, &lv) < 0, "unknown noise");
-    CHECK(dae_act_parse("relu") == DAE_ACT_RELU && dae_act_parse("x") < 0, "act names");
+    CHECK(act_parse("relu") == ACT_RELU && act_parse("x") < 0, "act names");
     CHECK(dae_recon_parse("sigmoid-ce") == DAE_RECON_SIGMOID_CE && dae_recon_parse("relu") == DAE_RECON_RELU_SE,
           "recon names");
 }
 
+/* The driver's momentum and weight decay against the same rule written
+ * out here: its shuffle (generator (seed, 1), reset then shuffled every
+ * epoch), the task's generators, v = mu v + g + wd w on the weights, v = mu
+ * v + g on the biases, p -= lr v, and the scale never touched. */
+static void test_momentum(void)
+{
+    enum { R = 23, V = 17, H = 5, B = 4, E = 3 };
+    const float mu = 0.8f, wd = 0.01f, lr = 0.05f;
+    dae_config c;
+    dae_config_default(&c, V, H);
+    c.act = ACT_TANH, c.recon = DAE_RECON_LINEAR_SE, c.noise = DAE_NOISE_MASK, c.noise_level = 0.25f;
+    char err[256];
+    sparse_csr *data = make_data(R, V, 0, 77);
+    dae *d = dae_new(&c, err, sizeof err), *d2 = dae_new(&c, err, sizeof err);
+    rng_t r;
+    rng_seed(&r, 5, 0);
+    dae_init(d, &r);
+    dae_copy(d2, d);
+    /* the driver */
+    dae_trainer *t = dae_trainer_new(d, data, B, err, sizeof err);
+    train_task task;
+    dae_task(t, 9, &task);
+    train_opts o;
+    train_opts_default(&o);
+    o.epochs = E, o.batch = B, o.lr = lr, o.momentum = mu, o.weight_decay = wd, o.seed = 9;
+    train_result res;
+    train_run(&task, data, NULL, &o, &res);
+    /* by hand */
+    dae_trainer *t2 = dae_trainer_new(d2, data, B, err, sizeof err);
+    dae *g = dae_new_like(d2), *v = dae_new_like(d2);
+    rng_t shuf, noise, samp;
+    rng_seed(&shuf, 9, 1);
+    rng_seed(&noise, 9, 2);
+    rng_seed(&samp, 9, 3);
+    size_t order[R];
+    for (int e = 0; e < E; e++) {
+        for (size_t i = 0; i < R; i++) order[i] = i;
+        rng_shuffle_size(&shuf, order, R);
+        for (size_t s0 = 0; s0 < R; s0 += B) {
+            size_t n = R - s0 < B ? R - s0 : B;
+            dae_batch_corrupt(t2, order + s0, n, &noise);
+            dae_batch_sample(t2, &samp);
+            params_zero(&g->par);
+            dae_batch_grad(t2, g, 1.0f / (float)n);
+            for (int k = 0; k < d2->par.nv; k++) {
+                const param_view *pv = &d2->par.v[k];
+                if (pv->flags & PARAM_FIXED) continue;
+                float *p = params_at(&d2->par, k), *gv = params_at(&g->par, k), *vv = params_at(&v->par, k);
+                float w = (pv->flags & PARAM_WEIGHT) ? wd : 0.0f;
+                for (size_t i = 0; i < (size_t)pv->rows * pv->cols; i++) {
+                    vv[i] = mu * vv[i] + gv[i] + w * p[i];
+                    p[i] -= lr * vv[i];
+                }
+            }
+        }
+    }
+    CHECK(memcmp(d->par.p, d2->par.p, d->par.n * sizeof(float)) == 0,
+          "momentum %g and weight decay %g through the driver = the rule by hand, bit for bit", mu, wd);
+    int ones = 1;
+    for (int k = 0; k < H; k++) ones = ones && d->scale[k] == 1;
+    CHECK(ones, "the scale is not trained");
+    dae_trainer_free(t);
+    dae_trainer_free(t2);
+    dae_free(d);
+    dae_free(d2);
+    dae_free(g);
+    dae_free(v);
+    sparse_csr_free(data);
+}
+
 int main(void)
 {
+    cli_quiet = 1;
+    test_momentum();
     test_parse();
     test_gradients();
     test_gemm_blocks();

@@ -38,7 +38,7 @@ static void make_batch(rng_t *g, const double *classes, uint32_t K)
 }
 
 /* every parameter array of a net, in a fixed order */
-static int params(net *n, float **p, size_t *len)
+static int param_list(net *n, float **p, size_t *len)
 {
     int k = 0;
     for (int l = 0; l < n->nhidden; l++) {
@@ -103,8 +103,8 @@ static void gradcheck(net *n, const char *what)
     train_step(n, ws, 0.0f, g);
     float *pn[16], *pg[16];
     size_t len[16], len2[16];
-    int np = params(n, pn, len);
-    params(g, pg, len2);
+    int np = param_list(n, pn, len);
+    param_list(g, pg, len2);
     int bad = 0, checked = 0, skipped = 0;
     double worst = 0;
     const float eps = 1e-2f;
@@ -146,8 +146,8 @@ static void stepcheck(net *n, const char *what)
     train_step(n, ws, 0.0f, g);
     float *pn[16], *pg[16];
     size_t len[16];
-    int np = params(n, pn, len);
-    params(g, pg, len);
+    int np = param_list(n, pn, len);
+    param_list(g, pg, len);
     float *before[16];
     for (int k = 0; k < np; k++) {
         before[k] = malloc(len[k] * sizeof(float));
@@ -175,7 +175,7 @@ static void stepcheck(net *n, const char *what)
 static void relu_fold_check(rng_t *g)
 {
     const uint32_t H = 5;
-    uint32_t sizes[1] = {H}, acts[1] = {DAE_ACT_RELU};
+    uint32_t sizes[1] = {H}, acts[1] = {ACT_RELU};
     double cls[3] = {1, 2, 3};
     net *n = net_new(V, 1, sizes, acts, NET_OUT_SOFTMAX, 3, cls, 0, g);
     model *pm = model_new(MODEL_KIND_LAYER);
@@ -183,7 +183,7 @@ static void relu_fold_check(rng_t *g)
     memset(&set, 0, sizeof set);
     set.in_dim = V;
     set.out_dim = H;
-    set.act = DAE_ACT_RELU;
+    set.act = ACT_RELU;
     model_layer *ml = model_add_layer(pm, &set);
     float *W = model_add_tensor(ml, "W", V, H), *b = model_add_tensor(ml, "b", 1, H);
     float *sc = model_add_tensor(ml, "scale", 1, H);
@@ -228,9 +228,9 @@ static void forwardcheck(net *n, const char *what)
             for (uint32_t u = 0; u < L->out; u++) {
                 double z = L->b[u];
                 for (uint32_t j = 0; j < in; j++) z += x[j] * L->W[j * L->out + u];
-                double a = L->act == DAE_ACT_RELU ? (z > 0 ? z : 0)
-                         : L->act == DAE_ACT_TANH ? tanh(z)
-                         : L->act == DAE_ACT_SIGMOID ? 1 / (1 + exp(-z))
+                double a = L->act == ACT_RELU ? (z > 0 ? z : 0)
+                         : L->act == ACT_TANH ? tanh(z)
+                         : L->act == ACT_SIGMOID ? 1 / (1 + exp(-z))
                                                      : log1p(exp(z));
                 h[u] = a * (L->scale ? L->scale[u] : 1.0);
             }
@@ -259,7 +259,7 @@ static void randomize(net *n, rng_t *g, float r)
 {
     float *p[16];
     size_t len[16];
-    int np = params(n, p, len);
+    int np = param_list(n, p, len);
     for (int k = 0; k < np; k++)
         for (size_t i = 0; i < len[k]; i++) p[k][i] = (2 * rng_uniformf(g) - 1) * r;
 }
@@ -290,7 +290,7 @@ int main(void)
     net_free(n);
 
     /* one random hidden layer of each activation, with and without L1 */
-    uint32_t acts[4] = {DAE_ACT_RELU, DAE_ACT_SOFTPLUS, DAE_ACT_TANH, DAE_ACT_SIGMOID};
+    uint32_t acts[4] = {ACT_RELU, ACT_SOFTPLUS, ACT_TANH, ACT_SIGMOID};
     const char *names[4] = {"relu", "softplus", "tanh", "sigmoid"};
     for (int a = 0; a < 4; a++)
         for (int l1 = 0; l1 < 2; l1++)
@@ -309,7 +309,7 @@ int main(void)
     /* a fine-tuned stack of two pretrained layers (with output scales),
      * loaded through model tensors as senti-train --init does */
     model *pm = model_new(MODEL_KIND_LAYER);
-    uint32_t st_sizes[2] = {6, 4}, st_acts[2] = {DAE_ACT_SOFTPLUS, DAE_ACT_TANH};
+    uint32_t st_sizes[2] = {6, 4}, st_acts[2] = {ACT_SOFTPLUS, ACT_TANH};
     net *s = net_new(V, 2, st_sizes, st_acts, NET_OUT_SOFTMAX, 3, classes, 0.005f, &g);
     uint32_t in = V;
     for (int l = 0; l < 2; l++) {
