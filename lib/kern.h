@@ -106,10 +106,6 @@ int kern_csc_build(kern_csc *c, size_t R, const size_t *ptr, const uint32_t *col
                    const float *val, uint32_t V, uint32_t *work);
 void kern_csc_free(kern_csc *c);
 
-/* W[j,:] += alpha * sum_r X[r,j] * D[r,:] for every active column j of X
- * (D is (R,H)).  Columns are split across the pool by entry count; each
- * row of W is summed in increasing r, so the result does not depend on the
- * thread count. */
 /* Y (R,H) += X (R,V) * W (V,H) from the column-grouped form: the active
  * columns are taken in groups of 32, each row of W is read once for all
  * rows of X that use it, and each row of Y once per group (up to four rows
@@ -118,6 +114,10 @@ void kern_csc_free(kern_csc *c);
  * (row r at Y + r*H). */
 void kern_spmm_csc(const kern_csc *X, const float *W, size_t H, float *Y);
 
+/* W[j,:] += alpha * sum_r X[r,j] * D[r,:] for every active column j of X
+ * (D is (R,H)).  Columns are split across the pool by entry count; each
+ * row of W is summed in increasing r, so the result does not depend on the
+ * thread count. */
 void kern_spmm_tn(const kern_csc *X, float alpha, const float *D, size_t H, float *W);
 void kern_spmm_tn_naive(size_t R, const size_t *ptr, const uint32_t *col, const float *val,
                         float alpha, const float *D, size_t H, float *W);

@@ -1,6 +1,7 @@
 /* metrics.h - rating-prediction metrics: RMSE, MAE, exact and polarity
- * accuracy, confusion matrix, bootstrap confidence interval of the RMSE.
- * Shared by senti-eval and the trainers (validation RMSE). */
+ * accuracy, confusion matrix, bootstrap confidence interval of the RMSE:
+ * what senti-eval reports.  (The trainers' validation RMSE is net_rmse, the
+ * same formula over a network's predictions.) */
 #ifndef SENTI_METRICS_H
 #define SENTI_METRICS_H
 

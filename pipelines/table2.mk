@@ -3,7 +3,7 @@
 #
 #   make table2 CORPUS=blitzer      (10-fold cross-validation)
 #   make table2 CORPUS=imdb         (the official 25k/25k split)
-#   make table2-demo                (Blitzer, fold 1, one-layer rows only)
+#   make demo                       (Blitzer, fold 1, one-layer rows only)
 #
 # The top Makefile runs this file with make -f; every step is a file under
 # $(R), so an interrupted run resumes where it stopped and a changed setting
