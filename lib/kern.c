@@ -563,6 +563,49 @@ void kern_spmm(size_t R, const size_t *ptr, const uint32_t *col, const float *va
         kern_parallel(spmm_part, &j);
 }
 
+typedef struct {
+    size_t R, K, N;
+    const float *X, *W;
+    float *Y;
+    uint32_t *idx; /* per part: K column numbers */
+    float *val;    /* per part: K values */
+    size_t *ptr;   /* per part: 2 offsets */
+} gemm_rows_job;
+
+static void gemm_rows_part(void *p, int t, int n)
+{
+    const gemm_rows_job *j = p;
+    size_t r0 = j->R * (size_t)t / (size_t)n, r1 = j->R * (size_t)(t + 1) / (size_t)n;
+    uint32_t *idx = j->idx + (size_t)t * j->K;
+    float *val = j->val + (size_t)t * j->K;
+    size_t *ptr = j->ptr + 2 * (size_t)t;
+    for (size_t r = r0; r < r1; r++) {
+        const float *x = j->X + r * j->K;
+        size_t nz = 0;
+        for (size_t k = 0; k < j->K; k++)
+            if (x[k] != 0) idx[nz] = (uint32_t)k, val[nz++] = x[k];
+        ptr[0] = 0;
+        ptr[1] = nz;
+        spmm_job s = {1, j->N, ptr, idx, val, j->W, j->Y + r * j->N};
+        spmm_part(&s, 0, 1);
+    }
+}
+
+int kern_gemm_rows(size_t R, size_t K, const float *X, const float *W, size_t N, float *Y)
+{
+    int nth = R * N * K < 65536 ? 1 : kern_nthreads();
+    gemm_rows_job j = {R, K, N, X, W, Y, malloc((size_t)nth * (K ? K : 1) * sizeof(uint32_t)),
+                       malloc((size_t)nth * (K ? K : 1) * sizeof(float)), malloc(2 * (size_t)nth * sizeof(size_t))};
+    int rc = 0;
+    if (!j.idx || !j.val || !j.ptr) rc = -1;
+    else if (nth == 1) gemm_rows_part(&j, 0, 1);
+    else kern_parallel(gemm_rows_part, &j);
+    free(j.idx);
+    free(j.val);
+    free(j.ptr);
+    return rc;
+}
+
 void kern_spmm_naive(size_t R, const size_t *ptr, const uint32_t *col, const float *val,
                      size_t V, const float *W, size_t H, float *Y)
 {

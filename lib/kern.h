@@ -89,6 +89,13 @@ void kern_spmm(size_t R, const size_t *ptr, const uint32_t *col, const float *va
 void kern_spmm_naive(size_t R, const size_t *ptr, const uint32_t *col, const float *val,
                      size_t V, const float *W, size_t H, float *Y);
 
+/* Y (R,N) += X (R,K) * W (K,N) for dense X, row by row: each row of Y is
+ * the sum over the non-zeros of its row of X, in increasing k (the
+ * arithmetic of kern_spmm), so its bytes depend neither on R nor on the
+ * thread count; exact zeros of X (rectifier units) cost nothing.  Rows are
+ * split across the pool.  Returns -1 when out of memory. */
+int kern_gemm_rows(size_t R, size_t K, const float *X, const float *W, size_t N, float *Y);
+
 /* Column-grouped form of a sparse (R,V) matrix (its transpose in CSR):
  * for the k-th active column cols[k], entries cptr[k]..cptr[k+1] give the
  * row numbers rows[] (increasing) and values vals[]. */

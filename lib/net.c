@@ -276,6 +276,19 @@ static int drop_input(net_ws *ws, size_t B, const size_t *ptr, const uint32_t *c
     return 0;
 }
 
+/* Y (B,N) += X (B,K) W (K,N) of an upper layer.  Prediction (cfg NULL)
+ * goes row by row (kern_gemm_rows), so that a row's prediction has the same
+ * bytes whatever the batch size and thread count (senti-predict -b, -t,
+ * --line-buffered; the validation RMSE senti-train reports); training
+ * batches take sgemm. */
+static int dense_rows(const net_train_cfg *cfg, size_t B, uint32_t K, const float *X, const float *W, uint32_t N,
+                      float *Y)
+{
+    if (!cfg) return kern_gemm_rows(B, K, X, W, N, Y);
+    kern_sgemm(0, 0, (int)B, (int)N, (int)K, 1.0f, X, (int)K, W, (int)N, 1.0f, Y, (int)N);
+    return 0;
+}
+
 /* The forward pass; with cfg, the training pass with its dropout masks
  * (the input after dropout is then in ws->dptr, dcol, dval).  Returns -1
  * when out of memory. */
@@ -297,9 +310,8 @@ static int forward(const net *n, net_ws *ws, size_t B, const size_t *ptr, const 
         fill_bias(Z, B, L->out, L->b);
         if (l == 0)
             kern_spmm(B, ptr, col, val, L->W, L->out, Z);
-        else
-            kern_sgemm(0, 0, (int)B, (int)L->out, (int)in, 1.0f, Hprev, (int)in, L->W, (int)L->out, 1.0f, Z,
-                       (int)L->out);
+        else if (dense_rows(cfg, B, in, Hprev, L->W, L->out, Z) < 0)
+            return -1;
         for (size_t i = 0; i < B; i++)
             for (uint32_t u = 0; u < L->out; u++) {
                 float h = act_f(L->act, Z[i * L->out + u]);
@@ -320,8 +332,8 @@ static int forward(const net *n, net_ws *ws, size_t B, const size_t *ptr, const 
     fill_bias(O, B, K, n->bo);
     if (n->nhidden == 0)
         kern_spmm(B, ptr, col, val, n->Wo, K, O);
-    else
-        kern_sgemm(0, 0, (int)B, (int)K, (int)in, 1.0f, Hprev, (int)in, n->Wo, (int)K, 1.0f, O, (int)K);
+    else if (dense_rows(cfg, B, in, Hprev, n->Wo, K, O) < 0)
+        return -1;
     for (size_t i = 0; i < B; i++) {
         float *o = O + i * K;
         if (n->output == NET_OUT_LINEAR) {
@@ -346,10 +358,10 @@ static int forward(const net *n, net_ws *ws, size_t B, const size_t *ptr, const 
     return 0;
 }
 
-void net_forward(const net *n, net_ws *ws, size_t B, const size_t *ptr, const uint32_t *col, const float *val,
-                 double *pred)
+int net_forward(const net *n, net_ws *ws, size_t B, const size_t *ptr, const uint32_t *col, const float *val,
+                double *pred)
 {
-    forward(n, ws, B, ptr, col, val, NULL, pred);
+    return forward(n, ws, B, ptr, col, val, NULL, pred);
 }
 
 static uint32_t class_of(const net *n, double y)
@@ -728,7 +740,7 @@ double net_rmse(const net *n, net_ws *ws, const sparse_csr *data, sparse_csr *ba
         size_t B = data->rows - s < maxb ? data->rows - s : maxb;
         for (size_t i = 0; i < B; i++) idx[i] = s + i;
         if (sparse_csr_gather(batch, data, idx, B) < 0) return -1;
-        net_forward(n, ws, B, batch->rowptr, batch->col, batch->val, pred);
+        if (net_forward(n, ws, B, batch->rowptr, batch->col, batch->val, pred) < 0) return -1;
         for (size_t i = 0; i < B; i++) se += (pred[i] - batch->label[i]) * (pred[i] - batch->label[i]);
     }
     return sqrt(se / (double)data->rows);

@@ -106,9 +106,11 @@ void net_ws_free(net_ws *ws);
 
 /* Forward a batch of B <= maxb sparse rows (CSR arrays, 0-based columns
  * < in_dim).  Afterwards ws->O holds the softmax probabilities (softmax) or
- * the predictions (linear), and pred[i] the predicted ratings. */
-void net_forward(const net *n, net_ws *ws, size_t B, const size_t *ptr, const uint32_t *col, const float *val,
-                 double *pred);
+ * the predictions (linear), and pred[i] the predicted ratings.  Each row's
+ * result has the same bytes whatever B and the thread count.  Returns 0,
+ * or -1 when out of memory. */
+int net_forward(const net *n, net_ws *ws, size_t B, const size_t *ptr, const uint32_t *col, const float *val,
+                double *pred);
 
 /* Forward (with the dropout masks of cfg), loss and one SGD step of
  * learning rate cfg->lr on a batch with target ratings y (softmax: each y

@@ -222,4 +222,14 @@ sed -n 3p "$T/lck" | sed 's/^2/3/' >>"$T/lck"
 senti-train -q -E 4 -H 6 --log "$T/lck" --checkpoint "$T/ck" --resume -o "$T/mck" "$T/train"
 same <(cut -f1,3- "$T/lref") <(cut -f1,3- "$T/lck") "the resumed --log has every epoch once"
 
+# predictions have the same bytes whatever the batch size, the threads and
+# --line-buffered (the forward pass goes row by row)
+senti-train -q -o "$T/m2h" -H 64,48 -E 3 -l 0.05 "$T/train"
+senti-predict -m "$T/m2h" -b 256 "$T/test" >"$T/pb256"
+senti-predict -m "$T/m2h" -b 1 "$T/test" >"$T/pb1"
+senti-predict -m "$T/m2h" -b 7 -t 2 "$T/test" >"$T/pb7"
+senti-predict -m "$T/m2h" --line-buffered "$T/test" >"$T/plb"
+ok "senti-predict: -b 256, -b 1, -b 7 -t 2 and --line-buffered print the same bytes" \
+    sh -c "cmp -s '$T/pb256' '$T/pb1' && cmp -s '$T/pb256' '$T/pb7' && cmp -s '$T/pb256' '$T/plb'"
+
 finish

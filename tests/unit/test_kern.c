@@ -176,6 +176,47 @@ typedef struct {
     float *C;
 } blas_job;
 
+/* Dense rows through kern_gemm_rows: the naive sgemm's values, and each
+ * row's bytes the same whatever the number of rows and threads. */
+static void test_gemm_rows(void)
+{
+    enum { R = 37, K = 53, N = 41 };
+    float *X = calloc(R * K, sizeof *X), *W = calloc(K * N, sizeof *W), *Y = calloc(R * N, sizeof *Y),
+          *Y2 = calloc(R * N, sizeof *Y2), *Y3 = calloc(R * N, sizeof *Y3);
+    fill(X, R * K);
+    fill(W, K * N);
+    for (size_t i = 0; i < R * K; i += 3) X[i] = 0; /* zeros, as a rectifier's */
+    int bad = 0;
+    for (int th = 1; th <= 2; th++) {
+        kern_threads(th);
+        memset(Y, 0, R * N * sizeof *Y);
+        CHECK(kern_gemm_rows(R, K, X, W, N, Y) == 0, "gemm_rows");
+        float *ref = calloc(R * N, sizeof *ref);
+        kern_sgemm_naive(0, 0, R, N, K, 1, X, K, W, N, 0, ref, N);
+        CHECK(maxdiff(Y, ref, R * N) < 1e-4, "gemm_rows = naive (threads %d): %g", th, maxdiff(Y, ref, R * N));
+        free(ref);
+        /* one row at a time, and in batches of 5 */
+        for (size_t q = 0; q < R; q += 5) {
+            size_t n = R - q < 5 ? R - q : 5;
+            memset(Y3 + q * N, 0, n * N * sizeof *Y3);
+            kern_gemm_rows(n, K, X + q * K, W, N, Y3 + q * N);
+        }
+        bad += memcmp(Y, Y3, R * N * sizeof *Y) != 0;
+        memset(Y3, 0, R * N * sizeof *Y3);
+        for (size_t q = 0; q < R; q++) kern_gemm_rows(1, K, X + q * K, W, N, Y3 + q * N);
+        bad += memcmp(Y, Y3, R * N * sizeof *Y) != 0;
+        if (th == 1) memcpy(Y2, Y, R * N * sizeof *Y);
+        else bad += memcmp(Y, Y2, R * N * sizeof *Y) != 0;
+    }
+    CHECK(bad == 0, "gemm_rows: the same bytes for 1 row, 5 rows or all at once, on 1 and 2 threads");
+    kern_threads(1);
+    free(X);
+    free(W);
+    free(Y);
+    free(Y2);
+    free(Y3);
+}
+
 static void blas_part(void *p, int t, int n)
 {
     blas_job *j = p;
@@ -270,6 +311,7 @@ static void test_pool_and_split(void)
 
 int main(void)
 {
+    test_gemm_rows();
     rng_seed(&r, 1, 0);
     test_sgemm();
     test_vectors(0);
