@@ -118,6 +118,18 @@ static inline float recon_loss(int recon, float o, float x, float *d)
     }
 }
 
+float dae_recon_point(int recon, float o, float x, float *d) { return recon_loss(recon, o, x, d); }
+
+float dae_recon_out(int recon, float o)
+{
+    switch (recon) {
+    case DAE_RECON_SIGMOID_CE: return sigmf(o);
+    case DAE_RECON_LINEAR_SE: return o;
+    case DAE_RECON_SOFTPLUS_SE: return softplusf(o);
+    default: return o > 0 ? o : 0;
+    }
+}
+
 /* ------------------------------------------------------------------------
  * parameters */
 
@@ -400,7 +412,7 @@ double dae_recon_loss(const dae *d, const sparse_csr *data, double *zero_frac)
             float dd;
             if (d->cfg.observed_only) {
                 for (size_t e = e0; e < e1; e++)
-                    if (data->val[e] != 0 && data->col[e] < V)
+                    if (data->col[e] < V)
                         loss += recon_loss(d->cfg.recon, orow[data->col[e]] + d->c[data->col[e]],
                                            data->val[e], &dd);
                 continue;
@@ -1035,7 +1047,6 @@ static int build_outputs(dae_trainer *t)
             size_t q = 0;
             for (size_t i = 0; i < nx; i++) {
                 while (q < nj && jc[q] < xc[i]) q++;
-                if (xv[i] == 0) continue;
                 oj[k] = xc[i], ox[k] = xv[i];
                 ow[k++] = q < nj && jc[q] == xc[i] ? c->emph_a : c->emph_b;
             }

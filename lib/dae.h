@@ -10,7 +10,9 @@
  * Objective of one example (Vincent 2010, Glorot 2011 sec. 4.1):
  *   sum_j w_j loss(o_j, x_j) + l1 * sum_k |h_k|,   o = h Wd^T + c
  *   w_j = emph_a if input j was corrupted, emph_b otherwise;
- *         0 for zero inputs under observed-only;
+ *         0 under observed-only for the outputs whose input is absent
+ *         from the line (known entries: the ones present, explicit zeros
+ *         included);
  *   with reconstruction sampling, outputs outside D = nz(x) u nz(x~) u J
  *   are a uniform sample of K with weight emph_b * count * |R| / K
  *   (J, the corrupted positions, joins D only when emph_a != emph_b).
@@ -44,7 +46,8 @@ typedef struct dae_config {
     float emph_a, emph_b;  /* loss weight of corrupted / untouched inputs */
     float l1;              /* L1 penalty on hidden activations */
     int tied;              /* decoder weights = encoder weights */
-    int observed_only;     /* loss only on non-zero inputs (rating matrices) */
+    int observed_only;     /* loss only on the entries present in each line (the known
+                              ratings of a rating matrix; an explicit 0 is known) */
     uint32_t sample_zeros; /* K > 0: reconstruction sampling */
     float code_noise;      /* training only: Gaussian noise of this deviation added to the
                               hidden pre-activations (pushes sigmoid units towards 0/1,
@@ -55,6 +58,13 @@ typedef struct dae_config {
 void dae_config_default(dae_config *c, uint32_t in_dim, uint32_t hidden);
 /* NULL if c is usable, else a message saying what is wrong. */
 const char *dae_config_check(const dae_config *c);
+
+/* The loss of one output: loss(o, x) of reconstruction `recon` at the
+ * pre-activation o and target x, with d loss / d o in *d; and the output
+ * value g(o) a reconstruction gives (sigmoid, identity, softplus, relu),
+ * for decoders stacked on decoders (lib/stack). */
+float dae_recon_point(int recon, float o, float x, float *d);
+float dae_recon_out(int recon, float o);
 
 /* Names <-> codes for options and messages ("sigmoid-ce", "sp", ...;
  * activations: act_name/act_parse).  Parsers return -1 on an unknown name. */

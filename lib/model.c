@@ -29,6 +29,7 @@ const char *model_kind_name(uint32_t kind)
     case MODEL_KIND_NETWORK: return "network";
     case MODEL_KIND_CHECKPOINT: return "checkpoint";
     case MODEL_KIND_NET_CHECKPOINT: return "network checkpoint";
+    case MODEL_KIND_STACK: return "stack";
     default: return "unknown";
     }
 }
@@ -532,7 +533,7 @@ model *model_parse(const unsigned char *buf, size_t len, uint32_t want_kind,
         goto bad;
     }
     if (r.failed) goto bad;
-    if (m->kind < MODEL_KIND_LAYER || m->kind > MODEL_KIND_NET_CHECKPOINT) {
+    if (m->kind < MODEL_KIND_LAYER || m->kind > MODEL_KIND_STACK) {
         fail(&r, "unknown model kind %u", m->kind);
         goto bad;
     }

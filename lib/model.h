@@ -24,8 +24,9 @@
 /* kinds */
 #define MODEL_KIND_LAYER 1u       /* one pretrained DAE layer */
 #define MODEL_KIND_NETWORK 2u     /* stacked layers + output layer */
-#define MODEL_KIND_CHECKPOINT 3u  /* a layer plus trainer state in extra */
-#define MODEL_KIND_NET_CHECKPOINT 4u /* network(s) plus senti-train's state */
+#define MODEL_KIND_CHECKPOINT 3u  /* parameter blocks plus the trainer state in extra (lib/train) */
+#define MODEL_KIND_NET_CHECKPOINT 4u /* before the common trainer state: refused by name */
+#define MODEL_KIND_STACK 5u       /* a deep autoencoder: stacked layers fine-tuned together (lib/stack) */
 
 #define MODEL_NAME_MAX 15         /* tensor names: 1..15 bytes [A-Za-z0-9_] */
 #define MODEL_MAX_TENSORS 64

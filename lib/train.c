@@ -310,12 +310,12 @@ static void check_data(const char *stored, const sparse_csr *m, const char *what
 
 /* ------------------------------------------------------------------------
  * checkpoints: a model of kind checkpoint whose extra bytes are the state
- * text and whose layers hold the parameter block (layer 1) and, when the
- * best epoch is kept, the best parameters (layer 2), each as the block's
- * named views */
+ * text and whose layers hold the parameter block (layer 1), the best
+ * parameters when the best epoch is kept, and the momentum (velocity) when
+ * there is one, each as the block's named views */
 
 static void write_checkpoint(const char *path, const state *st, const train_task *t, const params *best,
-                             const sparse_csr *train, const sparse_csr *valid, const train_opts *o)
+                             const params *vel, const sparse_csr *train, const sparse_csr *valid, const train_opts *o)
 {
     model *m = model_new(MODEL_KIND_CHECKPOINT);
     if (!m) die("out of memory");
@@ -327,10 +327,12 @@ static void write_checkpoint(const char *path, const state *st, const train_task
     s.in_scale = 1;
     model_layer *l = model_add_layer(m, &s);
     if (!l || params_to_layer(t->par, l, NULL) < 0) die("out of memory");
-    if (best) {
-        model_layer *lb = model_add_layer(m, &s);
-        if (!lb || params_to_layer(best, lb, NULL) < 0) die("out of memory");
-    }
+    const params *more[2] = {best, vel};
+    for (int k = 0; k < 2; k++)
+        if (more[k]) {
+            model_layer *lb = model_add_layer(m, &s);
+            if (!lb || params_to_layer(more[k], lb, NULL) < 0) die("out of memory");
+        }
     if (model_set_extra(m, text.p, text.len) < 0 || model_set_cmdline(m, o->program) < 0) die("out of memory");
     cli_out *out = cli_out_open(path);
     if (model_write(out->f, m) < 0) cli_out_die(out);
@@ -345,8 +347,8 @@ static void older(const char *ck)
         ck);
 }
 
-static void resume(state *st, const train_task *t, params *best, const sparse_csr *train, const sparse_csr *valid,
-                   const train_opts *o)
+static void resume(state *st, const train_task *t, params *best, params *vel, const sparse_csr *train,
+                   const sparse_csr *valid, const train_opts *o)
 {
     const char *ck = o->checkpoint;
     char err[MODEL_ERR_LEN];
@@ -368,12 +370,12 @@ static void resume(state *st, const train_task *t, params *best, const sparse_cs
     check_data(sv.valid, valid, "validation data", ck);
     if (sv.st.epoch > o->epochs)
         die("--resume: %s is after epoch %ld, beyond --epochs %ld", ck, sv.st.epoch, o->epochs);
-    if (m->nlayers != (best ? 2u : 1u))
-        die("%s: %u parameter sets, this run keeps %d", ck, m->nlayers, best ? 2 : 1);
-    if (params_from_layer(t->par, &m->layers[0], NULL, 1, err, sizeof err) < 0)
-        die("--resume: the model in %s differs from the one these options and data make: %s", ck, err);
-    if (best && params_from_layer(best, &m->layers[1], NULL, 1, err, sizeof err) < 0)
-        die("--resume: the model in %s differs from the one these options and data make: %s", ck, err);
+    uint32_t sets = 1 + (best != NULL) + (vel != NULL);
+    if (m->nlayers != sets) die("%s: %u parameter sets, this run keeps %u", ck, m->nlayers, sets);
+    params *into[3] = {t->par, best ? best : vel, best ? vel : NULL};
+    for (uint32_t k = 0; k < sets; k++)
+        if (params_from_layer(into[k], &m->layers[k], NULL, 1, err, sizeof err) < 0)
+            die("--resume: the model in %s differs from the one these options and data make: %s", ck, err);
     /* the generators: the shuffle's state must follow from the seed after
      * that many epochs (a crafted epoch count is refused above, before
      * this replay) */
@@ -499,7 +501,7 @@ void train_run(const train_task *t, const sparse_csr *train, const sparse_csr *v
     rng_seed(&st.shuffle, o->seed, 1);
     if (o->resume) {
         if (!o->checkpoint) die("--resume needs --checkpoint FILE");
-        resume(&st, t, keep ? &best : NULL, train, valid, o);
+        resume(&st, t, keep ? &best : NULL, o->momentum > 0 ? &vel : NULL, train, valid, o);
     } else {
         log_header(&st.log, t);
         if (valid) st.best = INFINITY;
@@ -603,7 +605,9 @@ void train_run(const train_task *t, const sparse_csr *train, const sparse_csr *v
             }
         }
         if (root) {
-            if (o->checkpoint) write_checkpoint(o->checkpoint, &st, t, keep ? &best : NULL, train, valid, o);
+            if (o->checkpoint)
+                write_checkpoint(o->checkpoint, &st, t, keep ? &best : NULL, o->momentum > 0 ? &vel : NULL, train,
+                                 valid, o);
             if (o->log) write_log(o->log, &st.log);
         }
         if (o->stop_after && ++run >= o->stop_after && st.epoch < o->epochs && !st.stopped) {

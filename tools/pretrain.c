@@ -12,10 +12,11 @@
 #include "dae.h"
 #include "kern.h"
 #include "opts.h"
+#include "stack.h"
 #include "train.h"
 
 static struct {
-    const char *output, *valid, *log, *checkpoint, *init;
+    const char *output, *valid, *log, *checkpoint, *init, *stack;
     long hidden, batch, epochs, threads, patience, stop_after;
     double lr, decay, momentum, weight_decay;
     unsigned long long seed;
@@ -132,6 +133,7 @@ static const opt_def defs[] = {
     {.name = "checkpoint", .kind = OPT_TEXT, .var = &opt.checkpoint, .meta = "FILE", .help = "save layer + trainer state after every epoch", .dflt = "none"},
     {.name = "resume", .kind = OPT_FLAG, .var = &opt.resume, .help = "continue from --checkpoint FILE (same data and settings)"},
     {.name = "init", .kind = OPT_TEXT, .var = &opt.init, .meta = "LAYER", .help = "start from the parameters of a layer model of the\nsame shape, activation and tying (other settings\nmay differ)", .dflt = "random"},
+    {.name = "stack", .kind = OPT_TEXT, .var = &opt.stack, .meta = "L1,L2...", .help = "fine-tune the deep autoencoder of these layer models\n(each pretrained on the codes of the one before) as a\nwhole with this run's noise and loss; writes a stack\nmodel (docs/dae.md)", .dflt = "none"},
     {.name = "stop-after", .kind = OPT_LONG, .var = &opt.stop_after, .meta = "N", .help = "stop after N epochs of this run (checkpoint kept,\nno model written; for interruption tests)", .lo = 1, .hi = 1000000, .dflt = "off"},
     {.name = "kernel", .kind = OPT_CALL, .var = &opt.kernel, .meta = "NAME", .help = "decoder kernel: auto, gemm, rows", .flags = S, .parse = parse_kernel, .show = show_kernel, .want = "auto, gemm or rows"},
 };
@@ -172,6 +174,38 @@ static dae *make_layer(const char *vocab, buf_t *derived)
     return d;
 }
 
+/* --stack: the layers, each pretrained on the codes of the one before
+ * (its input digest is that layer file's checksum), the first on this
+ * input. */
+static stack *make_stack(const char *vocab, buf_t *derived)
+{
+    dae *layers[64];
+    int L = 0;
+    char *list = xstrdup(opt.stack), *save = NULL, err[MODEL_ERR_LEN];
+    for (char *p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+        if (L == 64) die_usage("--stack: more than 64 layers");
+        model *m = model_load(p, MODEL_KIND_LAYER, err, sizeof err);
+        if (!m) die("%s", err);
+        dae *d = dae_from_model(m, err, sizeof err);
+        if (!d) die("%s: %s", p, err);
+        char below[17];
+        if (L) snprintf(below, sizeof below, "%016llx", (unsigned long long)layers[L - 1]->checksum);
+        const char *want = L ? below : vocab;
+        if (d->vocab[0] && want[0] && strcmp(d->vocab, want) != 0)
+            die("%s: pretrained on other input (digest %s) than %s (%s)", p, d->vocab, L ? "the layer before" : "this input",
+                want);
+        buf_printf(derived, "%s%016llx", L ? "," : "stack=", (unsigned long long)d->checksum);
+        layers[L++] = d;
+    }
+    free(list);
+    buf_puts(derived, "\n");
+    stack *s = stack_new(layers, L, &opt.cfg, err, sizeof err);
+    if (!s) die("--stack: %s", err);
+    memcpy(s->vocab, vocab, sizeof s->vocab);
+    for (int l = 0; l < L; l++) dae_free(layers[l]);
+    return s;
+}
+
 int main(int argc, char **argv)
 {
     cli_init("senti-pretrain");
@@ -182,6 +216,7 @@ int main(int argc, char **argv)
     if (opt.resume && !opt.checkpoint) die_usage("--resume needs --checkpoint FILE");
     if (opt.stop_after && !opt.checkpoint) die_usage("--stop-after needs --checkpoint FILE");
     if (opt.patience && !opt.valid) die_usage("--patience needs --valid FILE");
+    if (opt.stack && opt.init) die_usage("--stack and --init exclude each other");
     int nin;
     const char **inputs = cli_inputs(argc, argv, first, &nin);
     for (int i = 0; opt.valid && i < nin; i++)
@@ -210,15 +245,27 @@ int main(int argc, char **argv)
             die("%s: vocabulary digest %s differs from the training data's %s", cli_name(opt.valid), vv, vocab);
     }
 
-    /* the layer, its trainer, the driver */
+    /* the layer (or the stack), its trainer, the driver */
     buf_t derived = {0};
-    dae *d = make_layer(vocab, &derived);
-    char err[MODEL_ERR_LEN];
-    dae_trainer *t = dae_trainer_new(d, data, (size_t)opt.batch, err, sizeof err);
-    if (!t) die("%s", err);
-    dae_trainer_kernel(t, opt.kernel);
+    dae *d = NULL;
+    stack *st = NULL;
+    dae_trainer *t = NULL;
+    stack_trainer *stt = NULL;
     train_task task;
-    dae_task(t, opt.seed, &task);
+    if (opt.stack) {
+        st = make_stack(vocab, &derived);
+        if (st->cfg.in_dim != data->dim)
+            die("%s: %u inputs, the stack's first layer takes %u", what, data->dim, st->cfg.in_dim);
+        if (!(stt = stack_trainer_new(st, data, (size_t)opt.batch, opt.seed))) die("out of memory");
+        stack_task(stt, &task);
+    } else {
+        d = make_layer(vocab, &derived);
+        char err[MODEL_ERR_LEN];
+        t = dae_trainer_new(d, data, (size_t)opt.batch, err, sizeof err);
+        if (!t) die("%s", err);
+        dae_trainer_kernel(t, opt.kernel);
+        dae_task(t, opt.seed, &task);
+    }
     train_opts to;
     train_opts_default(&to);
     to.epochs = opt.epochs;
@@ -241,12 +288,13 @@ int main(int argc, char **argv)
 
     if (!res.interrupted) {
         /* per-unit scale to [0,1] for stacking, then the model */
-        if (dae_compute_scale(d, data) != 0) die("out of memory");
+        if (d && dae_compute_scale(d, data) != 0) die("out of memory");
         buf_t cmd = {0};
         buf_puts(&cmd, "senti-pretrain");
         opts_cmdline(&prog, &cmd);
-        if (opt.init) buf_printf(&cmd, " --init %016llx", (unsigned long long)d->checksum);
-        model *m = dae_to_model(d, cmd.p);
+        if (derived.p) buf_printf(&cmd, " --%.*s", (int)strcspn(derived.p, "\n"), derived.p);
+        for (char *q = cmd.p; (q = strchr(q, '=')); q++) *q = ' ';
+        model *m = d ? dae_to_model(d, cmd.p) : stack_to_model(st, cmd.p);
         if (!m) die("out of memory");
         cli_out *o = cli_out_open(opt.output);
         if (model_write(o->f, m) != 0) cli_out_die(o);
@@ -257,6 +305,8 @@ int main(int argc, char **argv)
     buf_free(&derived);
     dae_trainer_free(t);
     dae_free(d);
+    stack_trainer_free(stt);
+    stack_free(st);
     sparse_csr_free(data);
     sparse_csr_free(valid);
     cli_close_stdout();

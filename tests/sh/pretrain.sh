@@ -142,4 +142,23 @@ same "$T/cn1" "$T/cn2" "--code-noise: same seed, same bytes"
 ok "--code-noise changes what is learnt" sh -c "! cmp -s '$T/cn1' '$T/cn0'"
 ok "--code-noise is recorded" grep -q -- '--code-noise 2' "$T/cn1"
 
+# --stack: the deep autoencoder of two layers fine-tuned as a whole
+awk 'BEGIN { srand(2); for (i = 0; i < 200; i++) { l = "?"; for (j = 1; j <= 30; j++) if (rand() < 0.3) l = l " " j ":" sprintf("%.2f", 2 * rand() - 1); print l } }' >"$T/cf"
+C="senti-pretrain -q -a tanh -r linear-se --observed-only -n mask:0.2 -E 3"
+$C -H 10 -o "$T/c1" "$T/cf"
+senti-encode -m "$T/c1" "$T/cf" >"$T/c1.enc"
+senti-pretrain -q -a tanh -r linear-se -n mask:0.1 -E 3 -H 5 -o "$T/c2" "$T/c1.enc"
+$C -H 10 --stack "$T/c1,$T/c2" -b 20 --momentum 0.8 --log "$T/slog" -o "$T/deep" "$T/cf"
+ok "--stack writes a stack model of two layers" sh -c "senti-inspect '$T/deep' | grep -q '^kind  *stack' && senti-inspect '$T/deep' | grep -q '^layers  *2'"
+first=$(awk -F'\t' 'NR == 2 { print $3 }' "$T/slog"); last=$(awk -F'\t' 'END { print $3 }' "$T/slog")
+ok "--stack: the training loss falls ($first -> $last)" awk -v a="$first" -v b="$last" 'BEGIN { exit !(b < a) }'
+$C -H 10 --stack "$T/c1,$T/c2" -b 20 --momentum 0.8 --checkpoint "$T/sck" --stop-after 1 -o "$T/deep2" "$T/cf"
+$C -H 10 --stack "$T/c1,$T/c2" -b 20 --momentum 0.8 --checkpoint "$T/sck" --resume -o "$T/deep2" "$T/cf"
+same "$T/deep" "$T/deep2" "--stack: interrupted and resumed = uninterrupted"
+$C -H 10 -s 5 -o "$T/c1b" "$T/cf"
+senti-encode -m "$T/c1b" "$T/cf" | senti-pretrain -q -a tanh -r linear-se -E 2 -H 5 -o "$T/c2b"
+expect_fail 1 'c2b: pretrained on other input' "--stack refuses a layer pretrained on another layer's codes" \
+    $C -H 10 --stack "$T/c1,$T/c2b" -o "$T/x" "$T/cf"
+expect_fail 2 'exclude each other' "--stack with --init" $C -H 10 --stack "$T/c1" --init "$T/c1" -o "$T/x" "$T/cf"
+
 finish

@@ -139,7 +139,7 @@ static double ref_objective(const refp *p, const dae_config *c, const dae_traine
         for (uint32_t j = 0; j < V; j++) {
             int corrupted = in_list(j, v.jcol, v.nj);
             double w = corrupted ? c->emph_a : c->emph_b;
-            if (c->observed_only && x[j] == 0) w = 0;
+            if (c->observed_only && !in_list(j, v.xcol, v.nx)) w = 0;
             if (c->sample_zeros && !c->observed_only) {
                 int in_d = x[j] != 0 || xt[j] != 0 || (corrupted && c->emph_a != c->emph_b);
                 if (!in_d) {
