@@ -7,6 +7,9 @@
 #                   fold: the no-hidden and one-layer rows beside the peers)
 #   make table2 CORPUS=blitzer|imdb   Table 2 of Glorot et al. (2011) with
 #                   fastText and LIBLINEAR (pipelines/table2.mk)
+#   make table2 CORPUS=tsv TSV=FILE   the same on your own rating<TAB>text file
+#   make tune CORPUS=... [BUDGET=s]   choose its settings on a validation
+#                   part, then make its table with them
 #   make bench      benchmarks against peers (bench/; BENCH=NAME for one)
 #   make fuzz       libFuzzer campaigns (tests/fuzz/; FUZZ_SECONDS, FUZZ=NAME)
 #   make deps       install every Debian package (build, tests, experiments)
@@ -88,11 +91,11 @@ PROGS := $(patsubst tools/%.c,$(BIN)/senti-%,$(TOOL_SRC)) \
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check demo table2 bench clean help
+.PHONY: all deps check demo table2 tune bench clean help
 all: $(PROGS)
 
 help:
-	@sed -n '2,12s/^# \{0,1\}//p' Makefile
+	@sed -n '2,17s/^# \{0,1\}//p' Makefile
 
 deps: $(STAMPS)/build.pkgs $(STAMPS)/test.pkgs $(STAMPS)/data.pkgs $(STAMPS)/peer.pkgs
 $(STAMPS)/build.pkgs: PKGS = $(BUILD_PKGS)
@@ -138,6 +141,10 @@ table2: $(PROGS) $(STAMPS)/data.pkgs $(STAMPS)/peer.pkgs
 	@for f in $$($(T2) -s CORPUS=$(CORPUS) folds); do \
 	    $(T2) CORPUS=$(CORPUS) ONLY=$$f evals || exit; done
 	@$(T2) CORPUS=$(CORPUS)
+
+tune: $(PROGS) $(STAMPS)/data.pkgs $(STAMPS)/peer.pkgs
+	@$(T2) CORPUS=$(CORPUS) tune
+	@$(MAKE) --no-print-directory table2 CORPUS=$(CORPUS) SETTINGS=$$($(T2) -s CORPUS=$(CORPUS) tuned-settings)
 
 demo: $(PROGS) $(STAMPS)/data.pkgs $(STAMPS)/peer.pkgs
 	@$(T2) CORPUS=blitzer FOLDS=1 ROWS="none relu1 fasttext liblinear svr" \

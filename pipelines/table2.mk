@@ -3,14 +3,18 @@
 #
 #   make table2 CORPUS=blitzer      (10-fold cross-validation)
 #   make table2 CORPUS=imdb         (the official 25k/25k split)
+#   make table2 CORPUS=tsv TSV=FILE (your own rating<TAB>text lines, K-fold)
+#   make tune CORPUS=... [BUDGET=s] (settings chosen on a validation part)
 #   make demo                       (Blitzer, fold 1, one-layer rows only)
 #
 # The top Makefile runs this file with make -f; every step is a file under
 # $(R), so an interrupted run resumes where it stopped and a changed setting
 # redoes only the steps that depend on it (each row's options are kept in
 # $(R)/opts/ROW and rewritten only when they change).  Per-corpus settings
-# are in pipelines/table2/$(CORPUS).mk (or CORPUS_MK); every setting can be overridden on
-# the command line, e.g. `make table2 CORPUS=blitzer FOLDS="1 2"`.
+# are in pipelines/table2/$(CORPUS).mk (or CORPUS_MK); SETTINGS names a
+# makefile of settings chosen for the corpus (pipelines/tune writes one);
+# every setting can be overridden on the command line, e.g.
+# `make table2 CORPUS=blitzer FOLDS="1 2"`.
 #
 # Per fold directory F (f01..f10, or `test` for a fixed split):
 #   train.tok test.tok      token lines of the training and test part
@@ -31,8 +35,11 @@ top := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))..)
 P := $(top)/pipelines
 BIN ?= $(top)/bin
 DATA ?= $(top)/data
-R ?= $(top)/results/table2/$(CORPUS)
-PUBLISH ?= $(top)/docs/results/$(CORPUS)
+# your own corpus (CORPUS=tsv TSV=FILE) has a directory of its own, and its
+# table stays there; the built-in corpora publish to docs/results/
+TSV ?=
+R ?= $(top)/results/table2/$(CORPUS)$(if $(TSV),-$(basename $(notdir $(TSV))))
+PUBLISH ?= $(if $(TSV),$(R)/published,$(top)/docs/results/$(CORPUS))
 THREADS ?= 1
 SEED ?= 1
 export PATH := $(BIN):$(PATH)
@@ -41,6 +48,12 @@ export SEED
 # the corpus: its folds and how to make them, and any setting it changes
 CORPUS_MK ?= $(top)/pipelines/table2/$(CORPUS).mk
 include $(CORPUS_MK)
+# settings chosen for this corpus (plain assignments: they win over the
+# defaults below)
+SETTINGS ?=
+ifneq ($(SETTINGS),)
+include $(SETTINGS)
+endif
 
 # ---- settings (pipelines/table2/$(CORPUS).mk may override any of them)
 # tokens: words, word bigrams (-g 2) and ! ? emoticons (-P), for every row
@@ -80,7 +93,7 @@ EVALS := $(foreach d,$(FOLD_DIRS),$(foreach r,$(ROWS),$(d)/$(r).eval))
 ONLY ?=
 ONLY_EVALS := $(foreach r,$(ROWS),$(R)/$(ONLY)/$(r).eval)
 
-.PHONY: all table evals demo folds FORCE
+.PHONY: all table evals demo folds tune tuned-settings FORCE
 .DELETE_ON_ERROR:
 .SECONDEXPANSION:
 .SECONDARY:
@@ -162,6 +175,18 @@ $(R)/%/svr.pred: $(R)/%/fit.svm $(R)/%/valid.svm $(R)/%/test.svm
 
 $(R)/%.eval: $(R)/%.pred
 	senti-eval -q -f tsv -b 1000 -s $(SEED) $< >$@.tmp && mv $@.tmp $@
+
+# ---- settings for a corpus (pipelines/tune): chosen on the validation part
+# of the first fold's training data within BUDGET seconds of trials
+BUDGET ?= 1800
+TUNE_FOLD = $(firstword $(FOLD_DIRS))
+TUNED = $(R)/tune/settings.mk
+$(R)/tune/settings.mk: $(TUNE_FOLD)/fit.svm $(TUNE_FOLD)/valid.svm $(TUNE_FOLD)/pre.svm $(P)/tune
+	$(P)/tune $(TUNE_FOLD) $(@D) $(BUDGET) $(THREADS) $(SEED)
+tune: $(TUNED)
+	@cat $(TUNED)
+tuned-settings:
+	@echo $(TUNED)
 
 # ---- the table, the plots, and their published copies
 $(R)/table.tsv $(R)/table.md &: $(EVALS) $(P)/table2-summary

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# table2.sh - pipelines/table2.mk end to end on a tiny generated corpus with
-# 3 folds and small layers: every row of every fold is scored, the table and
+# table2.sh - pipelines/table2.mk end to end on a tiny generated corpus
+# (CORPUS=tsv, your own reviews) with 3 folds and small layers: every row of every fold is scored, the table and
 # plots are made, a second run does nothing, and a changed setting redoes
 # only the steps that depend on it.
 . "$(dirname "$0")/lib.sh"
@@ -18,8 +18,8 @@ small='HIDDEN=8 NONE_OPTS="-l 0.1 -E 8 -p 3" FT1_OPTS="-l 0.05 -E 8 -p 3" FT3_OP
        FTT_OPTS="-l 0.05 -E 8 -p 3" PRE1_OPTS="-H 8 -E 2" PREUP_OPTS="-H 8 -n mask:0.25 -E 2" \
        TANH1_OPTS="-a tanh -H 8 -E 2" TANHUP_OPTS="-a tanh -H 8 -n mask:0.25 -r linear-se -l 0.001 -E 2" \
        FT_LRS="0.1 0.5" FT_EPOCHS=5 FT_DIM=10 FT_BUCKET=1000 VOCAB_K=50'
-t2() { eval "make --no-print-directory -j2 -f '$top/pipelines/table2.mk' CORPUS=tiny \
-    CORPUS_MK='$top/tests/fixtures/table2/tiny.mk' TINY_TSV='$T/tiny.tsv' R='$T/r' PUBLISH='$T/pub' \
+t2() { eval "make --no-print-directory -j2 -f '$top/pipelines/table2.mk' CORPUS=tsv \
+    TSV='$T/tiny.tsv' KFOLDS=3 R='$T/r' PUBLISH='$T/pub' \
     BIN='$B' $small $*"; }
 
 run t2
@@ -82,8 +82,22 @@ ok "... and not the ungrouped split" bash -c "! cmp -s '$T/rg/f01/valid.tok' '$T
 
 # a failing step leaves no target behind and the run fails
 printf '5\tgood\n' >"$T/one.tsv"
-run make --no-print-directory -f "$top/pipelines/table2.mk" CORPUS=tiny CORPUS_MK="$top/tests/fixtures/table2/tiny.mk" \
-    TINY_TSV="$T/one.tsv" R="$T/bad" PUBLISH="$T/pub2" BIN="$B" FOLDS=1 ROWS=none
+run make --no-print-directory -f "$top/pipelines/table2.mk" CORPUS=tsv TSV="$T/one.tsv" KFOLDS=3 \
+    R="$T/bad" PUBLISH="$T/pub2" BIN="$B" FOLDS=1 ROWS=none
 ok "a corpus with one rating fails the run" test $rc -ne 0
 ok "... and leaves no model or table" bash -c "! ls '$T'/bad/f01/none.model '$T/pub2/table.md' 2>/dev/null"
+# settings for a new corpus: pipelines/tune searches its grid on the
+# validation part of fold 1 within the budget, writes the chosen options,
+# and the table is made with them
+run t2 BUDGET=15 tune
+ok "make tune writes settings.mk" test -s "$T/r/tune/settings.mk"
+ok "... with every setting the rows need" bash -c "for v in HIDDEN NONE_OPTS PRE1_OPTS PREUP_OPTS FT1_OPTS FT3_OPTS FTT_OPTS; do grep -q \"^\$v = \" '$T/r/tune/settings.mk' || exit 1; done"
+ok "trials.tsv: a validation RMSE for every trial" awk -F'\t' 'NR > 1 { n++; if (!($3 > 0)) exit 1 } END { exit !(n >= 3) }' "$T/r/tune/trials.tsv"
+lr=$(sed -n 's/^NONE_OPTS = -l \([^ ]*\) .*/\1/p' "$T/r/tune/settings.mk")
+ok "the no-hidden-layer rate chosen ($lr) has a trial within 0.001 of the best" \
+    awk -F'\t' -v lr="$lr" '$1 == "none" { if (m == "" || $3 < m) m = $3; if (index($2, "-l " lr " ") == 1 && (c == "" || $3 < c)) c = $3 }
+        END { exit !(c != "" && c <= m + 0.001) }' "$T/r/tune/trials.tsv"
+run t2 "SETTINGS='$T/r/tune/settings.mk'" ROWS=none "'$T/r/opts/none'"
+ok "make table2 SETTINGS= takes the chosen options" grep -q -- "-l $lr " "$T/r/opts/none"
+
 finish

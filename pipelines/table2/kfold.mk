@@ -1,0 +1,15 @@
+# pipelines/table2/kfold.mk - K-fold cross-validation (KFOLDS, default 10)
+# over one file of `rating<TAB>text` lines, KFOLD_TSV, split by senti-split
+# with the seed SEED; pretraining reads only the training folds' text.
+# Included by the corpus files that cross-validate (blitzer.mk, tsv.mk).
+KFOLDS ?= 10
+FOLDS ?= $(shell seq 1 $(KFOLDS))
+
+$(R)/all.tok: $(KFOLD_TSV) $(R)/opts/tok
+	@mkdir -p $(@D)
+	senti-tokenize $(call opt,tok) $< >$@.tmp && mv $@.tmp $@
+$(R)/f%/train.tok $(R)/f%/test.tok: $(R)/all.tok
+	@mkdir -p $(@D)
+	senti-split -q -k $(KFOLDS) -f $(patsubst 0%,%,$*) -s $(SEED) --train $(@D)/train.tok --test $(@D)/test.tok $<
+$(R)/f%/pre.tok: $(R)/f%/train.tok
+	cp $< $@
