@@ -4,6 +4,7 @@
 # built-in corpora:
 #
 #   make table2 CORPUS=tsv TSV=reviews.tsv [KFOLDS=5] [SETTINGS=file.mk]
+#               [PRE_TSV=more.tsv]   (more reviews for pretraining only)
 #   make tune   CORPUS=tsv TSV=reviews.tsv [BUDGET=seconds]
 #
 # Results go to results/table2/tsv-NAME/ (NAME: the file's name without its

@@ -100,4 +100,10 @@ ok "the no-hidden-layer rate chosen ($lr) has a trial within 0.001 of the best" 
 run t2 "SETTINGS='$T/r/tune/settings.mk'" ROWS=none "'$T/r/opts/none'"
 ok "make table2 SETTINGS= takes the chosen options" grep -q -- "-l $lr " "$T/r/opts/none"
 
+# PRE_TSV: more reviews for pretraining only, appended to each fold's text
+awk 'BEGIN { srand(9); for (i = 0; i < 40; i++) print "?\tgood w" int(rand() * 4 + 1) " n" int(rand() * 40) }' >"$T/more.tsv"
+run t2 "PRE_TSV='$T/more.tsv'" "R='$T/rp'" "'$T/rp/f02/pre.tok'"
+ok "PRE_TSV: pre.tok is the fold's training part, then the extra reviews' tokens" \
+    bash -c "cat '$T/rp/f02/train.tok' '$T/rp/extra.tok' | cmp -s - '$T/rp/f02/pre.tok' && test \$(wc -l <'$T/rp/extra.tok') -eq 40"
+
 finish
