@@ -8,7 +8,9 @@
 D=$F/dae
 cd "$T" || exit 1
 senti-train -q -E 3 -o net.m "$D/train.txt"
-senti-train -q -E 3 --output linear -o lin.m "$D/train.txt"
+# a linear output: --head linear (--output linear before -o/--output named the file)
+if senti-train --help | grep -q -- '--head'; then head=--head; else head=--output; fi
+senti-train -q -E 3 $head linear -o lin.m "$D/train.txt"
 
 # ------------------------------------------------------------------------
 # streaming: one line in, its prediction out, before the next line is sent
@@ -62,7 +64,7 @@ ok "senti-eval reads predictions with a comment column" test $? -eq 0
 senti-predict -m net.m -p "$D/valid.txt" >v.proba
 senti-predict -m net.m -l "$D/valid.txt" >v.label
 senti-inspect net.m >inspect.txt
-classes=$(grep -Eo 'classes [-0-9.,]+' inspect.txt | head -1 | cut -d' ' -f2)
+classes=$(grep 'output softmax' inspect.txt | grep -Eo 'classes [-0-9.,]+' | cut -d' ' -f2)
 awk -F'\t' -v cl="$classes" 'BEGIN { k = split(cl, c, ",") }
     { b = 3; for (i = 4; i < 3 + k; i++) if ($i > $b) b = i
       printf "%s\t%s", $1, c[b - 2]; if (NF > k + 2) printf "\t%s", $NF; print "" }' v.proba >v.want
