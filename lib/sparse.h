@@ -48,9 +48,46 @@ typedef struct sparse_reader sparse_reader;
 sparse_reader *sparse_reader_new(FILE *f, const char *name);
 void sparse_reader_free(sparse_reader *r);
 
-/* Require every index to be <= dim (a model's input dimension), in addition
- * to any dim declared by a header.  0 = no limit beyond SPARSE_MAX_DIM. */
+/* Go on reading the same stream from another file, as if the files were
+ * concatenated (`cat a b`): messages name the new file and count its lines
+ * from 1, while the header seen so far, the largest index and the
+ * expectation carry over, so a later file must agree with the headers of
+ * the earlier ones (a header-less file with index 6 after `dim=5` is
+ * refused, as the same lines in one file would be).  -1 when out of memory. */
+int sparse_reader_next_file(sparse_reader *r, FILE *f, const char *name);
+
+/* What the data must fit, such as a model's input: every index <= dim
+ * (0 = no limit beyond SPARSE_MAX_DIM), and every header line met, before
+ * rows or after them, in any file of the stream, must declare no dim= above
+ * dim and no vocab= other than vocab (NULL or "" = any).  `what` names the
+ * owner in messages, e.g. "the model": "index 61 above the model's input
+ * dimension 60", "header dim=61 does not match the model's input dimension
+ * 60", "vocabulary digest 00000000000000bb differs from the model's
+ * 00000000000000aa".  A file without a header (or without vocab=) is
+ * accepted. */
+void sparse_reader_expect(sparse_reader *r, uint32_t dim, const char *vocab, const char *what);
+/* sparse_reader_expect(r, dim, NULL, "the model"). */
 void sparse_reader_limit(sparse_reader *r, uint32_t dim);
+
+/* Reader flags (sparse_reader_flags, before the first line):
+ * SPARSE_ZERO_BASED: indices start at 0 (scikit-learn's dump_svmlight_file
+ * default); index i is column i, so the largest index is 2^31 - 2. */
+#define SPARSE_ZERO_BASED 1u
+void sparse_reader_flags(sparse_reader *r, unsigned flags);
+
+/* Line formats besides ours (docs/format.md), for senti-cat --from/--to:
+ * Vowpal Wabbit's `label ['tag]| f[:v] ...` and fastText's
+ * `__label__X tok tok ...`. */
+enum { SPARSE_FMT_SENTI = 0, SPARSE_FMT_VW, SPARSE_FMT_FASTTEXT };
+/* Maps a feature name (VW) or token (fastText) to its 1-based index, 0
+ * when unknown (the feature is dropped, as senti-bow drops tokens outside
+ * its vocabulary). */
+typedef uint32_t (*sparse_lookup_fn)(void *arg, const char *s, size_t n);
+/* Read lines of format fmt.  Names go through lookup (with arg); with
+ * lookup NULL they must be indices, as senti-cat --to writes them without
+ * a vocabulary.  Names repeated on a line add their values (fastText: the
+ * value is the token's count). */
+void sparse_reader_format(sparse_reader *r, int fmt, sparse_lookup_fn lookup, void *arg);
 
 /* Read the next data line into *row, skipping '#' lines (headers are parsed
  * and remembered).  Returns 1 for a row, 0 at end of input, -1 on a
@@ -59,7 +96,7 @@ int sparse_next(sparse_reader *r, sparse_row *row);
 
 /* "file:line: reason" of the last error. */
 const char *sparse_reader_error(const sparse_reader *r);
-/* Line number of the last line read (1-based). */
+/* Line number of the last line read (1-based, in the current file). */
 long sparse_reader_line(const sparse_reader *r);
 /* The header seen so far (dim/vocab zero/empty if none). */
 const sparse_header *sparse_reader_header(const sparse_reader *r);
@@ -68,13 +105,15 @@ uint32_t sparse_reader_maxdim(const sparse_reader *r);
 
 /* Parse one line (without its newline; a trailing '\r' is accepted) into the
  * reader's buffers.  Exposed for tests and fuzzing; sparse_next() uses it.
- * len may include NUL bytes, which are rejected. */
+ * len may include NUL bytes, which are rejected.  Returns 1 for a row, 0
+ * for a header or comment line, -1 on error. */
 int sparse_parse_line(sparse_reader *r, const char *line, size_t len, sparse_row *row);
 
 /* ------------------------------------------------------------------------
  * writing (C locale, shortest text that reads back to the same value) */
 
-/* Writes "# senti sparse dim=D[ vocab=V]\n".  vocab may be NULL or "". */
+/* Writes "# senti sparse[ dim=D][ vocab=V]\n": dim 0 and vocab NULL or ""
+ * are left out. */
 int sparse_write_header(FILE *f, uint32_t dim, const char *vocab);
 /* Writes one row: label (or '?'), then " col+1:val" for each entry, then
  * " # comment" when comment is non-NULL, then '\n'.  Returns -1 on a write
@@ -90,6 +129,36 @@ int sparse_format_float_ref(char *buf, float v);
 /* Same for doubles (labels); buf needs 32 bytes. */
 int sparse_format_double(char *buf, double v);
 
+/* A writer of rows in one of the formats, with the options every program
+ * that writes rows offers: no header (--no-header, for peers that refuse
+ * '#' lines, such as LIBLINEAR) and a number in place of '?' for unlabeled
+ * rows (--unlabeled-as X, for peers that need a number).  Fill it with
+ * sparse_writer_init, then set the fields. */
+typedef struct sparse_writer {
+    FILE *f;
+    int format;                /* SPARSE_FMT_* [SENTI] */
+    int no_header;             /* write no header lines [0] */
+    int unlabeled_as_set;      /* write unlabeled_as for unlabeled rows [0] */
+    double unlabeled_as;
+    const char *const *names;  /* VW/fastText: names[col] of the nnames columns, */
+    uint32_t nnames;           /* or NULL: the 1-based index */
+    sparse_header written;     /* what the headers written so far declared */
+    char err[256];
+} sparse_writer;
+
+void sparse_writer_init(sparse_writer *w, FILE *f);
+/* Write a header line declaring dim and vocab (0 / NULL / "": unknown)
+ * when it adds to what the headers written so far declared: call it before
+ * each row with the reader's header, and a header first met after rows is
+ * written where it was met, so that the vocabulary digest is never lost
+ * downstream.  Only the senti format has headers.  0, or -1 on a write
+ * error. */
+int sparse_writer_header(sparse_writer *w, uint32_t dim, const char *vocab);
+/* Write one row.  0; -1 on a write error (check ferror); -2 when the row
+ * cannot be written in this format, with the reason in w->err (fastText:
+ * a value that is not a whole count; a name that would not read back). */
+int sparse_writer_row(sparse_writer *w, const sparse_row *row);
+
 /* ------------------------------------------------------------------------
  * CSR matrix */
 
@@ -103,6 +172,10 @@ typedef struct sparse_csr {
     unsigned char *has_label; /* rows flags */
     uint32_t dim;          /* max(declared dim, largest column + 1) */
     sparse_header header;  /* header of the input, if any */
+    int keep_comments;     /* set before appending: rows keep their comments */
+    size_t *cstart;        /* rows offsets into ctext, SIZE_MAX = no comment */
+    char *ctext;           /* the comments, each followed by a NUL */
+    size_t clen, ccap;
 } sparse_csr;
 
 /* Create an empty matrix; free with sparse_csr_free (NULL is fine). */
@@ -113,7 +186,8 @@ int sparse_csr_append(sparse_csr *m, const sparse_row *row);
 /* Read every remaining row of r into m (header included).  Returns 0, or -1
  * with the reason in sparse_reader_error(r) (or "out of memory"). */
 int sparse_csr_read(sparse_csr *m, sparse_reader *r);
-/* View row i as a sparse_row (comment NULL). */
+/* View row i as a sparse_row (comment NULL unless keep_comments; valid
+ * until the next append). */
 void sparse_csr_row(const sparse_csr *m, size_t i, sparse_row *row);
 
 /* Minibatches are sparse_csr too, reused from batch to batch (no allocation

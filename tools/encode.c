@@ -24,62 +24,40 @@ static void usage(long threads)
            "Encode sparse lines (files, or stdin when none or '-') through a layer\n"
            "model from senti-pretrain; write sparse lines of hidden activations.\n"
            "\n"
-           "  -m, --model FILE   layer model ('-' = stdin) [required]\n"
-           "      --raw          write unscaled activations (no [0,1] scaling)\n"
-           "  -t, --threads N    threads [%ld]\n"
-           "  -q, --quiet        no notes on stderr\n"
-           "      --help         show this help and exit\n"
-           "      --version      show the version and exit\n"
+           "  -m, --model FILE      layer model ('-' = stdin) [required]\n"
+           "      --raw             write unscaled activations (no [0,1] scaling)\n"
+           "      --no-header       write no '# senti sparse' header line\n"
+           "      --unlabeled-as X  write the number X for unlabeled ('?') rows\n"
+           "                        [none: '?']\n"
+           "      --zero-based      input indices start at 0\n"
+           "  -t, --threads N       threads [%ld]\n"
+           "  -q, --quiet           no notes on stderr\n"
+           "  -h, --help            show this help and exit\n"
+           "  -V, --version         show the version and exit\n"
            "\n"
-           "Input must not use indices above the layer's input dimension, and a\n"
-           "vocab= digest in its header must match the layer's.\n",
+           "Input must not use indices above the layer's input dimension, and every\n"
+           "vocab= digest in its headers must match the layer's.\n",
            cli_prog, threads);
 }
 
-typedef struct {
-    size_t n;
-    size_t ptr[ROWS + 1];
-    uint32_t *col;
-    float *val;
-    size_t cap;
-    int has_label[ROWS];
-    double label[ROWS];
-    char *comment[ROWS];
-} chunk;
-
-static void add_row(chunk *c, const sparse_row *r)
-{
-    size_t need = c->ptr[c->n] + r->n;
-    if (need > c->cap) {
-        size_t cap = c->cap ? c->cap : 4096;
-        while (cap < need) cap *= 2;
-        c->col = xreallocarray(c->col, cap, sizeof *c->col);
-        c->val = xreallocarray(c->val, cap, sizeof *c->val);
-        c->cap = cap;
-    }
-    memcpy(c->col + c->ptr[c->n], r->col, r->n * sizeof *r->col);
-    memcpy(c->val + c->ptr[c->n], r->val, r->n * sizeof *r->val);
-    c->has_label[c->n] = r->has_label;
-    c->label[c->n] = r->label;
-    free(c->comment[c->n]);
-    c->comment[c->n] = r->comment ? xstrdup(r->comment) : NULL;
-    c->n++;
-    c->ptr[c->n] = need;
-}
-
-static void flush(chunk *c, const dae *d, float *out, uint32_t *oc, float *ov, int scaled)
+/* Encode the rows of batch b and write them (labels and comments kept,
+ * exact zeros left out). */
+static void flush(sparse_csr *b, const dae *d, float *out, uint32_t *oc, float *ov, int scaled, sparse_writer *w)
 {
     size_t H = d->cfg.hidden;
-    dae_forward(d, c->n, c->ptr, c->col, c->val, out, scaled);
-    for (size_t r = 0; r < c->n; r++) {
+    if (!b->rows) return;
+    dae_forward(d, b->rows, b->rowptr, b->col, b->val, out, scaled);
+    for (size_t r = 0; r < b->rows; r++) {
         size_t k = 0;
         const float *h = out + r * H;
         for (size_t j = 0; j < H; j++)
             if (h[j] != 0) oc[k] = (uint32_t)j, ov[k++] = h[j];
-        if (sparse_write_row(stdout, c->has_label[r], c->label[r], k, oc, ov, c->comment[r]) != 0)
-            die_stdout();
+        sparse_row in;
+        sparse_csr_row(b, r, &in);
+        sparse_row o = {in.has_label, in.label, k, oc, ov, in.comment};
+        if (sparse_writer_row(w, &o) != 0) die_stdout();
     }
-    c->n = 0;
+    sparse_csr_clear(b);
 }
 
 int main(int argc, char **argv)
@@ -87,16 +65,27 @@ int main(int argc, char **argv)
     cli_init("senti-encode");
     const char *model_path = NULL;
     long threads = 1;
-    int raw = 0;
+    int raw = 0, zero_based = 0;
+    sparse_writer w;
+    sparse_writer_init(&w, stdout);
+    enum { O_RAW = 256, O_NOHEADER, O_UNLABELED, O_ZERO };
     static const struct option opts[] = {
-        {"model", required_argument, 0, 'm'}, {"raw", no_argument, 0, 1},
-        {"threads", required_argument, 0, 't'}, {"quiet", no_argument, 0, 'q'},
-        {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
+        {"model", required_argument, 0, 'm'},   {"raw", no_argument, 0, O_RAW},
+        {"no-header", no_argument, 0, O_NOHEADER}, {"unlabeled-as", required_argument, 0, O_UNLABELED},
+        {"zero-based", no_argument, 0, O_ZERO},  {"threads", required_argument, 0, 't'},
+        {"quiet", no_argument, 0, 'q'},          {"help", no_argument, 0, 'h'},
+        {"version", no_argument, 0, 'V'},        {0, 0, 0, 0}};
     int c;
-    while ((c = getopt_long(argc, argv, "m:t:q", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "m:t:qhV", opts, NULL)) != -1) {
         switch (c) {
         case 'm': model_path = optarg; break;
-        case 1: raw = 1; break;
+        case O_RAW: raw = 1; break;
+        case O_NOHEADER: w.no_header = 1; break;
+        case O_UNLABELED:
+            w.unlabeled_as = cli_parse_double("--unlabeled-as", optarg, -1e300, 1e300);
+            w.unlabeled_as_set = 1;
+            break;
+        case O_ZERO: zero_based = 1; break;
         case 't': threads = cli_parse_long("--threads", optarg, 1, 64); break;
         case 'q': cli_quiet = 1; break;
         case 'h': usage(threads); cli_close_stdout(); return 0;
@@ -123,47 +112,40 @@ int main(int argc, char **argv)
         for (int i = 0; i < nfiles; i++)
             if (strcmp(files[i], "-") == 0) die_usage("the model and the input cannot both be stdin");
 
-    chunk *ch = xcalloc(1, sizeof *ch);
+    sparse_csr *batch = sparse_csr_new();
+    if (!batch) die("out of memory");
+    batch->keep_comments = 1;
     float *out = xmallocarray((size_t)ROWS * H, sizeof *out);
     uint32_t *oc = xmallocarray(H, sizeof *oc);
     float *ov = xmallocarray(H, sizeof *ov);
-    sparse_write_header(stdout, H, digest);
+    if (sparse_writer_header(&w, H, digest) < 0) die_stdout();
+    sparse_reader *r = NULL;
     for (int i = 0; i < nfiles; i++) {
         FILE *f = xfopen(files[i], "r");
-        sparse_reader *r = sparse_reader_new(f, cli_name(files[i]));
-        if (!r) die("out of memory");
-        sparse_reader_limit(r, V);
+        if (!r) {
+            r = sparse_reader_new(f, cli_name(files[i]));
+            if (!r) die("out of memory");
+            sparse_reader_expect(r, V, mvocab, "the model");
+            if (zero_based) sparse_reader_flags(r, SPARSE_ZERO_BASED);
+        } else if (sparse_reader_next_file(r, f, cli_name(files[i])) < 0) {
+            die("out of memory");
+        }
         sparse_row row;
-        int k, checked = 0;
+        int k;
         while ((k = sparse_next(r, &row)) == 1) {
-            if (!checked) {
-                const sparse_header *h = sparse_reader_header(r);
-                if (h->vocab[0] && mvocab[0] && strcmp(h->vocab, mvocab) != 0)
-                    die_at(cli_name(files[i]), sparse_reader_line(r),
-                           "vocabulary digest %s differs from the layer's %s", h->vocab, mvocab);
-                checked = 1;
-            }
-            add_row(ch, &row);
-            if (ch->n == ROWS) flush(ch, d, out, oc, ov, !raw);
+            if (sparse_csr_append(batch, &row) < 0) die("out of memory");
+            if (batch->rows == ROWS) flush(batch, d, out, oc, ov, !raw, &w);
         }
         if (k < 0) {
-            flush(ch, d, out, oc, ov, !raw);
+            flush(batch, d, out, oc, ov, !raw, &w); /* rows before the bad line are good */
+            fflush(stdout);
             die("%s", sparse_reader_error(r));
         }
-        if (!checked) {
-            const sparse_header *h = sparse_reader_header(r);
-            if (h->vocab[0] && mvocab[0] && strcmp(h->vocab, mvocab) != 0)
-                die("%s: vocabulary digest %s differs from the layer's %s", cli_name(files[i]),
-                    h->vocab, mvocab);
-        }
-        sparse_reader_free(r);
         xfclose(f, files[i]);
     }
-    flush(ch, d, out, oc, ov, !raw);
-    for (int i = 0; i < ROWS; i++) free(ch->comment[i]);
-    free(ch->col);
-    free(ch->val);
-    free(ch);
+    flush(batch, d, out, oc, ov, !raw, &w);
+    sparse_reader_free(r);
+    sparse_csr_free(batch);
     free(out);
     free(oc);
     free(ov);

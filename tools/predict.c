@@ -1,7 +1,10 @@
 /* senti-predict - apply a network model from senti-train to sparse lines:
  * one `gold<TAB>prediction` line out for every data line in (gold is '?'
- * for unlabeled rows), optionally followed by the class probabilities.
- * Memory stays constant: rows are scored in small batches as they arrive. */
+ * for unlabeled rows), optionally followed by the class probabilities, and
+ * by the row's comment as the last column, so that predictions can be
+ * joined back to the input.  Memory stays constant: rows are scored in
+ * batches of -b rows as they arrive, or one by one as each line is read
+ * (--line-buffered, the default on a terminal). */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,79 +20,108 @@ static void usage(long batch, long threads)
 {
     printf("Usage: %s -m MODEL [OPTION]... [FILE]...\n"
            "Predict ratings for sparse lines (files, or stdin when none or '-'):\n"
-           "writes `gold<TAB>prediction` per row, gold '?' for unlabeled rows.\n"
+           "writes `gold<TAB>prediction` per row, gold '?' for unlabeled rows, and\n"
+           "the row's comment (the text after ' # ') as a last column when it has one.\n"
            "\n"
            "  -m, --model FILE      network model from senti-train (required)\n"
            "  -p, --proba           append the class probabilities (softmax models),\n"
            "                        in the order of the classes (see senti-inspect)\n"
+           "  -l, --label           predict the most probable class instead of the\n"
+           "                        expected rating (softmax models)\n"
            "  -b, --batch N         rows scored together [%ld]\n"
-           "      --line-buffered   score and write each row as soon as it is read\n"
-           "                        (the default when stdin is a terminal)\n"
+           "      --line-buffered   score and write each row as soon as its line is\n"
+           "                        read (the default when stdin or stdout is a\n"
+           "                        terminal)\n"
+           "      --zero-based      input indices start at 0\n"
            "      --sparsity FILE   write the fraction of exactly-zero activations of\n"
            "                        each hidden layer over all rows (TSV: layer,\n"
            "                        units, zero_fraction) to FILE\n"
            "  -t, --threads N       threads [%ld]\n"
-           "  -q, --quiet           no progress line\n"
-           "      --help            show this help and exit\n"
-           "      --version         show the version and exit\n",
+           "  -q, --quiet           no progress line (shown on a terminal stderr when\n"
+           "                        the predictions go to a file or pipe)\n"
+           "  -h, --help            show this help and exit\n"
+           "  -V, --version         show the version and exit\n",
            cli_prog, batch, threads);
 }
 
 typedef struct {
-    size_t *ptr;
-    uint32_t *col;
-    float *val;
-    double *gold;
-    unsigned char *has;
-    size_t n, nnz, cap;
-} pending;
+    const net *n;
+    net_ws *ws;
+    double *pred;
+    double *zeros;  /* per hidden layer: zero activations summed over rows, or NULL */
+    int proba, label;
+} scorer;
 
-static void flush_batch(const net *n, net_ws *ws, pending *p, double *pred, int proba, double *zeros)
+/* The comment as the last TAB column: TABs and CRs in it become spaces. */
+static void put_comment(const char *c)
 {
-    if (!p->n) return;
-    net_forward(n, ws, p->n, p->ptr, p->col, p->val, pred);
-    if (zeros)
-        for (int l = 0; l < n->nhidden; l++) zeros[l] += net_zero_fraction(n, ws, l, p->n) * (double)p->n;
+    putchar('\t');
+    for (; *c; c++) putchar(*c == '\t' || *c == '\r' ? ' ' : *c);
+}
+
+/* Score the rows of batch b, write their lines, empty b. */
+static void flush_batch(scorer *s, sparse_csr *b)
+{
+    const net *n = s->n;
+    if (!b->rows) return;
+    net_forward(n, s->ws, b->rows, b->rowptr, b->col, b->val, s->pred);
+    if (s->zeros)
+        for (int l = 0; l < n->nhidden; l++)
+            s->zeros[l] += net_zero_fraction(n, s->ws, l, b->rows) * (double)b->rows;
     char buf[32];
-    for (size_t i = 0; i < p->n; i++) {
-        if (p->has[i]) {
-            sparse_format_double(buf, p->gold[i]);
+    for (size_t i = 0; i < b->rows; i++) {
+        const float *p = s->ws->O + i * n->nclass;
+        if (b->has_label[i]) {
+            sparse_format_double(buf, b->label[i]);
             fputs(buf, stdout);
         } else {
             putchar('?');
         }
-        printf("\t%.6f", pred[i]);
-        if (proba && n->output == NET_OUT_SOFTMAX)
-            for (uint32_t k = 0; k < n->nclass; k++) printf("\t%.6f", (double)ws->O[i * n->nclass + k]);
+        if (s->label) {
+            uint32_t best = 0;
+            for (uint32_t k = 1; k < n->nclass; k++)
+                if (p[k] > p[best]) best = k;
+            sparse_format_double(buf, n->classes[best]);
+            putchar('\t');
+            fputs(buf, stdout);
+        } else {
+            printf("\t%.6f", s->pred[i]);
+        }
+        if (s->proba && n->output == NET_OUT_SOFTMAX)
+            for (uint32_t k = 0; k < n->nclass; k++) printf("\t%.6f", (double)p[k]);
+        sparse_row row;
+        sparse_csr_row(b, i, &row);
+        if (row.comment) put_comment(row.comment);
         putchar('\n');
     }
     if (ferror(stdout)) die_stdout();
-    p->n = 0;
-    p->nnz = 0;
-    p->ptr[0] = 0;
+    sparse_csr_clear(b);
 }
 
 int main(int argc, char **argv)
 {
     cli_init("senti-predict");
     const char *model_path = NULL, *sparsity_path = NULL;
-    int proba = 0, line_buffered = -1;
+    int proba = 0, label = 0, line_buffered = -1, zero_based = 0;
     long batch = 256, threads = 1;
-    enum { O_LINEBUF = 256, O_SPARSITY };
+    enum { O_LINEBUF = 256, O_SPARSITY, O_ZERO };
     static const struct option opts[] = {
         {"model", required_argument, 0, 'm'},  {"proba", no_argument, 0, 'p'},
-        {"batch", required_argument, 0, 'b'},  {"line-buffered", no_argument, 0, O_LINEBUF},
+        {"label", no_argument, 0, 'l'},        {"batch", required_argument, 0, 'b'},
+        {"line-buffered", no_argument, 0, O_LINEBUF}, {"zero-based", no_argument, 0, O_ZERO},
         {"sparsity", required_argument, 0, O_SPARSITY},
         {"threads", required_argument, 0, 't'}, {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},          {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0}};
     int c;
-    while ((c = getopt_long(argc, argv, "m:pb:t:q", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "m:plb:t:qhV", opts, NULL)) != -1) {
         switch (c) {
         case 'm': model_path = optarg; break;
         case 'p': proba = 1; break;
+        case 'l': label = 1; break;
         case 'b': batch = cli_parse_long("--batch", optarg, 1, 65536); break;
         case O_LINEBUF: line_buffered = 1; break;
+        case O_ZERO: zero_based = 1; break;
         case O_SPARSITY: sparsity_path = optarg; break;
         case 't': threads = cli_parse_long("--threads", optarg, 1, 256); break;
         case 'q': cli_quiet = 1; break;
@@ -99,7 +131,12 @@ int main(int argc, char **argv)
         }
     }
     if (!model_path) die_usage("no model given (-m FILE)");
-    if (line_buffered < 0) line_buffered = isatty(STDIN_FILENO);
+    int nfiles;
+    const char **files = cli_inputs(argc, argv, optind, &nfiles);
+    if (strcmp(model_path, "-") == 0)
+        for (int i = 0; i < nfiles; i++)
+            if (strcmp(files[i], "-") == 0) die_usage("the model and the input cannot both be stdin");
+    if (line_buffered < 0) line_buffered = isatty(STDIN_FILENO) || isatty(STDOUT_FILENO);
     if (line_buffered) batch = 1;
     kern_threads((int)threads);
 
@@ -109,79 +146,72 @@ int main(int argc, char **argv)
     net *n = net_from_model(m, err, sizeof err);
     if (!n) die("%s: %s", model_path, err);
     model_free(m);
+    if (label && n->output != NET_OUT_SOFTMAX)
+        die_usage("--label needs a softmax model; %s has a linear output", cli_name(model_path));
+    /* the --sparsity file is created (as a temporary) before any work, so
+     * that a bad path fails at once */
+    cli_out *so = sparsity_path ? cli_out_open(sparsity_path) : NULL;
 
-    net_ws *ws = net_ws_new(n, (size_t)batch);
-    if (!ws) die("out of memory");
-    pending p = {0};
-    p.ptr = xmallocarray((size_t)batch + 1, sizeof *p.ptr);
-    p.gold = xmallocarray((size_t)batch, sizeof *p.gold);
-    p.has = xmalloc((size_t)batch);
-    p.ptr[0] = 0;
-    double *pred = xmallocarray((size_t)batch, sizeof *pred);
-    double *zeros = sparsity_path && n->nhidden ? xcalloc((size_t)n->nhidden, sizeof *zeros) : NULL;
+    scorer s = {n, net_ws_new(n, (size_t)batch), xmallocarray((size_t)batch, sizeof(double)), NULL, proba, label};
+    if (!s.ws) die("out of memory");
+    if (so && n->nhidden) s.zeros = xcalloc((size_t)n->nhidden, sizeof *s.zeros);
+    sparse_csr *b = sparse_csr_new();
+    if (!b) die("out of memory");
+    b->keep_comments = 1;
     size_t nrows = 0;
+    /* progress only when the predictions do not go to the terminal itself */
+    int progress = cli_progress_enabled() && !isatty(STDOUT_FILENO);
+    double t0 = cli_seconds(), shown = t0;
 
-    int nfiles;
-    const char **files = cli_inputs(argc, argv, optind, &nfiles);
+    sparse_reader *r = NULL;
     for (int fi = 0; fi < nfiles; fi++) {
         FILE *f = xfopen(files[fi], "r");
         const char *name = cli_name(files[fi]);
-        sparse_reader *r = sparse_reader_new(f, name);
-        if (!r) die("out of memory");
-        sparse_reader_limit(r, n->in_dim);
+        if (!r) {
+            r = sparse_reader_new(f, name);
+            if (!r) die("out of memory");
+            sparse_reader_expect(r, n->in_dim, n->vocab, "the model");
+            if (zero_based) sparse_reader_flags(r, SPARSE_ZERO_BASED);
+        } else if (sparse_reader_next_file(r, f, name) < 0) {
+            die("out of memory");
+        }
         sparse_row row;
         int k;
-        int checked = 0;
         while ((k = sparse_next(r, &row)) == 1) {
-            if (!checked) {
-                const sparse_header *h = sparse_reader_header(r);
-                if (h->vocab[0] && n->vocab[0] && strcmp(h->vocab, n->vocab) != 0)
-                    die_at(name, sparse_reader_line(r), "vocabulary digest %s differs from the model's %s", h->vocab,
-                           n->vocab);
-                checked = 1;
-            }
-            if (p.nnz + row.n > p.cap) {
-                p.cap = (p.nnz + row.n) * 2;
-                p.col = xreallocarray(p.col, p.cap, sizeof *p.col);
-                p.val = xreallocarray(p.val, p.cap, sizeof *p.val);
-            }
-            memcpy(p.col + p.nnz, row.col, row.n * sizeof *p.col);
-            memcpy(p.val + p.nnz, row.val, row.n * sizeof *p.val);
-            p.nnz += row.n;
-            p.gold[p.n] = row.label;
-            p.has[p.n] = (unsigned char)row.has_label;
-            p.n++;
+            if (sparse_csr_append(b, &row) < 0) die("out of memory");
             nrows++;
-            p.ptr[p.n] = p.nnz;
-            if (p.n == (size_t)batch) {
-                flush_batch(n, ws, &p, pred, proba, zeros);
+            if (b->rows == (size_t)batch) {
+                flush_batch(&s, b);
                 if (line_buffered) fflush(stdout);
+                if (progress) {
+                    double now = cli_seconds();
+                    if (now - shown >= 0.5) {
+                        cli_progress("%zu rows, %.0f rows/s", nrows, (double)nrows / (now - t0));
+                        shown = now;
+                    }
+                }
             }
         }
         if (k < 0) {
-            flush_batch(n, ws, &p, pred, proba, zeros); /* rows before the bad line are good */
+            flush_batch(&s, b); /* rows before the bad line are good */
             fflush(stdout);
             die("%s", sparse_reader_error(r));
         }
-        sparse_reader_free(r);
         xfclose(f, files[fi]);
     }
-    flush_batch(n, ws, &p, pred, proba, zeros);
-    if (sparsity_path) {
-        cli_out *o = cli_out_open(sparsity_path);
-        fprintf(o->f, "layer\tunits\tzero_fraction\n");
+    flush_batch(&s, b);
+    if (progress) cli_progress_end();
+    if (so) {
+        fprintf(so->f, "layer\tunits\tzero_fraction\n");
         for (int l = 0; l < n->nhidden; l++)
-            fprintf(o->f, "%d\t%u\t%.6f\n", l + 1, n->hidden[l].out, nrows ? zeros[l] / (double)nrows : 0.0);
-        cli_out_commit(o);
+            fprintf(so->f, "%d\t%u\t%.6f\n", l + 1, n->hidden[l].out, nrows ? s.zeros[l] / (double)nrows : 0.0);
+        cli_out_commit(so);
     }
-    free(zeros);
-    free(p.ptr);
-    free(p.col);
-    free(p.val);
-    free(p.gold);
-    free(p.has);
-    free(pred);
-    net_ws_free(ws);
+    sparse_reader_free(r);
+    sparse_csr_free(b);
+    free(s.zeros);
+    free(s.pred);
+    net_ws_free(s.ws);
     net_free(n);
     cli_close_stdout();
     return 0;

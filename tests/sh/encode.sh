@@ -41,7 +41,7 @@ expect_fail 1 'vocabulary digest .* differs' "layer 2 refuses input not encoded 
 
 # refusals
 printf '# senti sparse dim=60 vocab=00000000000000bb\n1 1:1\n' >"$T/other.txt"
-expect_fail 1 'other.txt:2: vocabulary digest 00000000000000bb differs' "other vocabulary" \
+expect_fail 1 'other.txt:1: vocabulary digest 00000000000000bb differs from the model.s 0' "other vocabulary" \
     senti-encode -m "$T/l1.model" "$T/other.txt"
 printf '1 1:1\n2 61:1\n' >"$T/big.txt"
 expect_fail 1 'big.txt:2: .*61' "index above the layer's dimension" senti-encode -m "$T/l1.model" "$T/big.txt"

@@ -9,7 +9,7 @@ bad() { # line-content regex description
     printf '3 1:1\n%b\n' "$1" >"$T/bad.svm"
     expect_fail 1 "^senti-cat: $T/bad.svm:2: $2\$" "$3" senti-cat "$T/bad.svm"
 }
-bad '1 0:1' 'index 0 \(indices start at 1\)' 'index 0'
+bad '1 0:1' 'index 0 \(indices start at 1\); a zero-based file\? \(--zero-based\)' 'index 0'
 bad '1 4:1 2:1' 'index 2 not above previous 4' 'non-increasing index'
 bad '1 4:1 4:1' 'duplicate index 4' 'duplicate index'
 bad '1 2:nan' "value 'nan' is not finite" 'NaN value'

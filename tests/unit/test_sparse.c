@@ -1,5 +1,7 @@
 /* test_sparse.c - the sparse line format: every rejection rule of
- * docs/format.md, round trips of the writer, CSR growth, headers, pipes. */
+ * docs/format.md, round trips of the writer, CSR growth, headers, pipes,
+ * streams of several files, expectations, zero-based and qid: input, the
+ * VW and fastText formats, comments in batches, excerpts in messages. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
 #include <string.h>
@@ -298,8 +300,265 @@ static void test_gather(void)
     sparse_csr_free(b);
 }
 
+/* Read all of text (a file's bytes) into r as one more file of its stream;
+ * returns the last sparse_next result and counts rows in *rows. */
+static int read_text(sparse_reader *r, const char *text, const char *name, size_t *rows)
+{
+    FILE *f = fmemopen((void *)text, strlen(text), "r");
+    sparse_reader_next_file(r, f, name);
+    sparse_row row;
+    int k;
+    *rows = 0;
+    while ((k = sparse_next(r, &row)) == 1) (*rows)++;
+    fclose(f);
+    return k;
+}
+
+/* Several files are one stream: headers carry over, line numbers restart. */
+static void test_stream(void)
+{
+    size_t rows;
+    sparse_reader *r = sparse_reader_new(NULL, "x");
+    CHECK(read_text(r, "# senti sparse dim=5\n1 3:1\n", "a", &rows) == 0 && rows == 1, "first file");
+    CHECK(read_text(r, "1 4:1\n2 6:1\n", "b", &rows) == -1, "index 6 after dim=5 of an earlier file refused");
+    CHECK(strcmp(sparse_reader_error(r), "b:2: index 6 above declared dim=5 (a:1)") == 0, "message: %s",
+          sparse_reader_error(r));
+    sparse_reader_free(r);
+
+    r = sparse_reader_new(NULL, "x");
+    read_text(r, "1 6:1\n", "a", &rows);
+    CHECK(read_text(r, "# senti sparse dim=5\n", "b", &rows) == -1 &&
+              strcmp(sparse_reader_error(r), "b:1: header dim=5 is below index 6 seen earlier") == 0,
+          "a later dim= below an earlier index: %s", sparse_reader_error(r));
+    sparse_reader_free(r);
+
+    r = sparse_reader_new(NULL, "x");
+    read_text(r, "# senti sparse vocab=00000000000000aa\n1 6:1\n", "a", &rows);
+    CHECK(read_text(r, "# senti sparse dim=9 vocab=00000000000000bb\n", "b", &rows) == -1 &&
+              strcmp(sparse_reader_error(r),
+                     "b:1: header vocab=00000000000000bb disagrees with earlier vocab=00000000000000aa (a:1)") == 0,
+          "vocab of a later file: %s", sparse_reader_error(r));
+    sparse_reader_free(r);
+
+    r = sparse_reader_new(NULL, "x");
+    read_text(r, "1 2:1\n", "a", &rows);
+    CHECK(read_text(r, "# senti sparse dim=9 vocab=00000000000000bb\n1 9:1\n", "b", &rows) == 0 && rows == 1,
+          "a header in a later file: %s", sparse_reader_error(r));
+    CHECK(sparse_reader_header(r)->dim == 9 && strcmp(sparse_reader_header(r)->vocab, "00000000000000bb") == 0,
+          "its header is the stream's");
+    CHECK(sparse_reader_line(r) == 2, "lines counted per file");
+    sparse_reader_free(r);
+}
+
+/* The expectation is checked at every header line, before or after rows. */
+static void test_expect(void)
+{
+    size_t rows;
+    sparse_reader *r = sparse_reader_new(NULL, "x");
+    sparse_reader_expect(r, 60, "00000000000000aa", "the model");
+    CHECK(read_text(r, "1 3:1\n# senti sparse vocab=00000000000000bb\n", "f", &rows) == -1 &&
+              strcmp(sparse_reader_error(r), "f:2: vocabulary digest 00000000000000bb differs from the model's "
+                                             "00000000000000aa") == 0,
+          "a digest after rows: %s", sparse_reader_error(r));
+    sparse_reader_free(r);
+    r = sparse_reader_new(NULL, "x");
+    sparse_reader_expect(r, 60, "00000000000000aa", "the layer");
+    CHECK(read_text(r, "# senti sparse dim=61\n", "f", &rows) == -1 &&
+              strcmp(sparse_reader_error(r), "f:1: header dim=61 does not match the layer's input dimension 60") == 0,
+          "a dim= above the expectation: %s", sparse_reader_error(r));
+    sparse_reader_free(r);
+    r = sparse_reader_new(NULL, "x");
+    sparse_reader_expect(r, 60, "00000000000000aa", "the model");
+    CHECK(read_text(r, "# senti sparse dim=20 vocab=00000000000000aa\n1 20:1\n1 3:1\n", "f", &rows) == 0 &&
+              rows == 2,
+          "an agreeing header and a smaller dim= are accepted: %s", sparse_reader_error(r));
+    CHECK(read_text(r, "1 60:1\n", "g", &rows) == -1 && strstr(sparse_reader_error(r), "above declared dim=20 (f:1)"),
+          "the stream's dim applies to later files: %s", sparse_reader_error(r));
+    sparse_reader_free(r);
+    r = sparse_reader_new(NULL, "x");
+    sparse_reader_expect(r, 60, "00000000000000aa", "the model");
+    CHECK(read_text(r, "1 61:1\n", "f", &rows) == -1 &&
+              strcmp(sparse_reader_error(r), "f:1: index 61 above the model's input dimension 60") == 0,
+          "an index above the expectation: %s", sparse_reader_error(r));
+    sparse_reader_free(r);
+}
+
+static void test_zero_based_qid(void)
+{
+    sparse_reader *r = sparse_reader_new(NULL, "z");
+    sparse_reader_flags(r, SPARSE_ZERO_BASED);
+    sparse_row row;
+    CHECK(sparse_parse_line(r, "1 0:1 4:2", 9, &row) == 1 && row.n == 2 && row.col[0] == 0 && row.col[1] == 4,
+          "zero-based: index i is column i");
+    const char *h = "# senti sparse dim=5";
+    CHECK(sparse_parse_line(r, h, strlen(h), &row) == 0, "dim=5 after column 4");
+    CHECK(sparse_parse_line(r, "1 5:1", 5, &row) == -1 &&
+              strstr(sparse_reader_error(r), "zero-based index 5 not below declared dim=5"),
+          "zero-based index 5 beyond dim=5: %s", sparse_reader_error(r));
+    sparse_reader_free(r);
+    r = sparse_reader_new(NULL, "z");
+    sparse_reader_flags(r, SPARSE_ZERO_BASED);
+    CHECK(sparse_parse_line(r, "1 2147483646:1", 14, &row) == 1 && row.col[0] == 2147483646u, "largest zero-based");
+    CHECK(sparse_parse_line(r, "1 2147483647:1", 14, &row) == -1, "2^31-1 is beyond zero-based");
+    sparse_reader_free(r);
+
+    sparse_row q;
+    char err[512];
+    CHECK(parse("3 qid:7 2:1", 11, &q, err, sizeof err) == 1 && q.label == 3 && q.n == 1 && q.col[0] == 1,
+          "qid: skipped: %s", err);
+    CHECK(parse("qid:7 2:1", 9, &q, err, sizeof err) == 1 && !q.has_label && q.n == 1, "qid: without a label");
+    CHECK(parse("3 qid: 2:1", 10, &q, err, sizeof err) == -1 && strstr(err, "bad qid 'qid:'"), "empty qid: %s", err);
+    CHECK(parse("3 2:1 qid:7", 11, &q, err, sizeof err) == -1, "qid: after features refused");
+}
+
+static uint32_t lookup3(void *arg, const char *s, size_t n)
+{
+    (void)arg;
+    static const char *const t[] = {"good", "bad", "ugly"};
+    for (uint32_t i = 0; i < 3; i++)
+        if (strlen(t[i]) == n && memcmp(t[i], s, n) == 0) return i + 1;
+    return 0;
+}
+
+static int parse_fmt(int fmt, sparse_lookup_fn lk, const char *line, sparse_row *row, char *err, size_t errlen)
+{
+    static sparse_reader *r;
+    sparse_reader_free(r);
+    r = sparse_reader_new(NULL, "f");
+    sparse_reader_format(r, fmt, lk, NULL);
+    int k = sparse_parse_line(r, line, strlen(line), row);
+    snprintf(err, errlen, "%s", sparse_reader_error(r));
+    return k;
+}
+
+static void test_formats(void)
+{
+    sparse_row row;
+    char err[512];
+    CHECK(parse_fmt(SPARSE_FMT_VW, NULL, "4 'id7 | 9:2 3 3:0.5", &row, err, sizeof err) == 1, "vw line: %s", err);
+    CHECK(row.has_label && row.label == 4 && row.n == 2 && row.col[0] == 2 && row.val[0] == 1.5f &&
+              row.col[1] == 8 && row.val[1] == 2 && row.comment && !strcmp(row.comment, "id7"),
+          "vw: sorted, repeats added, tag as comment");
+    CHECK(parse_fmt(SPARSE_FMT_VW, lookup3, "|ns good ugly:3 other", &row, err, sizeof err) == 1 && !row.has_label &&
+              row.n == 2 && row.col[1] == 2 && row.val[1] == 3,
+          "vw names through the lookup, unknown dropped: %s", err);
+    CHECK(parse_fmt(SPARSE_FMT_VW, NULL, "1 | good", &row, err, sizeof err) == -1 && strstr(err, "not an index"),
+          "vw name without lookup");
+    CHECK(parse_fmt(SPARSE_FMT_FASTTEXT, lookup3, "bad __label__2 good bad x", &row, err, sizeof err) == 1 &&
+              row.label == 2 && row.n == 2 && row.col[0] == 0 && row.val[0] == 1 && row.col[1] == 1 && row.val[1] == 2,
+          "fasttext: label anywhere, counts: %s", err);
+    CHECK(parse_fmt(SPARSE_FMT_FASTTEXT, NULL, "", &row, err, sizeof err) == 1 && !row.has_label && row.n == 0,
+          "fasttext: an empty line is an empty unlabeled row");
+    CHECK(parse_fmt(SPARSE_FMT_FASTTEXT, NULL, "__label__a 1", &row, err, sizeof err) == -1 &&
+              strstr(err, "label '__label__a' is not a number"),
+          "fasttext: word label refused");
+
+    /* the writer: each format, and reading its output back */
+    static const char *const names[] = {"good", "bad", "ugly"};
+    uint32_t cols[2] = {0, 2};
+    float vals[2] = {1, 2};
+    sparse_row in = {1, 5, 2, cols, vals, "a b"};
+    for (int fmt = 0; fmt < 3; fmt++) {
+        for (int named = 0; named < 2; named++) {
+            char *buf = NULL;
+            size_t len = 0;
+            FILE *m = open_memstream(&buf, &len);
+            sparse_writer w;
+            sparse_writer_init(&w, m);
+            w.format = fmt;
+            if (named) w.names = names, w.nnames = 3;
+            CHECK(sparse_writer_row(&w, &in) == 0, "format %d writes: %s", fmt, w.err);
+            fclose(m);
+            sparse_row back;
+            int k = parse_fmt(fmt, named && fmt ? lookup3 : NULL, buf, &back, err, sizeof err);
+            CHECK(k == 1 && back.label == 5 && back.n == 2 && back.col[1] == 2 && back.val[1] == 2,
+                  "format %d%s reads its own line back ('%s'): %s", fmt, named ? " named" : "", buf, err);
+            free(buf);
+        }
+    }
+    sparse_writer w;
+    FILE *m = tmpfile();
+    sparse_writer_init(&w, m);
+    w.format = SPARSE_FMT_FASTTEXT;
+    vals[1] = 0.5f;
+    CHECK(sparse_writer_row(&w, &in) == -2 && strstr(w.err, "not a count"), "fastText refuses a non-count");
+    w.format = SPARSE_FMT_SENTI;
+    w.unlabeled_as_set = 1;
+    w.unlabeled_as = -1;
+    sparse_row unl = {0, 0, 0, cols, vals, NULL};
+    CHECK(sparse_writer_header(&w, 0, "00000000000000aa") == 0 && sparse_writer_header(&w, 0, "00000000000000aa") == 0 &&
+              sparse_writer_header(&w, 7, NULL) == 0 && sparse_writer_row(&w, &unl) == 0,
+          "headers and a row");
+    rewind(m);
+    char line[256] = "";
+    size_t got = fread(line, 1, sizeof line - 1, m);
+    line[got] = 0;
+    CHECK(strcmp(line, "# senti sparse vocab=00000000000000aa\n# senti sparse dim=7 vocab=00000000000000aa\n-1\n") == 0,
+          "a header only when it adds, then '?' as -1: '%s'", line);
+    fclose(m);
+}
+
+/* Batches keep comments when asked (senti-predict, senti-encode). */
+static void test_csr_comments(void)
+{
+    sparse_csr *m = sparse_csr_new(), *b = sparse_csr_new();
+    m->keep_comments = b->keep_comments = 1;
+    uint32_t c = 3;
+    float v = 1;
+    for (int i = 0; i < 600; i++) {
+        char txt[32];
+        snprintf(txt, sizeof txt, "id %d", i);
+        sparse_row row = {1, (double)i, 1, &c, &v, i % 3 ? txt : NULL};
+        CHECK(sparse_csr_append(m, &row) == 0, "append %d", i);
+    }
+    int bad = 0;
+    for (size_t i = 0; i < m->rows; i++) {
+        sparse_row row;
+        sparse_csr_row(m, i, &row);
+        char txt[32];
+        snprintf(txt, sizeof txt, "id %zu", i);
+        if (i % 3 ? !row.comment || strcmp(row.comment, txt) : row.comment != NULL) bad++;
+    }
+    CHECK(bad == 0, "%d comments wrong", bad);
+    const size_t idx[2] = {5, 3};
+    sparse_csr_gather(b, m, idx, 2);
+    sparse_row r0, r1;
+    sparse_csr_row(b, 0, &r0);
+    sparse_csr_row(b, 1, &r1);
+    CHECK(r0.comment && !strcmp(r0.comment, "id 5") && !r1.comment, "gather keeps comments");
+    sparse_csr_clear(b);
+    CHECK(b->clen == 0, "clear drops them");
+    sparse_csr *plain = sparse_csr_new();
+    sparse_row row = {1, 1, 1, &c, &v, "x"};
+    sparse_csr_append(plain, &row);
+    sparse_csr_row(plain, 0, &row);
+    CHECK(row.comment == NULL && plain->ctext == NULL, "without keep_comments nothing is stored");
+    sparse_csr_free(plain);
+    sparse_csr_free(m);
+    sparse_csr_free(b);
+}
+
+/* Bytes quoted in messages go through buf_excerpt. */
+static void test_excerpts(void)
+{
+    sparse_row row;
+    char err[512];
+    parse("caf\xc3\xa9 3:1", 9, &row, err, sizeof err);
+    CHECK(strstr(err, "bad label 'caf\xc3\xa9'") != NULL, "valid UTF-8 kept: %s", err);
+    parse("1 3:1\x01", 6, &row, err, sizeof err);
+    CHECK(strstr(err, "trailing garbage '\\x01'") != NULL, "control byte as \\x01: %s", err);
+    parse("\xff 3:1", 5, &row, err, sizeof err);
+    CHECK(strstr(err, "bad label '\\xff'") != NULL, "invalid byte as \\xff: %s", err);
+}
+
 int main(void)
 {
+    test_stream();
+    test_expect();
+    test_zero_based_qid();
+    test_formats();
+    test_csr_comments();
+    test_excerpts();
     test_gather();
     test_rules();
     test_accept();
