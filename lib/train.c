@@ -636,39 +636,36 @@ void train_run(const train_task *t, const sparse_csr *train, const sparse_csr *v
 /* ------------------------------------------------------------------------
  * reading the data */
 
-sparse_csr *train_read(const char *const *paths, int n, uint32_t limit, int labeled, char vocab[17])
+sparse_csr *train_read(const char *const *paths, int n, const train_input *in, char vocab[17])
 {
     sparse_csr *m = sparse_csr_new();
     if (!m) die("out of memory");
-    vocab[0] = 0;
-    uint32_t dim = 0;
+    sparse_reader *r = NULL;
     for (int i = 0; i < n; i++) {
         const char *name = cli_name(paths[i]);
         FILE *f = xfopen(paths[i], "r");
-        sparse_reader *r = sparse_reader_new(f, name);
-        if (!r) die("out of memory");
-        if (limit) sparse_reader_limit(r, limit);
+        if (!r) {
+            if (!(r = sparse_reader_new(f, name))) die("out of memory");
+            sparse_reader_flags(r, in->flags);
+            sparse_reader_expect(r, in->dim, in->vocab, in->what ? in->what : "the model");
+        } else if (sparse_reader_next_file(r, f, name) < 0) {
+            die("out of memory");
+        }
         sparse_row row;
         int k;
         while ((k = sparse_next(r, &row)) == 1) {
-            if (labeled && !row.has_label)
+            if (in->labeled && !row.has_label)
                 die_at(name, sparse_reader_line(r), "unlabeled row ('?'): training needs ratings");
             if (sparse_csr_append(m, &row) < 0) die("out of memory");
         }
         if (k < 0) die("%s", sparse_reader_error(r));
-        const sparse_header *h = sparse_reader_header(r);
-        if (h->vocab[0]) {
-            if (vocab[0] && strcmp(vocab, h->vocab) != 0)
-                die("%s: vocabulary digest %s differs from %s in the files before it", name, h->vocab, vocab);
-            strcpy(vocab, h->vocab);
-        }
-        if (h->dim > dim) dim = h->dim;
-        sparse_reader_free(r);
         xfclose(f, paths[i]);
     }
-    if (dim > m->dim) m->dim = dim;
-    m->header.dim = dim;
-    strcpy(m->header.vocab, vocab);
+    const sparse_header *h = sparse_reader_header(r);
+    if (h->dim > m->dim) m->dim = h->dim;
+    m->header = *h;
+    strcpy(vocab, h->vocab);
+    sparse_reader_free(r);
     if (!m->rows) die("%s: no data lines", n == 1 ? cli_name(paths[0]) : "the inputs");
     return m;
 }

@@ -111,12 +111,21 @@ void train_opts_default(train_opts *o);
 void train_run(const train_task *t, const sparse_csr *train, const sparse_csr *valid, const train_opts *o,
                train_result *res);
 
+/* What training data must be: */
+typedef struct train_input {
+    uint32_t dim;       /* largest input dimension (0: any) */
+    const char *vocab;  /* the vocabulary digest every header must have (NULL/"": any) */
+    const char *what;   /* who sets them, in messages ("the model", "the training data") */
+    int labeled;        /* every row must carry a label */
+    unsigned flags;     /* reader flags (SPARSE_ZERO_BASED) */
+} train_input;
+
 /* Read sparse lines from paths[0..n) ("-" = stdin) into one matrix, for
- * training: indices above limit (when non-zero) are refused, every row
- * must be labeled when labeled is set, the files' vocabulary digests must
- * agree (the common one, or "", goes to vocab); a matrix without rows is
- * refused with the files' name.  Dies with file:line on bad input. */
-sparse_csr *train_read(const char *const *paths, int n, uint32_t limit, int labeled, char vocab[17]);
+ * training: the files are one stream (their headers must agree, lib/sparse)
+ * held to *in; the stream's vocabulary digest (or "") goes to vocab; a
+ * matrix without rows is refused with the files' name.  Dies with
+ * file:line on bad input. */
+sparse_csr *train_read(const char *const *paths, int n, const train_input *in, char vocab[17]);
 
 /* FNV-1a 64 of a matrix's rows, columns, values and labels: what a
  * checkpoint remembers of its data. */

@@ -64,7 +64,7 @@ static void flush_batch(scorer *s, sparse_csr *b)
 {
     const net *n = s->n;
     if (!b->rows) return;
-    net_forward(n, s->ws, b->rows, b->rowptr, b->col, b->val, s->pred);
+    if (net_forward(n, s->ws, b->rows, b->rowptr, b->col, b->val, s->pred) < 0) die("out of memory");
     if (s->zeros)
         for (int l = 0; l < n->nhidden; l++)
             s->zeros[l] += net_zero_fraction(n, s->ws, l, b->rows) * (double)b->rows;

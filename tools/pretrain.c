@@ -20,7 +20,7 @@ static struct {
     long hidden, batch, epochs, threads, patience, stop_after;
     double lr, decay, momentum, weight_decay;
     unsigned long long seed;
-    int resume, kernel, tied, observed_only;
+    int resume, kernel, tied, observed_only, zero_based;
     dae_config cfg;
 } opt = {
     .hidden = 5000,
@@ -127,6 +127,7 @@ static const opt_def defs[] = {
     {.name = "sample-zeros", .key = 'k', .kind = OPT_CALL, .var = &opt.cfg.sample_zeros, .meta = "K", .help = "reconstruction sampling: the non-zero and corrupted\ninputs plus K sampled zeros, importance-weighted\n(0 = full "
      "reconstruction)", .flags = S, .parse = parse_u32, .show = show_u32, .want = "an integer in [0, 2^30]"},
     {.name = "observed-only", .kind = OPT_FLAG, .var = &opt.observed_only, .help = "loss only on non-zero (known) inputs", .flags = S},
+    {.name = "zero-based", .kind = OPT_FLAG, .var = &opt.zero_based, .help = "indices start at 0 (scikit-learn's dump_svmlight_file)"},
     {.name = "valid", .key = 'v', .kind = OPT_TEXT, .var = &opt.valid, .meta = "FILE", .help = "report the mean reconstruction loss on FILE every epoch", .dflt = "none"},
     {.name = "patience", .key = 'p', .kind = OPT_LONG, .var = &opt.patience, .meta = "N", .help = "with --valid: stop after N epochs without a lower loss\nand keep the best epoch's layer (0: keep the last)", .hi = 1000000, .flags = S},
     {.name = "log", .kind = OPT_TEXT, .var = &opt.log, .meta = "FILE", .help = "TSV per epoch: epoch, seconds, train loss, valid\nloss, fraction of zero hidden units", .dflt = "none"},
@@ -226,7 +227,8 @@ int main(int argc, char **argv)
 
     /* data */
     char vocab[SPARSE_DIGEST_LEN + 1], vv[SPARSE_DIGEST_LEN + 1];
-    sparse_csr *data = train_read(inputs, nin, 0, 0, vocab);
+    train_input tin = {0, NULL, "the model", 0, opt.zero_based ? SPARSE_ZERO_BASED : 0};
+    sparse_csr *data = train_read(inputs, nin, &tin, vocab);
     const char *what = nin == 1 ? cli_name(inputs[0]) : "the inputs";
     if (data->dim == 0) die("%s: no non-zero entries and no dim= header", what);
     opt.cfg.in_dim = data->dim;
@@ -240,9 +242,8 @@ int main(int argc, char **argv)
     cli_check_memory(4.0 * data->dim * opt.cfg.hidden * (opt.cfg.tied ? 1 : 2) * (opt.patience ? 2 : 1), layer);
     sparse_csr *valid = NULL;
     if (opt.valid) {
-        valid = train_read(&opt.valid, 1, data->dim, 0, vv);
-        if (vv[0] && vocab[0] && strcmp(vv, vocab) != 0)
-            die("%s: vocabulary digest %s differs from the training data's %s", cli_name(opt.valid), vv, vocab);
+        train_input vin = {data->dim, vocab, "the training data", 0, tin.flags};
+        valid = train_read(&opt.valid, 1, &vin, vv);
     }
 
     /* the layer (or the stack), its trainer, the driver */

@@ -23,7 +23,7 @@ enum { HEAD_AUTO, HEAD_SOFTMAX, HEAD_LINEAR };
 
 static struct {
     const char *output, *hidden, *init, *valid, *log, *checkpoint;
-    int act, head, freeze, resume;
+    int act, head, freeze, resume, zero_based;
     long warm, batch, epochs, threads, patience, stop_after, max_classes;
     double l1, l2, in_drop, drop, lr, decay, momentum, weight_decay;
     unsigned long long seed;
@@ -71,6 +71,7 @@ static const opt_def defs[] = {
     {.name = "weight-decay", .kind = OPT_REAL, .var = &opt.weight_decay, .meta = "L", .help = "weight decay (each step is then dense)", .hi = 1e6, .flags = S},
     {.name = "batch", .key = 'b', .kind = OPT_LONG, .var = &opt.batch, .meta = "N", .help = "minibatch size", .lo = 1, .hi = 1024, .flags = S},
     {.name = "epochs", .key = 'E', .kind = OPT_LONG, .var = &opt.epochs, .meta = "N", .help = "epochs (passes over the data)", .hi = 1000000, .flags = OPT_RECORD},
+    {.name = "zero-based", .kind = OPT_FLAG, .var = &opt.zero_based, .help = "indices start at 0 (scikit-learn's dump_svmlight_file)"},
     {.name = "valid", .key = 'v', .kind = OPT_TEXT, .var = &opt.valid, .meta = "FILE", .help = "labeled sparse lines for early stopping: the model\nkept is the one of lowest validation RMSE", .dflt = "none"},
     {.name = "patience", .key = 'p', .kind = OPT_LONG, .var = &opt.patience, .meta = "N", .help = "stop after N epochs without a better validation RMSE", .lo = 1, .hi = 1000000, .flags = S},
     {.name = "log", .kind = OPT_TEXT, .var = &opt.log, .meta = "FILE", .help = "TSV per epoch: epoch, seconds, train loss, train RMSE,\nvalid RMSE, fraction of zero activations per layer", .dflt = "none"},
@@ -167,15 +168,13 @@ int main(int argc, char **argv)
     buf_t derived = {0};
     int nh = layers(sizes, acts, ml, vocab, &derived);
     uint32_t limit = opt.init ? ml[0]->layers[0].in_dim : 0;
-    sparse_csr *train = train_read(inputs, nin, limit, 1, dv);
+    train_input tin = {limit, vocab, "the model", 1, opt.zero_based ? SPARSE_ZERO_BASED : 0};
+    sparse_csr *train = train_read(inputs, nin, &tin, dv);
     const char *tname = nin == 1 ? cli_name(inputs[0]) : "the inputs";
-    if (vocab[0] && dv[0] && strcmp(vocab, dv) != 0)
-        die("%s: vocabulary digest %s differs from the model's %s", tname, dv, vocab);
     if (!vocab[0]) memcpy(vocab, dv, sizeof vocab);
     uint32_t in_dim = limit ? limit : train->dim;
-    sparse_csr *valid = opt.valid ? train_read(&opt.valid, 1, in_dim, 1, vv) : NULL;
-    if (valid && vocab[0] && vv[0] && strcmp(vocab, vv) != 0)
-        die("%s: vocabulary digest %s differs from the model's %s", cli_name(opt.valid), vv, vocab);
+    train_input vin = {in_dim, vocab, opt.init ? "the model" : "the training data", 1, tin.flags};
+    sparse_csr *valid = opt.valid ? train_read(&opt.valid, 1, &vin, vv) : NULL;
 
     /* the output layer: the classes seen in training, or a regression */
     double *classes = xmallocarray(train->rows, sizeof *classes);
