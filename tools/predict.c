@@ -103,7 +103,10 @@ int main(int argc, char **argv)
     if (line_buffered) batch = 1;
     kern_threads((int)threads);
 
+    /* --sparsity's file first: a bad path fails before any prediction */
+    cli_out *sparsity = sparsity_path ? cli_out_open(sparsity_path) : NULL;
     char err[MODEL_ERR_LEN];
+    cli_input_add(model_path);
     model *m = model_load(model_path, 0, err, sizeof err);
     if (!m) die("%s", err);
     net *n = net_from_model(m, err, sizeof err);
@@ -167,8 +170,8 @@ int main(int argc, char **argv)
         xfclose(f, files[fi]);
     }
     flush_batch(n, ws, &p, pred, proba, zeros);
-    if (sparsity_path) {
-        cli_out *o = cli_out_open(sparsity_path);
+    if (sparsity) {
+        cli_out *o = sparsity;
         fprintf(o->f, "layer\tunits\tzero_fraction\n");
         for (int l = 0; l < n->nhidden; l++)
             fprintf(o->f, "%d\t%u\t%.6f\n", l + 1, n->hidden[l].out, nrows ? zeros[l] / (double)nrows : 0.0);

@@ -316,6 +316,12 @@ int main(int argc, char **argv)
     if (!opt.output) die_usage("no output model: give -o FILE ('-' for stdout)");
     if (opt.resume && !opt.checkpoint) die_usage("--resume needs --checkpoint FILE");
     if (opt.stop_after && !opt.checkpoint) die_usage("--stop-after needs --checkpoint FILE");
+    /* the outputs before any input: one that cannot be written or that
+     * collides with another or with an input fails now, not after training */
+    cli_out *model_out = cli_out_open(opt.output);
+    if (opt.log) cli_out_check(opt.log);
+    if (opt.checkpoint) cli_out_check(opt.checkpoint);
+    if (opt.init) cli_input_add(opt.init);
     kern_threads((int)opt.threads);
 
     /* training data */
@@ -471,10 +477,12 @@ int main(int argc, char **argv)
     if (log) xfclose(log, opt.log);
     if (interrupted) {
         if (!cli_quiet) note("stopped after epoch %u; continue with --resume", ck.st.epoch);
+        cli_out_abort(model_out);
     } else {
         /* per-unit scale to [0,1] for stacking, then the model */
         if (dae_compute_scale(d, data) != 0) die("out of memory");
-        write_model(d->m, opt.output);
+        if (model_write(model_out->f, d->m) != 0) cli_out_die(model_out);
+        cli_out_commit(model_out);
     }
     dae_trainer_free(t);
     dae_free(d);

@@ -463,6 +463,11 @@ int main(int argc, char **argv)
     uint32_t act = parse_act(opt.act);
     if (optind < argc - 1) die_usage("one training file at most (concatenate with senti-cat)");
     const char *train_path = optind < argc ? argv[optind] : "-";
+    /* the outputs before any input: one that cannot be written or that
+     * collides with another or with an input fails now, not after training */
+    cli_out *model_out = cli_out_open(opt.model_path);
+    cli_out *logo = opt.log ? cli_out_open(opt.log) : NULL;
+    if (opt.checkpoint) cli_out_check(opt.checkpoint);
     kern_threads((int)opt.threads);
 
     /* pretrained layers first: they fix the input dimension */
@@ -475,6 +480,7 @@ int main(int argc, char **argv)
         for (char *p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
             if (nh == MODEL_MAX_LAYERS) die_usage("--init: too many layers");
             char err[MODEL_ERR_LEN];
+            cli_input_add(p);
             model *m = model_load(p, MODEL_KIND_LAYER, err, sizeof err);
             if (!m) die("%s", err);
             if (m->nlayers != 1) die("%s: expected one layer, found %u", p, m->nlayers);
@@ -659,9 +665,7 @@ int main(int argc, char **argv)
         sb_printf(&logtext, "\n");
     }
     FILE *logf = NULL;
-    cli_out *logo = NULL;
-    if (opt.log) {
-        logo = cli_out_open(opt.log);
+    if (logo) {
         logf = logo->f;
         if (fwrite(logtext.p, 1, logtext.len, logf) != logtext.len) cli_out_die(logo);
     }
@@ -756,10 +760,11 @@ int main(int argc, char **argv)
     if (!interrupted) {
         model *m = net_to_model(n, cmd);
         if (!m) die("out of memory");
-        cli_out *o = cli_out_open(opt.model_path);
-        if (model_write(o->f, m) < 0) cli_out_die(o);
-        cli_out_commit(o);
+        if (model_write(model_out->f, m) < 0) cli_out_die(model_out);
+        cli_out_commit(model_out);
         model_free(m);
+    } else {
+        cli_out_abort(model_out);
     }
     free(cmd);
     free(zf);
