@@ -21,8 +21,8 @@ static void usage(long dim)
            "  -c, --check      only check; print nothing, exit 0 when valid\n"
            "      --no-header  do not write the '# senti sparse' header line\n"
            "  -q, --quiet      no progress line\n"
-           "      --help       show this help and exit\n"
-           "      --version    show the version and exit\n"
+           "  -h, --help       show this help and exit\n"
+           "  -V, --version    show the version and exit\n"
            "\n"
            "Exit status: 0 valid, 1 bad data or I/O error, 2 misuse.  Lines over\n"
            "256 MiB, indices over 2147483647 and numbers over 63 characters are bad\n"
@@ -41,7 +41,7 @@ int main(int argc, char **argv)
         {"quiet", no_argument, 0, 'q'},     {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'V'},   {0, 0, 0, 0}};
     int c;
-    while ((c = getopt_long(argc, argv, "d:scq", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:scqhV", opts, NULL)) != -1) {
         switch (c) {
         case 'd': dim = cli_parse_long("--dim", optarg, 0, SPARSE_MAX_DIM); break;
         case 's': stats = 1; break;

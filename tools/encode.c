@@ -28,8 +28,8 @@ static void usage(long threads)
            "      --raw          write unscaled activations (no [0,1] scaling)\n"
            "  -t, --threads N    threads [%ld]\n"
            "  -q, --quiet        no notes on stderr\n"
-           "      --help         show this help and exit\n"
-           "      --version      show the version and exit\n"
+           "  -h, --help         show this help and exit\n"
+           "  -V, --version      show the version and exit\n"
            "\n"
            "Input must not use indices above the layer's input dimension, and a\n"
            "vocab= digest in its header must match the layer's.\n",
@@ -93,7 +93,7 @@ int main(int argc, char **argv)
         {"threads", required_argument, 0, 't'}, {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
     int c;
-    while ((c = getopt_long(argc, argv, "m:t:q", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "m:t:qhV", opts, NULL)) != -1) {
         switch (c) {
         case 'm': model_path = optarg; break;
         case 1: raw = 1; break;

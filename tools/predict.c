@@ -30,8 +30,8 @@ static void usage(long batch, long threads)
            "                        units, zero_fraction) to FILE\n"
            "  -t, --threads N       threads [%ld]\n"
            "  -q, --quiet           no progress line\n"
-           "      --help            show this help and exit\n"
-           "      --version         show the version and exit\n",
+           "  -h, --help            show this help and exit\n"
+           "  -V, --version         show the version and exit\n",
            cli_prog, batch, threads);
 }
 
@@ -84,7 +84,7 @@ int main(int argc, char **argv)
         {"help", no_argument, 0, 'h'},          {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0}};
     int c;
-    while ((c = getopt_long(argc, argv, "m:pb:t:q", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "m:pb:t:qhV", opts, NULL)) != -1) {
         switch (c) {
         case 'm': model_path = optarg; break;
         case 'p': proba = 1; break;

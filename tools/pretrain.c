@@ -69,8 +69,8 @@ static void usage(void)
            "                         no model written; for interruption tests) [off]\n"
            "      --kernel NAME      decoder kernel: auto, gemm, rows [auto]\n"
            "  -q, --quiet            no progress or notes on stderr\n"
-           "      --help             show this help and exit\n"
-           "      --version          show the version and exit\n"
+           "  -h, --help             show this help and exit\n"
+           "  -V, --version          show the version and exit\n"
            "\n"
            "The same input, options, seed and thread count give the same model bytes.\n",
            cli_prog, opt.hidden, dae_act_name(c->act), dae_noise_name(c->noise),
@@ -260,7 +260,7 @@ int main(int argc, char **argv)
         {"help", no_argument, 0, 'h'},           {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0}};
     int c;
-    while ((c = getopt_long(argc, argv, "o:H:a:n:e:r:l:b:E:s:t:k:q", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:H:a:n:e:r:l:b:E:s:t:k:qhV", opts, NULL)) != -1) {
         switch (c) {
         case 'o': opt.output = optarg; break;
         case 'H': opt.hidden = cli_parse_long("--hidden", optarg, 1, 1000000); break;

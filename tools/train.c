@@ -83,8 +83,8 @@ static void usage(void)
            "      --stop-after N     stop after N epochs of this run (checkpoint kept, no\n"
            "                         model written; for interruption tests) [off]\n"
            "  -q, --quiet            no progress line\n"
-           "      --help             show this help and exit\n"
-           "      --version          show the version and exit\n",
+           "  -h, --help             show this help and exit\n"
+           "  -V, --version          show the version and exit\n",
            cli_prog, opt.output, opt.act, opt.warm, opt.l1, opt.l2, opt.in_drop, opt.drop, opt.lr, opt.decay, opt.batch, opt.epochs, opt.patience, opt.seed,
            opt.threads);
 }
@@ -418,7 +418,7 @@ int main(int argc, char **argv)
         {"quiet", no_argument, 0, 'q'},         {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'V'},       {0, 0, 0, 0}};
     int c;
-    while ((c = getopt_long(argc, argv, "o:H:a:i:l:b:E:v:p:s:t:q", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:H:a:i:l:b:E:v:p:s:t:qhV", opts, NULL)) != -1) {
         switch (c) {
         case 'o': opt.model_path = optarg; break;
         case O_OUTPUT:
