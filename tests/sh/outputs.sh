@@ -245,6 +245,8 @@ expect_fail 1 '\(stdin\): the same file as the output sp' "senti-train -o FILE <
     bash -c 'senti-train -q -E 1 -o sp <sp'
 sp_kept "links to the input as -o"
 no_temps "collisions: no temporary file left"
+cp sp.orig sp # (so that a failure above does not spoil the cases below)
+cp layer.orig layer.m
 
 # D10: standard input, or one pipe, named for two inputs
 twice='standard input .* named for two inputs'
@@ -253,7 +255,7 @@ expect_fail 1 "$twice" "senti-encode -m - < LAYER" bash -c 'senti-encode -m - <l
 expect_fail 1 "$twice" "senti-tokenize -S - < TSV" bash -c 'senti-tokenize -S - <tsv'
 expect_fail 1 "$twice" "senti-pretrain --valid - < SP" bash -c 'senti-pretrain -q -H 4 -E 1 --valid - -o m <sp'
 expect_fail 1 "$twice" "senti-train --valid - < SP" bash -c 'senti-train -q -E 1 --valid - -o m <sp'
-expect_fail 1 "$twice" "senti-bow -v - < TOK" bash -c 'senti-bow -v - <voc'
+expect_fail 1 "$twice" "senti-bow -v - < VOCAB" bash -c 'senti-bow -v - <voc'
 expect_fail 1 "$twice" "senti-split -g - < SP" bash -c 'senti-split -g - <sp'
 expect_fail 1 "$twice" "senti-eval -a - < PRED" bash -c 'printf "5\t4\n" | senti-eval -a - -'
 expect_fail 1 "$twice" "senti-cat - -" bash -c 'senti-cat - - <sp'
