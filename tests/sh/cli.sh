@@ -17,7 +17,8 @@ for p in "$B"/senti-*; do
     run "$p" -h
     ok "$n -h exits 0, nothing on stderr" test "$rc" -eq 0 -a ! -s "$T/err"
     same "$T/out" "$T/help" "$n -h = --help"
-    ok "$n --help lists -h and -V" grep -q -- '-h, --help' "$T/help" && grep -q -- '-V, --version' "$T/help"
+    ok "$n --help lists -h" grep -q -- '-h, --help' "$T/help"
+    ok "$n --help lists -V" grep -q -- '-V, --version' "$T/help"
     run "$p" --version
     ok "$n --version" grep -q "^$n (senti) [0-9]" "$T/out"
     cp "$T/out" "$T/version"
