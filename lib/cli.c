@@ -321,13 +321,24 @@ static char *follow_links(const char *path)
     die("%s: %s", path, strerror(ELOOP));
 }
 
+/* Is the file of st the one of descriptor 1 or 2? */
+static int is_std_out(const struct stat *st)
+{
+    for (int fd = STDOUT_FILENO; fd <= STDERR_FILENO; fd++) {
+        struct stat s;
+        if (fstat(fd, &s) == 0 && s.st_dev == st->st_dev && s.st_ino == st->st_ino) return fd;
+    }
+    return 0;
+}
+
 /* Fills e with the identity of the output path.  *final gets the name to
  * rename the temporary file onto (the link's target, so that a link
  * stays a link), or NULL when the output is written in place: "-", an
  * existing file that is not a regular file (device, FIFO, socket, a pipe
- * behind /proc/self/fd/N), or a regular file that no name leads to (a
- * /proc/self/fd link to a deleted file).  Dies on a name that cannot be
- * an output file. */
+ * behind /proc/self/fd/N), the file of standard output or error (the
+ * shell made it: -o /dev/stdout > file), or a regular file that no name
+ * leads to (a /proc/self/fd link to a deleted file).  Dies on a name that
+ * cannot be an output file. */
 static void out_identify(const char *path, run_file *e, char **final)
 {
     memset(e, 0, sizeof *e);
@@ -351,7 +362,7 @@ static void out_identify(const char *path, run_file *e, char **final)
         e->dev = st.st_dev;
         e->ino = st.st_ino;
         e->mode = st.st_mode;
-        if (!S_ISREG(st.st_mode)) return;
+        if (!S_ISREG(st.st_mode) || is_std_out(&st)) return;
     } else if (errno != ENOENT) {
         die("%s: %s", path, strerror(errno));
     }
@@ -677,15 +688,17 @@ static int make_tmp(cli_out *o)
 
 /* A descriptor for writing straight to the existing file of e: a copy of
  * standard output or error when e is that file (a pipe or socket behind
- * /dev/stdout cannot always be opened again), else the path opened. */
+ * /dev/stdout cannot always be opened again, and a file must not be
+ * truncated under what was written to it already), else the path opened. */
 static int open_direct(const run_file *e)
 {
-    for (int fd = STDOUT_FILENO; fd <= STDERR_FILENO; fd++) {
-        struct stat st;
-        if (e->has_id && !S_ISREG(e->mode) && fstat(fd, &st) == 0 && st.st_dev == e->dev && st.st_ino == e->ino) {
-            int k = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-            if (k >= 0) return k;
-        }
+    struct stat st;
+    st.st_dev = e->dev;
+    st.st_ino = e->ino;
+    int fd = e->has_id ? is_std_out(&st) : 0;
+    if (fd) {
+        int k = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        if (k >= 0) return k;
     }
     int k = open(e->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (k < 0) die("%s: %s", e->path, strerror(errno));
@@ -716,7 +729,10 @@ void cli_out_check(const char *path)
     run_file e;
     char *final;
     out_identify(path, &e, &final);
-    int in_place = !e.std && !final && e.has_id && S_ISREG(e.mode);
+    struct stat st;
+    st.st_dev = e.dev;
+    st.st_ino = e.ino;
+    int in_place = !e.std && !final && e.has_id && S_ISREG(e.mode) && !is_std_out(&st);
     out_register(&e, OUT_RESERVED);
     if (final) {
         cli_out o;

@@ -163,8 +163,11 @@ void cli_input_add(const char *path);
  *   - "-" writes straight to stdout (commit just flushes); so does an
  *     existing target that is not a regular file (/dev/null, /dev/full, a
  *     FIFO, a socket, a terminal, /dev/stdout or /proc/self/fd/N when that
- *     is a pipe), which no rename may replace; standard output or error
- *     named by path is written through a copy of the descriptor;
+ *     is a pipe), which no rename may replace;
+ *   - the file of standard output or error named by path (-o /dev/stdout,
+ *     a link to /proc/self/fd/1, whatever the shell redirected them to)
+ *     is written through a copy of that descriptor, after what the
+ *     program wrote there itself: the shell made that file;
  *   - a regular file that no name leads to (/proc/self/fd/N of a deleted
  *     file) is written in place.
  * The temporary name is the target's name, cut to fit the directory's

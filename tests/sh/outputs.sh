@@ -66,6 +66,9 @@ same cap want "senti-split --train LINK: the train part in stdout's file"
 senti-predict -m net.m --sparsity out.link sp >cap 2>/dev/null
 ok "senti-predict --sparsity LINK: the link stays" is_link_to out.link /proc/self/fd/1
 ok "senti-predict --sparsity LINK: the table in stdout's file" grep -q '^layer' cap
+senti-predict -m net.m sp >want
+ok "senti-predict --sparsity LINK: after the predictions (written through stdout)" \
+    cmp -s want <(head -n "$(wc -l <want)" cap)
 
 # a link to a regular file, a chain of links, a dangling link
 : >real.m
