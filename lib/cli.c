@@ -401,14 +401,15 @@ static CLI_NORETURN void clash(const char *a, const run_file *b, const char *wha
 }
 
 /* Registers the output e (taken over) as reserved (cli_out_check) or
- * open (cli_out_open, xfopen); returns its index.  An open request for
- * an output already reserved or done is that output again. */
+ * open (cli_out_open, xfopen); returns its index.  An open request by
+ * the same name for an output already reserved or done is that output
+ * again (a checkpoint rewritten every epoch). */
 static size_t out_register(run_file *e, int state)
 {
     for (size_t i = 0; i < nouts; i++) {
         run_file *o = &outs[i];
         if (!same_file(e, o) || shareable(e, o)) continue;
-        if (state == OUT_OPEN && o->state != OUT_OPEN) {
+        if (state == OUT_OPEN && o->state != OUT_OPEN && e->std == o->std && strcmp(e->path, o->path) == 0) {
             o->state = OUT_OPEN;
             free_file(e);
             return i;

@@ -173,9 +173,10 @@ void cli_input_add(const char *path);
  * The temporary name is the target's name, cut to fit the directory's
  * NAME_MAX, plus ".tmpXXXXXX"; a target name longer than NAME_MAX, an
  * empty name (exit 2) and a directory are refused at once.
- * cli_out_open registers the output (see cli_input_add); opening again an
- * output that was committed, aborted or reserved by cli_out_check is that
- * output again, opening one that is open is a collision. */
+ * cli_out_open registers the output (see cli_input_add); opening again,
+ * by the same name, an output that was committed, aborted or reserved by
+ * cli_out_check is that output again; opening one that is open, or the
+ * same file by another name, is a collision. */
 typedef struct cli_out {
     FILE *f;
     char *path;  /* as given, for messages */

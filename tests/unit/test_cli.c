@@ -164,6 +164,14 @@ static void reopen_checked(void)
         cli_out_commit(o);
     }
 }
+static void checked_then_other_name(void)
+{
+    cli_out_check("ck2.txt");
+    symlink("ck2.txt", "ck2.link");
+    cli_out *o = cli_out_open("ck2.link");
+    fputs("x\n", o->f);
+    cli_out_commit(o);
+}
 static void open_twice(void)
 {
     cli_out *a = cli_out_open("twice.txt");
@@ -215,6 +223,9 @@ static void test_registry(void)
     CHECK(!exists("new.txt"), "  ... nothing created");
     CHECK(in_child(reopen_checked) == 0, "an output checked, then opened and committed 3 times (a checkpoint)");
     CHECK(strcmp(read_all("ck.txt"), "epoch 3\n") == 0, "  ... holds the last commit");
+    CHECK(in_child(checked_then_other_name) == 1 && err_has("ck2.link: the same file as the output ck2.txt"),
+          "an output checked, then opened by another name");
+    CHECK(!exists("ck2.txt"), "  ... nothing created");
     CHECK(in_child(open_twice) == 1 && err_has("twice.txt: named for two outputs"), "one output open twice at once");
     CHECK(!exists("twice.txt"), "  ... nothing created");
     CHECK(in_child(stdin_twice) == 1 && err_has("standard input ('-') named for two inputs"), "stdin named twice");
