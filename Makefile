@@ -13,6 +13,8 @@
 #   make bench      benchmarks against peers (bench/; BENCH=NAME for one)
 #   make fuzz       libFuzzer campaigns (tests/fuzz/; FUZZ_SECONDS, FUZZ=NAME)
 #   make deps       install every Debian package (build, tests, experiments)
+#   make install    programs, man pages and docs under PREFIX [/usr/local]
+#                   (DESTDIR honoured); make uninstall removes them
 #
 # New files are picked up by pattern: lib/*.c go into the library,
 # tools/NAME.c and corpora/NAME.c become bin/senti-NAME, tests/unit/test_*.c
@@ -56,6 +58,7 @@ BUILD_PKGS := gcc make pkg-config libopenblas-dev libpcre2-dev libstemmer-dev \
 TEST_PKGS := valgrind time clang libclang-rt-dev gnuplot-nox fasttext liblinear-tools \
              python3-numpy python3-scipy python3-sklearn openmpi-bin libopenmpi-dev \
              parallel help2man man-db
+MAN_PKGS := help2man
 DATA_PKGS := ca-certificates curl gzip tar unzip
 PEER_PKGS := fasttext liblinear-tools gnuplot-nox python3-numpy python3-scipy \
              python3-sklearn python3-torch
@@ -100,6 +103,7 @@ help:
 deps: $(STAMPS)/build.pkgs $(STAMPS)/test.pkgs $(STAMPS)/data.pkgs $(STAMPS)/peer.pkgs
 $(STAMPS)/build.pkgs: PKGS = $(BUILD_PKGS)
 $(STAMPS)/test.pkgs: PKGS = $(TEST_PKGS)
+$(STAMPS)/man.pkgs: PKGS = $(MAN_PKGS)
 $(STAMPS)/data.pkgs: PKGS = $(DATA_PKGS)
 $(STAMPS)/peer.pkgs: PKGS = $(PEER_PKGS)
 $(STAMPS)/%.pkgs: Makefile pipelines/need-pkgs
@@ -160,6 +164,59 @@ FUZZ_SECONDS ?= 300
 .PHONY: fuzz
 fuzz: $(STAMPS)/build.pkgs $(STAMPS)/test.pkgs
 	@bash tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ)
+
+# ------------------------------------------------------------------------
+# Install: `make install PREFIX=DIR` (default /usr/local; DESTDIR=STAGE
+# prefixes every path, for packaging) puts the programs in PREFIX/bin, a
+# man page for each in PREFIX/share/man/man1 and README.md and docs/ in
+# PREFIX/share/doc/senti; `make uninstall` (same PREFIX and DESTDIR)
+# removes exactly these.  The man pages are made at build time from each
+# program's --help and --version by Debian's help2man (package help2man,
+# installed like the others by pipelines/need-pkgs), into $(BUILD)/man/;
+# the NAME line is the first sentence of --help without its parentheses.
+# `make man` makes the pages alone.
+PREFIX ?= /usr/local
+bindir = $(DESTDIR)$(PREFIX)/bin
+man1dir = $(DESTDIR)$(PREFIX)/share/man/man1
+docdir = $(DESTDIR)$(PREFIX)/share/doc/senti
+INSTALL ?= install
+MAN_DIR := $(BUILD)/man
+MANS := $(patsubst $(BIN)/%,$(MAN_DIR)/%.1,$(PROGS))
+DOCS := README.md $(sort $(shell find docs -type f 2>/dev/null))
+# the date in the pages: the last commit's, so the same sources give the
+# same pages
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
+# the first sentence of a --help, parentheses and a final colon dropped,
+# the first letter in lower case: "train a rating predictor on ..."
+MAN_NAME_AWK := NR == 1 { next } /^$$/ { exit } { t = t (t ? " " : "") $$0 } \
+    END { while (match(t, / ?\([^()]*\)/)) t = substr(t, 1, RSTART - 1) substr(t, RSTART + RLENGTH); \
+          if (match(t, /[^.]\.( |$$)/)) t = substr(t, 1, RSTART); sub(/:$$/, "", t); \
+          print tolower(substr(t, 1, 1)) substr(t, 2) }
+
+.PHONY: man install uninstall
+man: $(MANS)
+
+$(MAN_DIR)/%.1: $(BIN)/% | $(STAMPS)/man.pkgs
+	@command -v help2man >/dev/null || { echo "make: help2man is needed for the man pages (Debian package help2man)" >&2; exit 1; }
+	@mkdir -p $(@D)
+	@name=$$($< --help | awk '$(MAN_NAME_AWK)') && \
+	  SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) help2man --no-info --section=1 \
+	    --manual="senti manual" --name="$$name" --output=$@ $< || { rm -f $@; exit 1; }
+
+install: $(PROGS) $(MANS)
+	@test -n "$(PREFIX)" || { echo "make install: PREFIX is empty" >&2; exit 1; }
+	$(INSTALL) -d $(bindir) $(man1dir) $(docdir)
+	$(INSTALL) -m 755 $(PROGS) $(bindir)/
+	$(INSTALL) -m 644 $(MANS) $(man1dir)/
+	@for f in $(DOCS); do \
+	  case $$f in docs/*) d=$(docdir)/$$(dirname $$f) ;; *) d=$(docdir) ;; esac; \
+	  $(INSTALL) -d "$$d" && $(INSTALL) -m 644 $$f "$$d"/ || exit; done
+	@echo "installed $(words $(PROGS)) programs and their man pages under $(DESTDIR)$(PREFIX)"
+
+uninstall:
+	@test -n "$(PREFIX)" || { echo "make uninstall: PREFIX is empty" >&2; exit 1; }
+	rm -f $(addprefix $(bindir)/,$(notdir $(PROGS))) $(addprefix $(man1dir)/,$(notdir $(MANS)))
+	rm -rf $(docdir)
 
 clean:
 	rm -rf build bin

@@ -38,8 +38,24 @@ extern const char *cli_prog;
 /* Set by -q/--quiet: suppresses progress lines and notes. */
 extern int cli_quiet;
 
-/* Call first in main(): records the program name, installs SIGINT/SIGTERM
- * handlers that remove pending temporary output files before dying. */
+/* Call first in main().  Records the program name and sets up the
+ * process:
+ *   - a closed descriptor 0, 1 or 2 is opened on /dev/null (in the
+ *     opposite mode, so reading a closed stdin or writing a closed stdout
+ *     still fails with EBADF), so that no file opened later takes its
+ *     number;
+ *   - SIGINT, SIGTERM and SIGHUP: the handler removes the temporary files
+ *     of the cli_out outputs not yet committed, then restores the default
+ *     action and raises the signal again, so the program dies of it (exit
+ *     status 128 + N in a shell) and every target is left as it was or
+ *     complete; a signal that reaches another thread (OpenBLAS, lib/kern)
+ *     is passed on to the main thread;
+ *   - SIGPIPE back to its default action and unblocked (both are
+ *     inherited), so that a closed pipe downstream ends the program
+ *     quietly;
+ *   - SIGXFSZ ignored: beyond the file size limit (ulimit -f) a write
+ *     fails with EFBIG and is reported as any write error (exit 1, one
+ *     line, temporary files removed). */
 void cli_init(const char *prog);
 
 /* "prog: message\n" on stderr, then exit(1). */
@@ -68,7 +84,11 @@ void *xmallocarray(size_t n, size_t size);
 void *xreallocarray(void *p, size_t n, size_t size);
 
 /* Open a file for reading or writing; "-" means stdin/stdout.  Dies with
- * "prog: path: strerror" on failure (also refuses directories for reading). */
+ * "prog: path: strerror" on failure (also refuses directories for reading
+ * and an empty name).  The file is registered as an input or an output of
+ * the run (see cli_input_add): a collision dies before anything is read.
+ * Writing through xfopen is not atomic (a log appended to); outputs that
+ * must appear whole use cli_out_open. */
 FILE *xfopen(const char *path, const char *mode);
 /* Close a stream from xfopen (no-op for stdin/stdout); dies on write error. */
 void xfclose(FILE *f, const char *path);
@@ -112,20 +132,75 @@ char *cli_cmdline(int argc, char **argv, const char *const *drop);
  * ends the program quietly through SIGPIPE, as for any Unix filter. */
 void cli_close_stdout(void);
 
+/* The run's files.  Every file a program reads or writes is registered
+ * (xfopen and cli_lines_open register inputs, cli_out_open, cli_out_check
+ * and xfopen for writing register outputs), and these are refused, each
+ * with one line before anything is written:
+ *   - an output that is also an input ("x: both an input and an output",
+ *     "x: the same file as the input y"), whichever is registered first;
+ *   - two outputs that are one file ("x: named for two outputs"), "-"
+ *     twice among the outputs;
+ *   - standard input named for two inputs ("-" twice), or one pipe or
+ *     socket named for two inputs (it can be read only once).
+ * An existing file is known by its device and inode (hard links and
+ * symbolic links are the same file), a new output by the device and inode
+ * of its directory and its name after following links.  A character
+ * device (/dev/null, a terminal) may be named any number of times; a
+ * regular file may be read twice.
+ * cli_input_add registers a file that the program reads by other means
+ * (model_load opens its file itself): call it before reading.  A file that
+ * is both read and rewritten on purpose (a checkpoint that --resume
+ * continues) is simply not registered as an input. */
+void cli_input_add(const char *path);
+
 /* Atomic output: write to a temporary file beside the target, then rename
- * over it on commit.  If the program dies (die(), SIGINT, SIGTERM) before the
- * commit, the temporary file is removed and the target is left as it was.
- * path "-" writes straight to stdout (commit just flushes); so does an
- * existing target that is not a regular file (/dev/null, /dev/full, a FIFO),
- * which cannot be replaced by a rename. */
+ * over it on commit.  If the program dies (die(), SIGINT, SIGTERM, SIGHUP)
+ * before the commit, the temporary file is removed and the target is left
+ * as it was.  What is replaced:
+ *   - a symbolic link is followed (to the end of a chain, a dangling link
+ *     to the name it points to): the temporary file is made beside the
+ *     final target and renamed onto it, so the link stays a link;
+ *   - "-" writes straight to stdout (commit just flushes); so does an
+ *     existing target that is not a regular file (/dev/null, /dev/full, a
+ *     FIFO, a socket, a terminal, /dev/stdout or /proc/self/fd/N when that
+ *     is a pipe), which no rename may replace;
+ *   - the file of standard output or error named by path (-o /dev/stdout,
+ *     a link to /proc/self/fd/1, whatever the shell redirected them to)
+ *     is written through a copy of that descriptor, after what the
+ *     program wrote there itself: the shell made that file;
+ *   - a regular file that no name leads to (/proc/self/fd/N of a deleted
+ *     file) is written in place.
+ * The temporary name is the target's name, cut to fit the directory's
+ * NAME_MAX, plus ".tmpXXXXXX"; a target name longer than NAME_MAX, an
+ * empty name (exit 2) and a directory are refused at once.
+ * cli_out_open registers the output (see cli_input_add); opening again,
+ * by the same name, an output that was committed, aborted or reserved by
+ * cli_out_check is that output again; opening one that is open, or the
+ * same file by another name, is a collision. */
 typedef struct cli_out {
     FILE *f;
-    char *path;  /* target */
-    char *tmp;   /* temporary name, NULL for stdout */
+    char *path;  /* as given, for messages */
+    char *final; /* rename target (links followed); NULL: written in place */
+    char *tmp;   /* temporary name, NULL when written in place */
     int slot;    /* registration slot for cleanup */
+    size_t reg;  /* entry in the run's files */
 } cli_out;
 cli_out *cli_out_open(const char *path);
+/* Checks an output before any work, for a program that writes it later or
+ * several times (a checkpoint after every epoch): registers it (a
+ * collision dies now), creates its temporary file and removes it again
+ * (a missing directory or a read-only one dies now).  Call it for every
+ * output not opened at once, before reading the inputs. */
+void cli_out_check(const char *path);
 void cli_out_commit(cli_out *o);  /* fsync-free fflush+fclose+rename; dies on error */
+/* Commits the n outputs of one result together (senti-split's --train and
+ * --test): every file is flushed and closed first (an error dies with the
+ * targets as they were), then all are renamed with SIGINT, SIGTERM and
+ * SIGHUP blocked, so a signal leaves either all the old files or all the
+ * new ones.  NULL entries are skipped.  Standard output is flushed
+ * before (cli_out_commit too): a write error there (die_stdout) leaves
+ * the targets as they were. */
+void cli_out_commit_all(cli_out *const *o, int n);
 void cli_out_abort(cli_out *o);   /* remove the temporary file */
 /* A write to o failed: dies with "path: write error: reason" (or as
  * die_stdout() for "-"). */
@@ -139,6 +214,17 @@ void cli_progress_end(void);
 
 /* Seconds since an arbitrary fixed point (monotonic clock). */
 double cli_seconds(void);
+
+/* Elapsed time and the estimated time left, for progress lines, from the
+ * seconds spent and the fraction of the work done (0..1): "1m05s, ETA
+ * 3m10s".  Durations read "42s", "1m05s" or "2h03m10s", rounded to the
+ * second; the ETA is elapsed * (1 - fraction) / fraction, "0s" from
+ * fraction 1 on, "?" when it cannot be told (nothing done yet, NaN).  The
+ * text is in a static buffer, valid until the next call. */
+const char *cli_eta(double elapsed, double fraction);
+/* A number of seconds as "42s", "1m05s" or "2h03m10s" ("?" when not a
+ * duration), in one of 4 static buffers used in turn. */
+const char *cli_duration(double seconds);
 
 /* Prints "prog (senti) VERSION" on stdout and exits 0. */
 CLI_NORETURN void cli_version(void);

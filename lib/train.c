@@ -41,20 +41,6 @@ uint64_t train_data_digest(const sparse_csr *m)
     return h;
 }
 
-const char *train_duration(double s)
-{
-    static char bufs[4][32];
-    static int next;
-    char *b = bufs[next];
-    next = (next + 1) & 3;
-    if (!(s >= 0) || s > 1e9) s = 0;
-    long t = (long)(s + 0.5);
-    if (t < 60) snprintf(b, 32, "%lds", t);
-    else if (t < 3600) snprintf(b, 32, "%ldm%02lds", t / 60, t % 60);
-    else snprintf(b, 32, "%ldh%02ldm", t / 3600, t / 60 % 60);
-    return b;
-}
-
 /* ------------------------------------------------------------------------
  * the trainer state and its text */
 
@@ -467,9 +453,8 @@ static void show_progress(progress *p, size_t done, double loss)
     double el = now - p->t0, frac = p->total ? (double)done / (double)p->total : 1;
     double left = frac > 0 ? el / frac - el : 0;
     double run_left = left + (double)p->epochs_left * (frac > 0 ? el / frac : 0);
-    cli_progress("epoch %ld/%ld  %zu/%zu  %.0f ex/s  loss %.5g  %s, epoch ETA %s, run ETA %s", p->epoch,
-                 p->o->epochs, done, p->total, (double)done / (el + 1e-9), loss, train_duration(now - p->run0),
-                 train_duration(left), train_duration(run_left));
+    cli_progress("epoch %ld/%ld  %zu/%zu  %.0f ex/s  loss %.5g  epoch %s, run ETA %s", p->epoch, p->o->epochs,
+                 done, p->total, (double)done / (el + 1e-9), loss, cli_eta(el, frac), cli_duration(run_left));
 }
 
 static void diverged(long epoch, int updated, double loss)
@@ -589,7 +574,7 @@ void train_run(const train_task *t, const sparse_csr *train, const sparse_csr *v
             if (valid) buf_printf(&msg, "  %s %.6g", t->valid_label, vf);
             for (int i = 0; i < t->npost; i++) buf_printf(&msg, "  %s %.3f", t->post[i], post[i]);
             double el = cli_seconds() - pg.t0;
-            buf_printf(&msg, "  %.0f ex/s  %s", (double)N / (el + 1e-9), train_duration(st.seconds));
+            buf_printf(&msg, "  %.0f ex/s  %s", (double)N / (el + 1e-9), cli_duration(st.seconds));
             note("%s", msg.p);
             buf_free(&msg);
         }

@@ -131,7 +131,4 @@ sparse_csr *train_read(const char *const *paths, int n, const train_input *in, c
  * checkpoint remembers of its data. */
 uint64_t train_data_digest(const sparse_csr *m);
 
-/* "1m05s" for a number of seconds, in one of 4 static buffers used in turn. */
-const char *train_duration(double seconds);
-
 #endif

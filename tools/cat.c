@@ -108,9 +108,6 @@ int main(int argc, char **argv)
     vocab *v = NULL;
     const char **names = NULL;
     if (vocab_path) {
-        for (int i = 0; i < nfiles; i++)
-            if (!strcmp(vocab_path, "-") && !strcmp(files[i], "-"))
-                die_usage("the vocabulary and the input cannot both be stdin");
         FILE *vf = xfopen(vocab_path, "r");
         char err[512];
         v = vocab_load(vf, cli_name(vocab_path), err, sizeof err);

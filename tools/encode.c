@@ -96,6 +96,7 @@ int main(int argc, char **argv)
     if (!model_path) die_usage("no layer model: give -m FILE");
     kern_threads((int)threads);
     char err[MODEL_ERR_LEN];
+    cli_input_add(model_path);
     model *m = model_load(model_path, MODEL_KIND_LAYER, err, sizeof err);
     if (!m) die("%s", err);
     char digest[SPARSE_DIGEST_LEN + 1];
@@ -108,9 +109,6 @@ int main(int argc, char **argv)
 
     int nfiles;
     const char **files = cli_inputs(argc, argv, optind, &nfiles);
-    if (strcmp(model_path, "-") == 0)
-        for (int i = 0; i < nfiles; i++)
-            if (strcmp(files[i], "-") == 0) die_usage("the model and the input cannot both be stdin");
 
     sparse_csr *batch = sparse_csr_new();
     if (!batch) die("out of memory");

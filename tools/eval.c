@@ -38,8 +38,8 @@ static void usage(const char *format, long bootstrap, double level, unsigned lon
            "                       model subtracted), with a paired bootstrap\n"
            "                       interval when -b is given\n"
            "  -q, --quiet          no notes on stderr\n"
-           "      --help           show this help and exit\n"
-           "      --version        show the version and exit\n"
+           "  -h, --help           show this help and exit\n"
+           "  -V, --version        show the version and exit\n"
            "\n"
            "The confusion matrix is shown for at most %d classes.\n",
            cli_prog, format, bootstrap, level, seed, EVAL_MAX_CLASSES);
@@ -124,7 +124,7 @@ int main(int argc, char **argv)
         {"help", no_argument, 0, 'h'},            {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0}};
     int c;
-    while ((c = getopt_long(argc, argv, "f:c:t:b:l:s:a:q", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "f:c:t:b:l:s:a:qhV", opts, NULL)) != -1) {
         switch (c) {
         case 'f':
             if (strcmp(optarg, "text") && strcmp(optarg, "tsv")) die_usage("--format: '%s' is neither text nor tsv", optarg);

@@ -13,14 +13,19 @@
 #include "model.h"
 #include "net.h"
 
+/* options, with their defaults */
+static struct {
+    int tensors;
+} opt = {.tensors = 0};
+
 static void usage(void)
 {
     printf("Usage: %s [OPTION]... MODEL...\n"
            "Print the header of senti model files ('-' reads stdin).\n"
            "\n"
            "  -T, --tensors   also print min, max, mean and L2 norm of every tensor\n"
-           "      --help      show this help and exit\n"
-           "      --version   show the version and exit\n",
+           "  -h, --help      show this help and exit\n"
+           "  -V, --version   show the version and exit\n",
            cli_prog);
 }
 
@@ -90,27 +95,27 @@ static void show(const char *path, const model *m, int tensors)
 int main(int argc, char **argv)
 {
     cli_init("senti-inspect");
-    int tensors = 0;
     static const struct option opts[] = {{"tensors", no_argument, 0, 'T'},
                                          {"help", no_argument, 0, 'h'},
                                          {"version", no_argument, 0, 'V'},
                                          {0, 0, 0, 0}};
     int c;
-    while ((c = getopt_long(argc, argv, "T", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "ThV", opts, NULL)) != -1) {
         switch (c) {
-        case 'T': tensors = 1; break;
+        case 'T': opt.tensors = 1; break;
         case 'h': usage(); cli_close_stdout(); return 0;
         case 'V': cli_version();
         default: die_usage("unknown option");
         }
     }
     if (optind >= argc) die_usage("no model file given");
+    for (int i = optind; i < argc; i++) cli_input_add(argv[i]); /* '-' once */
     for (int i = optind; i < argc; i++) {
         char err[MODEL_ERR_LEN];
         model *m = model_load(argv[i], 0, err, sizeof err);
         if (!m) die("%s", err);
         if (i > optind) putchar('\n');
-        show(cli_name(argv[i]), m, tensors);
+        show(cli_name(argv[i]), m, opt.tensors);
         model_free(m);
     }
     cli_close_stdout();

@@ -133,14 +133,12 @@ int main(int argc, char **argv)
     if (!model_path) die_usage("no model given (-m FILE)");
     int nfiles;
     const char **files = cli_inputs(argc, argv, optind, &nfiles);
-    if (strcmp(model_path, "-") == 0)
-        for (int i = 0; i < nfiles; i++)
-            if (strcmp(files[i], "-") == 0) die_usage("the model and the input cannot both be stdin");
     if (line_buffered < 0) line_buffered = isatty(STDIN_FILENO) || isatty(STDOUT_FILENO);
     if (line_buffered) batch = 1;
     kern_threads((int)threads);
 
     char err[MODEL_ERR_LEN];
+    cli_input_add(model_path);
     model *m = model_load(model_path, 0, err, sizeof err);
     if (!m) die("%s", err);
     net *n = net_from_model(m, err, sizeof err);

@@ -156,6 +156,7 @@ static dae *make_layer(const char *vocab, buf_t *derived)
     char err[MODEL_ERR_LEN];
     dae *d;
     if (opt.init) {
+        cli_input_add(opt.init);
         model *m = model_load(opt.init, MODEL_KIND_LAYER, err, sizeof err);
         if (!m) die("%s", err);
         if (strcmp(m->vocab, vocab) != 0) die("--init: vocabulary digest of %s differs from the input's", opt.init);
@@ -185,6 +186,7 @@ static stack *make_stack(const char *vocab, buf_t *derived)
     char *list = xstrdup(opt.stack), *save = NULL, err[MODEL_ERR_LEN];
     for (char *p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
         if (L == 64) die_usage("--stack: more than 64 layers");
+        cli_input_add(p);
         model *m = model_load(p, MODEL_KIND_LAYER, err, sizeof err);
         if (!m) die("%s", err);
         dae *d = dae_from_model(m, err, sizeof err);
@@ -220,9 +222,10 @@ int main(int argc, char **argv)
     if (opt.stack && opt.init) die_usage("--stack and --init exclude each other");
     int nin;
     const char **inputs = cli_inputs(argc, argv, first, &nin);
-    for (int i = 0; opt.valid && i < nin; i++)
-        if (!strcmp(opt.valid, "-") && !strcmp(inputs[i], "-"))
-            die_usage("the training data and --valid cannot both be stdin");
+    /* every output checked before any work */
+    cli_out_check(opt.output);
+    if (opt.log) cli_out_check(opt.log);
+    if (opt.checkpoint) cli_out_check(opt.checkpoint);
     kern_threads((int)opt.threads);
 
     /* data */

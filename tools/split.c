@@ -148,7 +148,18 @@ static int cmp_idx(const void *x, const void *y)
     return (i > j) - (i < j);
 }
 
-static void usage(long folds, long fold, const char *part, unsigned long long seed)
+/* options, with their defaults */
+static struct {
+    long folds, fold;
+    double ratio;        /* < 0: k-fold split */
+    int stratify;
+    const char *part;
+    const char *train, *test, *groups;
+    unsigned long long seed;
+    int folds_given, fold_given;
+} opt = {.folds = 10, .fold = 1, .ratio = -1, .part = "test", .seed = 1};
+
+static void usage(void)
 {
     printf("Usage: %s [OPTION]... [FILE]...\n"
            "Split a line stream (files, or stdin when none or '-') into train and\n"
@@ -159,6 +170,7 @@ static void usage(long folds, long fold, const char *part, unsigned long long se
            "  -f, --fold I      the fold that forms the test part, 1..K [%ld]\n"
            "  -p, --part P      part written to stdout: train or test [%s]\n"
            "  -r, --ratio R     ratio split instead: fraction R of lines go to train\n"
+           "                    (not with -k or -f)\n"
            "  -S, --stratify    keep the label proportions (label = first field)\n"
            "  -g, --groups FILE line i of FILE is the group of data line i; lines of\n"
            "                    one group fall in the same part (no --stratify)\n"
@@ -166,25 +178,21 @@ static void usage(long folds, long fold, const char *part, unsigned long long se
            "      --train FILE  write the train part to FILE (then stdout gets nothing)\n"
            "      --test FILE   write the test part to FILE (then stdout gets nothing)\n"
            "  -q, --quiet       no notes on stderr\n"
-           "      --help        show this help and exit\n"
-           "      --version     show the version and exit\n"
+           "  -h, --help        show this help and exit\n"
+           "  -V, --version     show the version and exit\n"
            "\n"
            "The whole input is held in memory.  For every K and seed, the test parts\n"
            "of folds 1..K together contain each data line exactly once.  With\n"
            "--groups, folds are balanced in lines group by group and a ratio split\n"
-           "stops adding groups to train once it holds fraction R of the lines.\n",
-           cli_prog, folds, fold, part, seed);
+           "stops adding groups to train once it holds fraction R of the lines.\n"
+           "--train and --test are replaced together: after an interruption both\n"
+           "are the old files or both the new ones.\n",
+           cli_prog, opt.folds, opt.fold, opt.part, opt.seed);
 }
 
 int main(int argc, char **argv)
 {
     cli_init("senti-split");
-    long folds = 10, fold = 1;
-    double ratio = -1;
-    int stratify = 0;
-    const char *part = "test";
-    const char *train_path = NULL, *test_path = NULL, *groups_path = NULL;
-    unsigned long long seed = 1;
     static const struct option opts[] = {
         {"folds", required_argument, 0, 'k'}, {"fold", required_argument, 0, 'f'},
         {"part", required_argument, 0, 'p'},  {"ratio", required_argument, 0, 'r'},
@@ -194,29 +202,45 @@ int main(int argc, char **argv)
         {"quiet", no_argument, 0, 'q'},       {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'V'},     {0, 0, 0, 0}};
     int c;
-    while ((c = getopt_long(argc, argv, "k:f:p:r:Sg:s:q", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "k:f:p:r:Sg:s:qhV", opts, NULL)) != -1) {
         switch (c) {
-        case 'k': folds = cli_parse_long("--folds", optarg, 2, 1000000); break;
-        case 'f': fold = cli_parse_long("--fold", optarg, 1, 1000000); break;
+        case 'k':
+            opt.folds = cli_parse_long("--folds", optarg, 2, 1000000);
+            opt.folds_given = 1;
+            break;
+        case 'f':
+            opt.fold = cli_parse_long("--fold", optarg, 1, 1000000);
+            opt.fold_given = 1;
+            break;
         case 'p':
             if (strcmp(optarg, "train") && strcmp(optarg, "test"))
                 die_usage("--part: '%s' is neither train nor test", optarg);
-            part = optarg;
+            opt.part = optarg;
             break;
-        case 'r': ratio = cli_parse_double("--ratio", optarg, 0.0, 1.0); break;
-        case 'S': stratify = 1; break;
-        case 'g': groups_path = optarg; break;
-        case 's': seed = cli_parse_u64("--seed", optarg); break;
-        case 'T': train_path = optarg; break;
-        case 'E': test_path = optarg; break;
+        case 'r': opt.ratio = cli_parse_double("--ratio", optarg, 0.0, 1.0); break;
+        case 'S': opt.stratify = 1; break;
+        case 'g': opt.groups = optarg; break;
+        case 's': opt.seed = cli_parse_u64("--seed", optarg); break;
+        case 'T': opt.train = optarg; break;
+        case 'E': opt.test = optarg; break;
         case 'q': cli_quiet = 1; break;
-        case 'h': usage(folds, fold, part, seed); cli_close_stdout(); return 0;
+        case 'h': usage(); cli_close_stdout(); return 0;
         case 'V': cli_version();
         default: die_usage("unknown option");
         }
     }
-    if (ratio < 0 && fold > folds) die_usage("--fold %ld is above --folds %ld", fold, folds);
-    if (stratify && groups_path) die_usage("--stratify and --groups do not go together");
+    if (opt.ratio >= 0 && (opt.folds_given || opt.fold_given))
+        die_usage("--ratio and --%s exclude each other", opt.folds_given ? "folds" : "fold");
+    if (opt.ratio < 0 && opt.fold > opt.folds) die_usage("--fold %ld is above --folds %ld", opt.fold, opt.folds);
+    if (opt.stratify && opt.groups) die_usage("--stratify and --groups do not go together");
+    long folds = opt.folds, fold = opt.fold;
+    double ratio = opt.ratio;
+    const char *groups_path = opt.groups;
+
+    /* the outputs first: a path that cannot be written, or that is an
+     * input, fails before the input is read */
+    cli_out *out[2] = {opt.train ? cli_out_open(opt.train) : NULL, opt.test ? cli_out_open(opt.test) : NULL};
+    cli_out *out_train = out[0], *out_test = out[1];
 
     int nfiles;
     const char **files = cli_inputs(argc, argv, optind, &nfiles);
@@ -249,11 +273,11 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < in.n; i++)
         if (!in.lines[i].comment) order[nd++] = i;
     rng_t g;
-    rng_seed(&g, seed, 0);
+    rng_seed(&g, opt.seed, 0);
     /* is_test[i] for every line i */
     unsigned char *is_test = xcalloc(in.n ? in.n : 1, 1);
     size_t a = 0, counter = 0;
-    if (stratify) {
+    if (opt.stratify) {
         sort_base = in.lines;
         qsort(order, nd, sizeof *order, cmp_idx);
     }
@@ -263,7 +287,7 @@ int main(int argc, char **argv)
     }
     while (a < nd) {
         size_t b = a + 1;
-        if (stratify)
+        if (opt.stratify)
             while (b < nd && cmp_label(&in.lines[order[a]], &in.lines[order[b]]) == 0) b++;
         else
             b = nd;
@@ -276,10 +300,8 @@ int main(int argc, char **argv)
         a = b;
     }
 
-    cli_out *out_train = train_path ? cli_out_open(train_path) : NULL;
-    cli_out *out_test = test_path ? cli_out_open(test_path) : NULL;
-    FILE *to_stdout = (train_path || test_path) ? NULL : stdout;
-    int want_test = strcmp(part, "test") == 0;
+    FILE *to_stdout = (out_train || out_test) ? NULL : stdout;
+    int want_test = strcmp(opt.part, "test") == 0;
     size_t ntest = 0;
     for (size_t i = 0; i < in.n; i++) {
         const line_t *l = &in.lines[i];
@@ -299,8 +321,7 @@ int main(int argc, char **argv)
             putc('\n', to_stdout);
         }
     }
-    if (out_train) cli_out_commit(out_train);
-    if (out_test) cli_out_commit(out_test);
+    cli_out_commit_all(out, 2);
     if (cli_progress_enabled()) note("%zu data lines: %zu train, %zu test", in.ndata, in.ndata - ntest, ntest);
     free(order);
     free(is_test);

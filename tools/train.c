@@ -111,6 +111,7 @@ static int layers(uint32_t *sizes, uint32_t *acts, model **ml, char *vocab, buf_
             continue;
         }
         char err[MODEL_ERR_LEN];
+        cli_input_add(p);
         model *m = model_load(p, MODEL_KIND_LAYER, err, sizeof err);
         if (!m) die("%s", err);
         if (m->nlayers != 1) die("%s: expected one layer, found %u", p, m->nlayers);
@@ -155,9 +156,10 @@ int main(int argc, char **argv)
     if (opt.drop > 0 && !opt.hidden && !opt.init) die_usage("--drop needs hidden layers (--hidden or --init)");
     int nin;
     const char **inputs = cli_inputs(argc, argv, first, &nin);
-    for (int i = 0; opt.valid && i < nin; i++)
-        if (!strcmp(opt.valid, "-") && !strcmp(inputs[i], "-"))
-            die_usage("the training data and --valid cannot both be stdin");
+    /* every output checked before any work */
+    cli_out_check(opt.output);
+    if (opt.log) cli_out_check(opt.log);
+    if (opt.checkpoint) cli_out_check(opt.checkpoint);
     kern_threads((int)opt.threads);
 
     /* layers, then the data (the first pretrained layer fixes the input

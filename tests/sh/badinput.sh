@@ -425,7 +425,8 @@ for c in "${progs[@]}"; do
     fi
     if [ $can_lock = 1 ]; then
         [ "$p" = senti-from-imdb ] && continue
-        bad 1 'locked: Permission denied$' "$p: unreadable file" "${as_user[@]}" $c locked
+        # (outputs are checked first: -o to where nobody may write)
+        bad 1 'locked: Permission denied$' "$p: unreadable file" "${as_user[@]}" ${c/-o out.m/-o \/dev\/null} locked
     fi
 done
 bad 1 'adir: Is a directory$' "senti-bow: directory as vocabulary" senti-bow -v adir tok

@@ -99,7 +99,7 @@ expect_fail 1 "^senti-predict: zb60:1: zero-based index 60 not below the model's
 
 # ------------------------------------------------------------------------
 # refusals before any work
-expect_fail 2 'the model and the input cannot both be stdin' "-m - with standard input as data" \
+expect_fail 1 'standard input .* named for two inputs' "-m - with standard input as data" \
     senti-predict -m - - <net.m
 run senti-predict -m net.m --sparsity nodir/sp "$D/valid.txt"
 ok "--sparsity in a missing directory fails before any prediction" test "$rc" -eq 1 -a ! -s out
