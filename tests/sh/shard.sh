@@ -3,7 +3,8 @@
 # shards the merged vocabulary and the concatenated bags of words are byte
 # for byte those of one pass (senti-tokenize | senti-vocab -k | senti-bow),
 # also with tokenizer and bow options, several input files, --sshlogin ':'
-# and more shards than lines; a bad line is reported with its place in the
+# and more shards than lines; a bad line (or a failure after the
+# tokenizer) is reported with its place in the
 # input file, as one pass reports it; a run resumes, refuses other
 # settings, and leaves no temporary file when interrupted.
 . "$(dirname "$0")/lib.sh"
@@ -68,22 +69,20 @@ for n in 1 2 7; do
     same "$T/one/svm" "$T/s$n.svm" "N=$n: concatenated bags of words = one pass"
     ok "N=$n: $n shard files" test "$(ls "$T/s$n"/*.svm | wc -l)" -eq "$n"
     same "$T/one/err" "$T/err" "N=$n: the invalid UTF-8 note summed into one pass's line"
-    ok "N=$n: no token or temporary files left" test -z "$(ls "$T/s$n" | grep -v -E '^([0-9]{4}\.(svm|voc)|vocab|settings)$')"
+    ok "N=$n: no other or temporary files left" test -z "$(ls "$T/s$n" | grep -v -E '^([0-9]{4}\.(svm|voc)|vocab|settings)$')"
 done
 ok "N=7: every shard has its header (each file reads alone)" \
     test "$(grep -c '^# senti sparse' "$T"/s7/*.svm | grep -c ':1$')" -eq 7
 
 # options reach every stage; two input files (shards per file); -S ':' runs
-# the jobs through GNU parallel's --sshlogin; -K keeps the tokens
+# the jobs through GNU parallel's --sshlogin
 one_pass "$T/opt" "--negate -g 2" "-k 0 -d 2" "--counts" "$T/a.tsv" "$T/b.tsv"
-run "$S" -q -n 2 -S : -K -t "--negate -g 2" -k 0 -d 2 -b --counts -o "$T/opt.s" "$T/a.tsv" "$T/b.tsv"
+run "$S" -q -n 2 -S : -t "--negate -g 2" -k 0 -d 2 -b --counts -o "$T/opt.s" "$T/a.tsv" "$T/b.tsv"
 ok "options, 2 files x 2 shards, -S : : exit 0" test "$rc" -eq 0
 same "$T/opt/vocab" "$T/opt.s/vocab" "options: merged vocabulary = one pass"
 joined "$T/opt.s" >"$T/opt.svm"
 same "$T/opt/svm" "$T/opt.svm" "options: concatenated bags of words = one pass"
 ok "two files x 2 shards: 4 shards" test "$(ls "$T/opt.s"/*.svm | wc -l)" -eq 4
-cat "$T/opt.s"/*.tok >"$T/opt.tok"
-same "$T/opt/tok" "$T/opt.tok" "-K: the kept tokens are one pass's"
 
 # more shards than lines: empty shards are fine
 printf '5\tgood\n1\tbad movie\n' >"$T/tiny.tsv"
@@ -92,6 +91,12 @@ run "$S" -q -n 5 -o "$T/tiny.s" "$T/tiny.tsv"
 same "$T/tiny/vocab" "$T/tiny.s/vocab" "5 shards of 2 lines: vocabulary"
 joined "$T/tiny.s" >"$T/tiny.svm"
 same "$T/tiny/svm" "$T/tiny.svm" "5 shards of 2 lines: bags of words"
+# a failure downstream of the tokenizer is reported as itself: a vocabulary
+# senti-bow refuses (a duplicate term), in the resumed run
+printf 'good\t2\t2\ngood\t1\t1\n' >"$T/tiny.s/vocab"
+rm "$T/tiny.s"/*.svm
+expect_fail 1 '^senti-bow: .*vocab:2: duplicate term' "a senti-bow error is senti-bow's line" \
+    "$S" -q -n 5 -o "$T/tiny.s" "$T/tiny.tsv"
 
 # a bad line in the 6th shard of 7: one pass's message, with the line's
 # place in the input file
