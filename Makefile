@@ -204,6 +204,8 @@ $(DIST_SERIAL): $(BUILD)/tests/unit/test_dist.o $(LIB_A)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
 check: $(DIST_SERIAL)
+# bench/scale.sh times the collective with test_dist
+bench: $(BUILD)/tests/test_dist
 
 -include $(MPI_OBJ:.o=.d)
 

@@ -11,6 +11,7 @@
  *                           pending and prints "ready", every rank sleeps
  *                           (for SIGINT)
  *   test_dist exit0         returns 0 without dist_finalize (atexit's work)
+ *   test_dist time N REPS   milliseconds per sum of N floats (bench/scale.sh)
  *
  * Every rank can make every rank's input (seeded by rank), so the serial
  * reference needs no communication.
@@ -403,5 +404,26 @@ int main(int argc, char **argv)
         for (;;) sleep(1);
     }
     if (!strcmp(mode, "exit0")) return 0;
+    if (!strcmp(mode, "time") && argc > 3) {
+        size_t n = (size_t)atol(argv[2]);
+        int reps = atoi(argv[3]);
+        float *x = malloc((n ? n : 1) * sizeof *x);
+        if (!x || reps < 1) die("time: bad arguments");
+        make_float(x, n, R, 3);
+        double ms[2];
+        for (int g = 0; g < 2; g++) {
+            if (dist_barrier() < 0) die("barrier: %s", dist_error());
+            double t0 = cli_seconds();
+            for (int i = 0; i < reps; i++)
+                if ((g ? dist_sum_float_gather(x, n) : dist_sum_float(x, n)) < 0) die("sum: %s", dist_error());
+            ms[g] = (cli_seconds() - t0) * 1e3 / reps;
+        }
+        if (R == 0)
+            printf("%d ranks: sum of %zu floats (%.1f MB): %.2f ms reduce-scatter, %.2f ms gather\n", N, n,
+                   (double)n * 4 / 1e6, ms[0], ms[1]);
+        free(x);
+        dist_finalize();
+        return 0;
+    }
     die_usage("unknown mode '%s'", mode);
 }
