@@ -218,6 +218,61 @@ uninstall:
 	rm -f $(addprefix $(bindir)/,$(notdir $(PROGS))) $(addprefix $(man1dir)/,$(notdir $(MANS)))
 	rm -rf $(docdir)
 
+# ---------------------------------------------------------------------------
+# Open MPI (docs/scale.md): data-parallel training under mpirun.  lib/dist.c
+# is built twice: serial into libsenti.a (every program), and with Open MPI
+# (pkg-config ompi-c, -DSENTI_MPI) into $(BUILD)/mpi/dist.o, which only the
+# programs of MPI_TOOLS and the unit tests of MPI_UNITS link, ahead of the
+# library so that it replaces the serial member.  Whether Open MPI is there
+# is asked when they are built, not when make starts (make check installs
+# TEST_PKGS, libopenmpi-dev among them, first); $(MPI_FLAGS) holds the
+# answer and changes only with it, so they are rebuilt when it changes.
+# Without libopenmpi-dev they are built serial: they build and run as
+# before, and refuse to run under mpirun with more than one process.
+MPI_TOOLS := pretrain train
+MPI_UNITS := test_dist
+MPI_FLAGS := $(BUILD)/mpi/flags
+MPI_OBJ := $(BUILD)/mpi/dist.o
+MPI_PROGS := $(MPI_TOOLS:%=$(BIN)/senti-%)
+# line 1: -DSENTI_MPI and the compile flags (empty: serial); line 2: the libraries
+mpi_cflags = $(shell sed -n 1p $(MPI_FLAGS))
+mpi_libs = $(shell sed -n 2p $(MPI_FLAGS))
+
+.PHONY: FORCE
+FORCE:
+ifneq ($(filter check,$(MAKECMDGOALS)),)
+$(MPI_FLAGS): | $(STAMPS)/test.pkgs
+endif
+$(MPI_FLAGS): FORCE | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	@if pkg-config --exists ompi-c 2>/dev/null; then \
+	    printf '%s\n' "-DSENTI_MPI $$(pkg-config --cflags ompi-c)" "$$(pkg-config --libs ompi-c)"; \
+	else printf '\n\n'; fi >$@.new
+	@if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
+
+$(MPI_OBJ): lib/dist.c $(MPI_FLAGS) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(mpi_cflags) -c -o $@ $<
+
+$(MPI_PROGS): $(BIN)/senti-%: $(BUILD)/tools/%.o $(MPI_OBJ) $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(MPI_OBJ) $(LIB_A) $(LDLIBS) $(mpi_libs)
+
+$(MPI_UNITS:%=$(BUILD)/tests/%): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(MPI_OBJ) $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(MPI_OBJ) $(LIB_A) $(LDLIBS) $(mpi_libs)
+
+# The serial lib/dist under test too: test_dist with libsenti.a's member.
+DIST_SERIAL := $(BUILD)/tests/test_dist_serial
+$(DIST_SERIAL): $(BUILD)/tests/unit/test_dist.o $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
+check: $(DIST_SERIAL)
+# bench/scale.sh times the collective with test_dist
+bench: $(BUILD)/tests/test_dist
+
+-include $(MPI_OBJ:.o=.d)
+
 clean:
 	rm -rf build bin
 

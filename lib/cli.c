@@ -117,17 +117,27 @@ static void vmsg(const char *file, long line, const char *fmt, va_list ap)
     fputc('\n', stderr);
 }
 
-/* Error exits flush every stream and end with _exit(): no exit-time
- * handlers run, so LeakSanitizer does not report what a program that is
- * giving up still holds (only normal exits are checked for leaks). */
+static void (*die_hook)(int code, int written);
+
+void cli_on_die(void (*fn)(int code, int written))
+{
+    die_hook = fn;
+}
+
+/* Error exits flush every stream and end with _exit() (or the hook of
+ * cli_on_die): no exit-time handlers run, so LeakSanitizer does not report
+ * what a program that is giving up still holds (only normal exits are
+ * checked for leaks). */
 static CLI_NORETURN void quit(int code)
 {
     fflush(NULL);
+    if (die_hook) die_hook(code, 1);
     _exit(code);
 }
 
 void die(const char *fmt, ...)
 {
+    if (die_hook) die_hook(EXIT_DATA, 0);
     va_list ap;
     va_start(ap, fmt);
     vmsg(NULL, 0, fmt, ap);
@@ -138,6 +148,7 @@ void die(const char *fmt, ...)
 
 void die_at(const char *file, long line, const char *fmt, ...)
 {
+    if (die_hook) die_hook(EXIT_DATA, 0);
     va_list ap;
     va_start(ap, fmt);
     vmsg(file, line, fmt, ap);
@@ -148,6 +159,7 @@ void die_at(const char *file, long line, const char *fmt, ...)
 
 void die_usage(const char *fmt, ...)
 {
+    if (die_hook) die_hook(EXIT_USAGE, 0);
     va_list ap;
     va_start(ap, fmt);
     vmsg(NULL, 0, fmt, ap);
@@ -162,6 +174,7 @@ void die_stdout(void)
     int e = errno;
     if (e == EPIPE) {
         remove_pending();
+        if (die_hook) die_hook(0, 1);
         _exit(0);
     }
     if (!e) die("write error on standard output");

@@ -69,6 +69,15 @@ CLI_NORETURN void die_usage(const char *fmt, ...) CLI_PRINTF(1, 2);
  * output: reason", exit 1.  A closed pipe (EPIPE) ends the program quietly
  * (exit 0), as SIGPIPE would. */
 CLI_NORETURN void die_stdout(void);
+/* Error exits of a job of several processes (lib/dist under mpirun).  When
+ * fn is set, every error exit (die, die_at, die_usage, and so every x...()
+ * failure) calls fn(code, 0) before writing its message and fn(code, 1)
+ * after it (message written, temporary files removed, streams flushed) in
+ * place of _exit(code); die_stdout's quiet exit on a closed pipe calls
+ * fn(0, 1).  The first call may wait (a process that is not the job's
+ * reporter waits there to be ended by the one that is); the second must not
+ * return (it ends every process of the job).  NULL restores plain exits. */
+void cli_on_die(void (*fn)(int code, int written));
 /* "prog: message\n" on stderr; the program goes on. */
 void warn(const char *fmt, ...) CLI_PRINTF(1, 2);
 /* Like warn(), but silent under --quiet. */
