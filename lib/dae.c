@@ -1423,6 +1423,7 @@ void dae_task(dae_trainer *t, uint64_t seed, train_task *task)
     task->valid_name = "valid_loss";
     task->valid_label = "validation loss";
     task->columns = task_columns;
+    task->input_rows = t->d->cfg.noise == DAE_NOISE_NONE || t->d->cfg.noise == DAE_NOISE_MASK;
     task->nrng = 2;
     task->rng[0] = &t->noise;
     task->rng[1] = &t->samp;

@@ -894,6 +894,7 @@ void net_task(net_trainer *t, train_task *task)
     task->valid_name = "valid_rmse";
     task->valid_label = "validation RMSE";
     task->columns = task_columns;
+    task->input_rows = 1;
     task->nrng = 1;
     task->rng[0] = &t->drop;
     task->rng_name[0] = "drop";

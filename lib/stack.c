@@ -656,6 +656,7 @@ void stack_task(stack_trainer *t, train_task *task)
     task->valid = task_valid;
     task->valid_name = "valid_loss";
     task->valid_label = "validation loss";
+    task->input_rows = t->s->cfg.noise == DAE_NOISE_NONE || t->s->cfg.noise == DAE_NOISE_MASK;
     task->nrng = 1;
     task->rng[0] = &t->noise;
     task->rng_name[0] = "noise";

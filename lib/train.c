@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "dist.h"
 #include "model.h"
 
 #define STATE_MAGIC "senti-trainer-state 1\n"
@@ -26,7 +27,7 @@ void train_opts_default(train_opts *o)
     o->batch = 10;
     o->lr = 0.01;
     o->seed = 1;
-    o->nranks = 1;
+    o->sync_every = 1;
 }
 
 uint64_t train_data_digest(const sparse_csr *m)
@@ -86,16 +87,23 @@ static void put_settings(buf_t *b, const train_opts *o)
     }
 }
 
-static void state_text(buf_t *b, const state *st, const train_task *t, const sparse_csr *train,
+/* the task's generators of every rank (rank r's at all[r * nrng ..]) */
+static void state_text(buf_t *b, const state *st, const train_task *t, const rng_t *all, const sparse_csr *train,
                        const sparse_csr *valid, const train_opts *o)
 {
+    int N = dist_size();
     buf_puts(b, STATE_MAGIC);
     buf_printf(b, "program=%s\n", o->program);
     buf_printf(b, "epoch=%ld\nbest_epoch=%ld\nsince_best=%ld\nstopped=%d\n", st->epoch, st->best_epoch,
                st->since_best, st->stopped);
-    buf_printf(b, "best=%a\nseconds=%a\nnranks=%d\n", st->best, st->seconds, o->nranks);
+    buf_printf(b, "best=%a\nseconds=%a\nnranks=%d\n", st->best, st->seconds, N);
     put_rng(b, "shuffle", &st->shuffle);
-    for (int i = 0; i < t->nrng; i++) put_rng(b, t->rng_name[i], t->rng[i]);
+    for (int r = 0; r < N; r++)
+        for (int i = 0; i < t->nrng; i++) {
+            char nm[48];
+            snprintf(nm, sizeof nm, r ? "%s@%d" : "%s", t->rng_name[i], r);
+            put_rng(b, nm, &all[r * t->nrng + i]);
+        }
     put_data(b, "data", train);
     put_data(b, "valid", valid);
     put_settings(b, o);
@@ -114,7 +122,7 @@ typedef struct saved {
     int nranks;
     kv set[256];
     int nset;
-    kv rng[8];
+    kv rng[512];
     int nrng;
     char *data, *valid;
     char *text; /* owns the strings */
@@ -224,7 +232,7 @@ static int state_parse(saved *sv, const unsigned char *p, size_t len, const char
         default:
             if (strncmp(k, "set.", 4) == 0 && sv->nset < 256) {
                 sv->set[sv->nset++] = (kv){k + 4, v};
-            } else if (strncmp(k, "rng.", 4) == 0 && sv->nrng < 8) {
+            } else if (strncmp(k, "rng.", 4) == 0 && sv->nrng < 512) {
                 sv->rng[sv->nrng++] = (kv){k + 4, v};
             } else {
                 *why = "an unknown field";
@@ -300,13 +308,31 @@ static void check_data(const char *stored, const sparse_csr *m, const char *what
  * parameters when the best epoch is kept, and the momentum (velocity) when
  * there is one, each as the block's named views */
 
+/* Every rank's generators on every rank (collective). */
+static rng_t *gather_rngs(const train_task *t)
+{
+    int N = dist_size(), k = t->nrng ? t->nrng : 1;
+    rng_t *mine = xcalloc((size_t)k, sizeof *mine), *all = xcalloc((size_t)(k * N), sizeof *all);
+    for (int i = 0; i < t->nrng; i++) mine[i] = *t->rng[i];
+    if (dist_allgather(mine, (size_t)k * sizeof *mine, all) < 0) die("%s", dist_error());
+    free(mine);
+    return all;
+}
+
+/* Collective: every rank calls it; rank 0 writes. */
 static void write_checkpoint(const char *path, const state *st, const train_task *t, const params *best,
                              const params *vel, const sparse_csr *train, const sparse_csr *valid, const train_opts *o)
 {
+    rng_t *all = gather_rngs(t);
+    if (dist_rank() != 0) {
+        free(all);
+        return;
+    }
     model *m = model_new(MODEL_KIND_CHECKPOINT);
     if (!m) die("out of memory");
     buf_t text = {0};
-    state_text(&text, st, t, train, valid, o);
+    state_text(&text, st, t, all, train, valid, o);
+    free(all);
     model_layer s;
     memset(&s, 0, sizeof s);
     s.in_dim = s.out_dim = 1;
@@ -349,8 +375,8 @@ static void resume(state *st, const train_task *t, params *best, params *vel, co
     if (state_parse(&sv, m->extra, m->extra_len, &why) < 0) die("%s: bad trainer state: %s", ck, why);
     if (strcmp(sv.program, o->program) != 0)
         die("%s: a checkpoint of %s, not of %s", ck, sv.program, o->program);
-    if (sv.nranks != o->nranks)
-        die("--resume: %d processes here but %d in the checkpoint %s", o->nranks, sv.nranks, ck);
+    if (sv.nranks != dist_size())
+        die("--resume: %d processes here but %d in the checkpoint %s", dist_size(), sv.nranks, ck);
     check_settings(&sv, o, ck);
     check_data(sv.data, train, "training data", ck);
     check_data(sv.valid, valid, "validation data", ck);
@@ -378,8 +404,11 @@ static void resume(state *st, const train_task *t, params *best, params *vel, co
     if (memcmp(&replay, &g, sizeof g) != 0)
         die("%s: the stored shuffling state does not follow from the seed (corrupted checkpoint?)", ck);
     st->shuffle = g;
-    for (int i = 0; i < t->nrng; i++)
-        if (!saved_rng(&sv, t->rng_name[i], t->rng[i])) die("%s: bad trainer state: no %s generator", ck, t->rng_name[i]);
+    for (int i = 0; i < t->nrng; i++) {
+        char nm[48];
+        snprintf(nm, sizeof nm, dist_rank() ? "%s@%d" : "%s", t->rng_name[i], dist_rank());
+        if (!saved_rng(&sv, nm, t->rng[i])) die("%s: bad trainer state: no %s generator", ck, nm);
+    }
     /* the early-stopping state must be one a run can reach: the best
      * figure is that of the best parameters, recomputed here */
     int ok = sv.st.best_epoch <= sv.st.epoch;
@@ -466,6 +495,69 @@ static void diverged(long epoch, int updated, double loss)
     die("training diverged at epoch %ld (loss %g): lower --lr", epoch, loss);
 }
 
+/* ------------------------------------------------------------------------
+ * the data-parallel hook */
+
+/* The inputs (columns of the data) the steps of this rank used since the
+ * last average, for --sync-rows: marked in `seen`, listed in `ids`. */
+typedef struct touched {
+    unsigned char *seen;
+    uint32_t *ids, *uids;
+    size_t n, dim;
+} touched;
+
+static void touch(touched *tc, const sparse_csr *data, const size_t *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t e = data->rowptr[rows[i]]; e < data->rowptr[rows[i] + 1]; e++) {
+            uint32_t j = data->col[e];
+            if (j < tc->dim && !tc->seen[j]) tc->seen[j] = 1, tc->ids[tc->n++] = j;
+        }
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The one place where the ranks of a data-parallel job combine their work:
+ * every rank's parameter block p (and its momentum v, when there is one)
+ * becomes the average over the ranks, summed in rank order (lib/dist), so
+ * that every rank goes on from the same bytes.  With tc (--sync-rows), the
+ * block's first view, the input layer's weights, sends only the rows of
+ * the inputs some rank used since the last average: the other rows did not
+ * change on any rank.  A single process never gets here. */
+static void train_sync(params *p, params *v, touched *tc)
+{
+    int N = dist_size();
+    float inv = 1.0f / (float)N;
+    params *blk[2] = {p, v};
+    for (int k = 0; k < 2; k++) {
+        params *b = blk[k];
+        if (!b || !b->p) continue;
+        size_t skip = 0;
+        if (tc && b->nv > 0) {
+            const param_view *w = &b->v[0];
+            qsort(tc->ids, tc->n, sizeof *tc->ids, cmp_u32);
+            size_t nu = 0;
+            if (dist_sum_rows(params_at(b, 0), w->rows, w->cols, tc->ids, tc->n, DIST_ROWS_KEEP, tc->uids, &nu) < 0)
+                die("%s", dist_error());
+            for (size_t i = 0; i < nu; i++) {
+                float *row = params_at(b, 0) + (size_t)tc->uids[i] * w->cols;
+                for (uint32_t c = 0; c < w->cols; c++) row[c] *= inv;
+            }
+            skip = w->off + (size_t)w->rows * w->cols;
+        }
+        if (dist_sum_float(b->p + skip, b->n - skip) < 0) die("%s", dist_error());
+        for (size_t i = skip; i < b->n; i++) b->p[i] *= inv;
+    }
+    if (tc) {
+        for (size_t i = 0; i < tc->n; i++) tc->seen[tc->ids[i]] = 0;
+        tc->n = 0;
+    }
+}
+
 void train_run(const train_task *t, const sparse_csr *train, const sparse_csr *valid, const train_opts *o,
                train_result *res)
 {
@@ -473,7 +565,7 @@ void train_run(const train_task *t, const sparse_csr *train, const sparse_csr *v
     if (N == 0) die("no training rows");
     if (valid && valid->rows == 0) die("the validation data have no rows");
     int keep = valid && o->keep_best;
-    int root = o->rank == 0;
+    int rank = dist_rank(), nranks = dist_size(), root = rank == 0;
     params best = {0}, grad = {0}, vel = {0};
     if (keep && params_like(&best, t->par) < 0) die("out of memory");
     int gmode = o->momentum > 0 || o->weight_decay > 0;
@@ -490,6 +582,10 @@ void train_run(const train_task *t, const sparse_csr *train, const sparse_csr *v
     } else {
         log_header(&st.log, t);
         if (valid) st.best = INFINITY;
+        /* rank r > 0 draws its noise from streams of its own, 64 r streams
+         * after rank 0's (which are the plain program's) */
+        for (int i = 0; i < t->nrng; i++)
+            for (int j = 0; j < 64 * rank; j++) rng_jump(t->rng[i]);
     }
     if (!valid) st.best = NAN;
     if (o->log && root) write_log(o->log, &st.log);
@@ -497,7 +593,19 @@ void train_run(const train_task *t, const sparse_csr *train, const sparse_csr *v
     size_t *order = xmallocarray(N, sizeof *order);
     double *acc = xcalloc((size_t)(t->nacc ? t->nacc : 1), sizeof *acc);
     double pre[TRAIN_MAX_COLS], post[TRAIN_MAX_COLS];
-    size_t global = o->batch * (size_t)o->nranks;
+    size_t global = o->batch;
+    if (nranks > 1 && global < (size_t)nranks)
+        die("--batch %zu: a minibatch is shared out between the %d processes; give at least %d", global, nranks, nranks);
+    touched tc = {0}, *tcp = NULL;
+    if (nranks > 1 && o->sync_rows && !t->input_rows)
+        note("--sync-rows: this run's corruption adds inputs, so the whole input layer is averaged");
+    if (nranks > 1 && o->sync_rows && t->input_rows && t->par->nv > 0) {
+        tc.dim = t->par->v[0].rows;
+        tc.seen = xcalloc(tc.dim, 1);
+        tc.ids = xmallocarray(tc.dim, sizeof *tc.ids);
+        tc.uids = xmallocarray(tc.dim, sizeof *tc.uids);
+        tcp = &tc;
+    }
     double run0 = cli_seconds(), base = st.seconds;
     long run = 0, steps = 0;
     int updated = st.epoch > 0;
@@ -515,9 +623,10 @@ void train_run(const train_task *t, const sparse_csr *train, const sparse_csr *v
         for (size_t s = 0; s < N; s += global) {
             /* this rank's share of the global minibatch */
             size_t g1 = N - s < global ? N - s : global;
-            size_t a = (size_t)o->rank * g1 / (size_t)o->nranks, b = (size_t)(o->rank + 1) * g1 / (size_t)o->nranks;
+            size_t a = (size_t)rank * g1 / (size_t)nranks, b = (size_t)(rank + 1) * g1 / (size_t)nranks;
             double bl = 0;
             mine += b - a;
+            if (tcp) touch(tcp, train, order + s + a, b - a);
             if (b > a) {
                 bl = t->step(t->self, order + s + a, b - a, lr, gmode ? &grad : NULL, acc);
                 if (bl < 0) die("out of memory during training");
@@ -541,16 +650,34 @@ void train_run(const train_task *t, const sparse_csr *train, const sparse_csr *v
             int finite = isfinite(bl);
             for (int k = 0; k < t->nacc; k++) finite = finite && isfinite(acc[k]);
             loss += bl;
+            if (nranks > 1) {
+                /* one rank's divergence ends every rank at the same step */
+                double f = finite ? 0 : 1;
+                if (dist_sum_double(&f, 1) < 0) die("%s", dist_error());
+                if (f > 0 && finite) die("training diverged at epoch %ld on another process: lower --lr", e);
+            }
             if (!finite) diverged(e, updated, loss / (double)(mine ? mine : 1));
             updated = 1;
             steps++;
-            if (o->sync && o->sync(o->sync_arg, t->par, steps) != 0) die("synchronising the processes failed");
+            if (nranks > 1 && (steps % o->sync_every == 0 || s + global >= N))
+                train_sync(t->par, o->momentum > 0 ? &vel : NULL, tcp);
             nb++;
             seen += g1;
             show_progress(&pg, seen, loss / (double)(seen ? seen : 1));
         }
         st.epoch = e;
-        /* this process's figures (its share of the rows) */
+        if (nranks > 1) {
+            /* the job's figures: every rank's sums, in rank order */
+            int k = t->nacc + 2;
+            double *v = xcalloc((size_t)k, sizeof *v);
+            v[0] = loss, v[1] = (double)mine;
+            memcpy(v + 2, acc, (size_t)t->nacc * sizeof *acc);
+            if (dist_sum_double(v, (size_t)k) < 0) die("%s", dist_error());
+            loss = v[0], mine = (size_t)v[1];
+            memcpy(acc, v + 2, (size_t)t->nacc * sizeof *acc);
+            nb *= (size_t)nranks;
+            free(v);
+        }
         double mean = loss / (double)(mine ? mine : 1);
         if (t->columns) t->columns(t->self, acc, mine, nb, pre, post);
         double vf = NAN;
@@ -589,12 +716,10 @@ void train_run(const train_task *t, const sparse_csr *train, const sparse_csr *v
                 if (o->patience && st.since_best >= o->patience) st.stopped = 1;
             }
         }
-        if (root) {
-            if (o->checkpoint)
-                write_checkpoint(o->checkpoint, &st, t, keep ? &best : NULL, o->momentum > 0 ? &vel : NULL, train,
-                                 valid, o);
-            if (o->log) write_log(o->log, &st.log);
-        }
+        if (o->checkpoint)
+            write_checkpoint(o->checkpoint, &st, t, keep ? &best : NULL, o->momentum > 0 ? &vel : NULL, train, valid,
+                             o);
+        if (o->log && root) write_log(o->log, &st.log);
         if (o->stop_after && ++run >= o->stop_after && st.epoch < o->epochs && !st.stopped) {
             res->interrupted = 1;
             break;
@@ -612,6 +737,9 @@ void train_run(const train_task *t, const sparse_csr *train, const sparse_csr *v
     }
     free(order);
     free(acc);
+    free(tc.seen);
+    free(tc.ids);
+    free(tc.uids);
     params_free(&best);
     params_free(&grad);
     params_free(&vel);
@@ -628,6 +756,8 @@ sparse_csr *train_read(const char *const *paths, int n, const train_input *in, c
     sparse_reader *r = NULL;
     for (int i = 0; i < n; i++) {
         const char *name = cli_name(paths[i]);
+        if (dist_size() > 1 && strcmp(paths[i], "-") == 0)
+            die("standard input cannot be read by every process of the job: name the file");
         FILE *f = xfopen(paths[i], "r");
         if (!r) {
             if (!(r = sparse_reader_new(f, name))) die("out of memory");

@@ -12,10 +12,13 @@
  *   checkpoints keep, so a resumed run replays nothing;
  *   minibatches of `batch` rows in that order (the last may be shorter);
  *   learning rate lr / (1 + decay (e - 1)).
- * With nranks > 1 (data-parallel), every rank shuffles the same way, a
- * global minibatch holds batch rows per rank, rank r steps on its share,
- * and the hook train_opts.sync combines the ranks' parameters between
- * steps (issue: training beyond one machine).
+ * Data-parallel (under mpirun, lib/dist; docs/scale.md): every rank holds
+ * all the rows and shuffles them the same way; a minibatch of `batch` rows
+ * is shared out between the ranks, each stepping on its part with its own
+ * generators, and the driver's one hook, train_sync, averages the ranks'
+ * parameters every sync_every steps and at the end of every epoch, so that
+ * every rank goes on from the same parameters (with sync_every 1 that is
+ * a step on the whole minibatch's mean gradient, up to float rounding).
  *
  * Like lib/cli, the driver belongs to the programs' own layer: it writes
  * the log and checkpoints through lib/cli and ends the process with one
@@ -60,6 +63,11 @@ typedef struct train_task {
     const char *valid_name;   /* the log column, e.g. "valid_rmse" */
     const char *valid_label;  /* in messages, e.g. "validation RMSE" */
     void (*columns)(void *self, const double *acc, size_t rows, size_t batches, double *pre, double *post);
+    /* 1 when a step changes only the rows of the first view (the input
+     * layer's weights) of the inputs present in its data rows (so that
+     * --sync-rows may send only those); 0 when it may change others
+     * (salt-and-pepper or Gaussian corruption adds inputs). */
+    int input_rows;
     /* The generators the steps draw from, saved in checkpoints. */
     int nrng;
     rng_t *rng[4];
@@ -85,12 +93,12 @@ typedef struct train_opts {
      * the --init layers), or NULL */
     const opt_prog *prog;
     const char *extra_settings;
-    /* data-parallel: this process's rank of nranks; sync() is called after
-     * every step (step = steps done so far) and must leave every rank with
-     * the same parameters when it returns 0; NULL for one process */
-    int rank, nranks;
-    int (*sync)(void *arg, params *p, long step);
-    void *sync_arg;
+    /* data-parallel (several ranks): average the parameters every
+     * sync_every steps (>= 1); with sync_rows, of the input layer's
+     * weights (the block's first view) only the rows of the inputs the
+     * ranks' steps used since the last average are sent */
+    long sync_every;
+    int sync_rows;
 } train_opts;
 
 typedef struct train_result {

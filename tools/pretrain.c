@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "dist.h"
 #include "dae.h"
 #include "kern.h"
 #include "opts.h"
@@ -17,10 +18,10 @@
 
 static struct {
     const char *output, *valid, *log, *checkpoint, *init, *stack;
-    long hidden, batch, epochs, threads, patience, stop_after;
+    long hidden, batch, epochs, threads, patience, stop_after, sync_every;
     double lr, decay, momentum, weight_decay;
     unsigned long long seed;
-    int resume, kernel, tied, observed_only, zero_based;
+    int resume, kernel, tied, observed_only, zero_based, sync_rows;
     dae_config cfg;
 } opt = {
     .hidden = 5000,
@@ -30,6 +31,7 @@ static struct {
     .lr = 0.01,
     .seed = 1,
     .kernel = DAE_KERNEL_AUTO,
+    .sync_every = 1,
 };
 
 /* option values of the layer's own kinds */
@@ -135,6 +137,8 @@ static const opt_def defs[] = {
     {.name = "resume", .kind = OPT_FLAG, .var = &opt.resume, .help = "continue from --checkpoint FILE (same data and settings)"},
     {.name = "init", .kind = OPT_TEXT, .var = &opt.init, .meta = "LAYER", .help = "start from the parameters of a layer model of the\nsame shape, activation and tying (other settings\nmay differ)", .dflt = "random"},
     {.name = "stack", .kind = OPT_TEXT, .var = &opt.stack, .meta = "L1,L2...", .help = "fine-tune the deep autoencoder of these layer models\n(each pretrained on the codes of the one before) as a\nwhole with this run's noise and loss; writes a stack\nmodel (docs/dae.md)", .dflt = "none"},
+    {.name = "sync-every", .kind = OPT_LONG, .var = &opt.sync_every, .meta = "K", .help = "under mpirun: average the processes' parameters every\nK steps (1: every minibatch, the mean gradient)", .lo = 1, .hi = 1000000000, .flags = OPT_SETTING},
+    {.name = "sync-rows", .kind = OPT_FLAG, .var = &opt.sync_rows, .help = "under mpirun: send only the input layer's rows of the\ninputs used since the last average", .flags = OPT_SETTING},
     {.name = "stop-after", .kind = OPT_LONG, .var = &opt.stop_after, .meta = "N", .help = "stop after N epochs of this run (checkpoint kept,\nno model written; for interruption tests)", .lo = 1, .hi = 1000000, .dflt = "off"},
     {.name = "kernel", .kind = OPT_CALL, .var = &opt.kernel, .meta = "NAME", .help = "decoder kernel: auto, gemm, rows", .flags = S, .parse = parse_kernel, .show = show_kernel, .want = "auto, gemm or rows"},
 };
@@ -212,6 +216,8 @@ static stack *make_stack(const char *vocab, buf_t *derived)
 int main(int argc, char **argv)
 {
     cli_init("senti-pretrain");
+    if (dist_init() < 0) die("%s", dist_error());
+    if (dist_rank() > 0) cli_quiet = 1; /* one voice per job: rank 0's */
     dae_config_default(&opt.cfg, 1, 1);
     opts_defaults(&prog);
     int first = opts_parse(&prog, argc, argv);
@@ -285,12 +291,14 @@ int main(int argc, char **argv)
     to.checkpoint = opt.checkpoint;
     to.resume = opt.resume;
     to.stop_after = opt.stop_after;
+    to.sync_every = opt.sync_every;
+    to.sync_rows = opt.sync_rows;
     to.prog = &prog;
     to.extra_settings = derived.p;
     train_result res;
     train_run(&task, data, valid, &to, &res);
 
-    if (!res.interrupted) {
+    if (!res.interrupted && dist_rank() == 0) {
         /* per-unit scale to [0,1] for stacking, then the model */
         if (d && dae_compute_scale(d, data) != 0) die("out of memory");
         buf_t cmd = {0};

@@ -13,6 +13,7 @@
 
 #include "act.h"
 #include "cli.h"
+#include "dist.h"
 #include "kern.h"
 #include "model.h"
 #include "net.h"
@@ -23,8 +24,8 @@ enum { HEAD_AUTO, HEAD_SOFTMAX, HEAD_LINEAR };
 
 static struct {
     const char *output, *hidden, *init, *valid, *log, *checkpoint;
-    int act, head, freeze, resume, zero_based;
-    long warm, batch, epochs, threads, patience, stop_after, max_classes;
+    int act, head, freeze, resume, zero_based, sync_rows;
+    long warm, batch, epochs, threads, patience, stop_after, max_classes, sync_every;
     double l1, l2, in_drop, drop, lr, decay, momentum, weight_decay;
     unsigned long long seed;
 } opt = {
@@ -35,6 +36,7 @@ static struct {
     .threads = 1,
     .patience = 5,
     .max_classes = 100,
+    .sync_every = 1,
     .lr = 0.01,
     .seed = 1,
 };
@@ -79,6 +81,8 @@ static const opt_def defs[] = {
     {.name = "threads", .key = 't', .kind = OPT_LONG, .var = &opt.threads, .meta = "N", .help = "threads", .lo = 1, .hi = 256, .flags = S},
     {.name = "checkpoint", .kind = OPT_TEXT, .var = &opt.checkpoint, .meta = "FILE", .help = "save the network and trainer state after every epoch", .dflt = "none"},
     {.name = "resume", .kind = OPT_FLAG, .var = &opt.resume, .help = "continue from --checkpoint FILE (same data and\nsettings; the model bytes are those of an\nuninterrupted run)"},
+    {.name = "sync-every", .kind = OPT_LONG, .var = &opt.sync_every, .meta = "K", .help = "under mpirun: average the processes' parameters every\nK steps (1: every minibatch, the mean gradient)", .lo = 1, .hi = 1000000000, .flags = OPT_SETTING},
+    {.name = "sync-rows", .kind = OPT_FLAG, .var = &opt.sync_rows, .help = "under mpirun: send only the input layer's rows of the\ninputs used since the last average", .flags = OPT_SETTING},
     {.name = "stop-after", .kind = OPT_LONG, .var = &opt.stop_after, .meta = "N", .help = "stop after N epochs of this run (checkpoint kept, no\nmodel written; for interruption tests)", .lo = 1, .hi = 1000000, .dflt = "off"},
 };
 #undef S
@@ -144,6 +148,8 @@ static int layers(uint32_t *sizes, uint32_t *acts, model **ml, char *vocab, buf_
 int main(int argc, char **argv)
 {
     cli_init("senti-train");
+    if (dist_init() < 0) die("%s", dist_error());
+    if (dist_rank() > 0) cli_quiet = 1; /* one voice per job: rank 0's */
     opts_defaults(&prog);
     int first = opts_parse(&prog, argc, argv);
     if (!opt.output) die_usage("no model file given (-o FILE)");
@@ -233,12 +239,14 @@ int main(int argc, char **argv)
     to.checkpoint = opt.checkpoint;
     to.resume = opt.resume;
     to.stop_after = opt.stop_after;
+    to.sync_every = opt.sync_every;
+    to.sync_rows = opt.sync_rows;
     to.prog = &prog;
     to.extra_settings = derived.p;
     train_result res;
     train_run(&task, train, valid, &to, &res);
 
-    if (!res.interrupted) {
+    if (!res.interrupted && dist_rank() == 0) {
         buf_t cmd = {0};
         buf_puts(&cmd, "senti-train");
         opts_cmdline(&prog, &cmd);
