@@ -279,10 +279,19 @@ static void free_file(run_file *e)
     memset(e, 0, sizeof *e);
 }
 
+/* e's name still leads to the inode it was registered with: a file that
+ * was removed since may have left its inode number to a new one. */
+static int still_named(const run_file *e)
+{
+    struct stat st;
+    return e->std || !e->path || (stat(e->path, &st) == 0 && st.st_dev == e->dev && st.st_ino == e->ino);
+}
+
 static int same_file(const run_file *a, const run_file *b)
 {
     if (a->std && b->std) return 1;
-    if (a->has_id && b->has_id && a->dev == b->dev && a->ino == b->ino) return 1;
+    if (a->has_id && b->has_id && a->dev == b->dev && a->ino == b->ino && still_named(a) && still_named(b))
+        return 1;
     return a->has_name && b->has_name && a->ddev == b->ddev && a->dino == b->dino && strcmp(a->base, b->base) == 0;
 }
 

@@ -152,8 +152,10 @@ void cli_close_stdout(void);
  *   - standard input named for two inputs ("-" twice), or one pipe or
  *     socket named for two inputs (it can be read only once).
  * An existing file is known by its device and inode (hard links and
- * symbolic links are the same file), a new output by the device and inode
- * of its directory and its name after following links.  A character
+ * symbolic links are the same file) while its name still leads to that
+ * inode (a file removed since may leave its number to a new one), a new
+ * output by the device and inode of its directory and its name after
+ * following links.  A character
  * device (/dev/null, a terminal) may be named any number of times; a
  * regular file may be read twice.
  * cli_input_add registers a file that the program reads by other means

@@ -198,7 +198,11 @@ int main(int argc, char **argv)
         xfclose(f, files[fi]);
     }
     flush_batch(&s, b);
-    if (progress) cli_progress_end();
+    if (progress) { /* the last figures stay on the line, however short the run */
+        double took = cli_seconds() - t0;
+        cli_progress("%zu rows, %.0f rows/s", nrows, took > 0 ? (double)nrows / took : 0.0);
+        cli_progress_end();
+    }
     if (so) {
         fprintf(so->f, "layer\tunits\tzero_fraction\n");
         for (int l = 0; l < n->nhidden; l++)
