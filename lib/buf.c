@@ -91,6 +91,7 @@ const char *buf_excerpt(const char *s, size_t n, size_t max)
     size_t i = 0, o = 0;
     while (i < n && i < max) {
         size_t k = p[i] >= 0x80 ? buf_utf8_len(p + i, n - i) : 0;
+        if (k == 3 && p[i] == 0xef && p[i + 1] == 0xbb && p[i + 2] == 0xbf) k = 0; /* U+FEFF shows as bytes */
         if (k && i + k <= max) {
             memcpy(out + o, p + i, k);
             o += k;

@@ -33,7 +33,8 @@ int buf_vprintf(buf_t *b, const char *fmt, va_list ap);
 
 /* At most max bytes of s[0..n) for a message, so that an error line stays
  * one readable line: printable ASCII and valid UTF-8 as they are, control
- * bytes and invalid UTF-8 as \xNN, "..." when cut.  The result lives in
+ * bytes, invalid UTF-8 and the invisible byte-order mark U+FEFF as \xNN,
+ * "..." when cut.  The result lives in
  * one of 4 static buffers used in turn (max is capped at 64). */
 const char *buf_excerpt(const char *s, size_t n, size_t max);
 

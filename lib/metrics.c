@@ -5,27 +5,46 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The largest |gold - pred|: the scale that keeps the sums of squares
+ * finite for any finite inputs (the sum of (d / scale)^2 is at
+ * most n). */
+static double max_abs_diff(const double *gold, const double *pred, size_t n)
+{
+    double m = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs(gold[i] - pred[i]);
+        if (d > m) m = d;
+    }
+    return m;
+}
+
 double metrics_rmse(const double *gold, const double *pred, size_t n)
 {
     if (!n) return 0;
+    double m = max_abs_diff(gold, pred, n);
+    if (m == 0 || !isfinite(m)) return m;
     double s = 0;
     for (size_t i = 0; i < n; i++) {
-        double d = gold[i] - pred[i];
+        double d = (gold[i] - pred[i]) / m;
         s += d * d;
     }
-    return sqrt(s / (double)n);
+    return m * sqrt(s / (double)n);
 }
 
 double metrics_mae(const double *gold, const double *pred, size_t n)
 {
     if (!n) return 0;
     double s = 0;
-    for (size_t i = 0; i < n; i++) s += fabs(gold[i] - pred[i]);
-    return s / (double)n;
+    for (size_t i = 0; i < n; i++) s += fabs(gold[i] - pred[i]) / (double)n;
+    return s;
 }
 
 size_t metrics_nearest(const double *classes, size_t k, double v)
 {
+    /* beyond the ends the end classes are nearest; inside, the differences
+     * are exact enough to compare */
+    if (v <= classes[0]) return 0;
+    if (v >= classes[k - 1]) return k - 1;
     size_t best = 0;
     for (size_t c = 1; c < k; c++)
         if (fabs(classes[c] - v) < fabs(classes[best] - v)) best = c;
@@ -55,18 +74,22 @@ int metrics_bootstrap_rmse(const double *gold, const double *pred, const double 
     if (!n || !reps) return 0;
     double *r = malloc(reps * sizeof *r);
     if (!r) return -1;
+    /* sums of squares scaled as in metrics_rmse (1 when all are exact) */
+    double m = max_abs_diff(gold, pred, n), mo = other ? max_abs_diff(gold, other, n) : 0;
+    if (m == 0) m = 1;
+    if (mo == 0) mo = 1;
     for (size_t b = 0; b < reps; b++) {
         double s = 0, so = 0;
         for (size_t i = 0; i < n; i++) {
             size_t j = (size_t)rng_below(g, n);
-            double d = gold[j] - pred[j];
+            double d = (gold[j] - pred[j]) / m;
             s += d * d;
             if (other) {
-                double e = gold[j] - other[j];
+                double e = (gold[j] - other[j]) / mo;
                 so += e * e;
             }
         }
-        r[b] = sqrt(s / (double)n) - (other ? sqrt(so / (double)n) : 0);
+        r[b] = m * sqrt(s / (double)n) - (other ? mo * sqrt(so / (double)n) : 0);
     }
     qsort(r, reps, sizeof *r, cmp_double);
     double a = (1 - level) / 2;

@@ -9,13 +9,15 @@
 
 #include "rng.h"
 
-/* sqrt(mean((gold - pred)^2)); 0 when n == 0. */
+/* sqrt(mean((gold - pred)^2)); 0 when n == 0.  Finite whenever every
+ * difference is finite (the squares are summed scaled by the largest). */
 double metrics_rmse(const double *gold, const double *pred, size_t n);
 /* mean(|gold - pred|); 0 when n == 0. */
 double metrics_mae(const double *gold, const double *pred, size_t n);
 
 /* Index of the class nearest to v among the sorted classes[0..k), ties
- * going to the lower class. */
+ * going to the lower class; v below the first or above the last is the
+ * first or the last however far it is. */
 size_t metrics_nearest(const double *classes, size_t k, double v);
 
 /* The distinct values of v[0..n) in increasing order, written to out

@@ -63,6 +63,16 @@ void text_lines_free(text_lines *r)
     memset(r, 0, sizeof *r);
 }
 
+/* A UTF-8 byte-order mark (EF BB BF) at the start of the stream is not
+ * part of the first line. */
+static void skip_bom(text_lines *r, char **line, size_t *len)
+{
+    if (r->lines++ == 0 && *len >= 3 && memcmp(*line, "\xef\xbb\xbf", 3) == 0) {
+        *line += 3;
+        *len -= 3;
+    }
+}
+
 int text_lines_next(text_lines *r, char **line, size_t *len)
 {
     if (!r->buf) { /* first call (no arithmetic on a NULL buffer) */
@@ -84,6 +94,7 @@ int text_lines_next(text_lines *r, char **line, size_t *len)
             *len = (size_t)(nl - b);
             r->at += *len + 1;
             r->scanned = 0;
+            skip_bom(r, line, len);
             return 1;
         }
         r->scanned = have;
@@ -95,6 +106,7 @@ int text_lines_next(text_lines *r, char **line, size_t *len)
             *len = have;
             r->at = r->end;
             r->scanned = 0;
+            skip_bom(r, line, len);
             return 1;
         }
         /* move the partial line to the front, grow when it fills the buffer */
@@ -859,6 +871,16 @@ int text_add_stopwords(text_tok *t, FILE *f, const char *name, char *err, size_t
         if (a == b || line[a] == '#') continue;
         const char *w = line + a;
         size_t n = b - a;
+        if (ln == 1 && n >= 3 && memcmp(w, "\xef\xbb\xbf", 3) == 0) { /* a byte-order mark */
+            w += 3;
+            n -= 3;
+            if (!n) continue;
+        }
+        if (memchr(w, 0, n)) {
+            snprintf(err, errlen, "%s:%ld: NUL byte in a stop word", name, ln);
+            rc = -1;
+            break;
+        }
         if (!text_utf8_valid(w, n)) {
             snprintf(err, errlen, "%s:%ld: invalid UTF-8", name, ln);
             rc = -1;

@@ -38,7 +38,9 @@ long text_getline(char **buf, size_t *cap, FILE *f);
 
 /* Reading lines in big blocks (fread of 1 MiB, memchr for '\n'): each
  * line is returned in place, without its '\n', and is followed by at
- * least TEXT_PAD readable bytes (for word-sized and vector loads).  Zero it with
+ * least TEXT_PAD readable bytes (for word-sized and vector loads).  A
+ * UTF-8 byte-order mark at the start of the stream is skipped (files saved
+ * by Windows editors and spreadsheets).  Zero it with
  * text_lines_init; free with text_lines_free. */
 #define TEXT_PAD 64
 
@@ -49,6 +51,7 @@ typedef struct text_lines {
     size_t at, end;      /* unread data is buf[at..end) */
     size_t scanned;      /* buf[at..at+scanned) has no '\n' */
     int eof;
+    size_t lines;        /* lines returned so far */
 } text_lines;
 
 void text_lines_init(text_lines *r, FILE *f);

@@ -45,7 +45,11 @@ static void usage(const char *format, long bootstrap, double level, unsigned lon
            cli_prog, format, bootstrap, level, seed, EVAL_MAX_CLASSES);
 }
 
-/* parse a finite number occupying exactly [s, end) */
+/* Largest |rating| read: differences and their sums stay finite. */
+#define EVAL_MAX_ABS 1e300
+
+/* parse a number of magnitude at most EVAL_MAX_ABS occupying exactly
+ * [s, end) */
 static int parse_num(const char *s, const char *end, double *v)
 {
     char tmp[64];
@@ -55,7 +59,21 @@ static int parse_num(const char *s, const char *end, double *v)
     tmp[n] = 0;
     char *e;
     *v = strtod(tmp, &e);
-    return (e == tmp + n && isfinite(*v)) ? 0 : -1;
+    return (e == tmp + n && fabs(*v) <= EVAL_MAX_ABS) ? 0 : -1;
+}
+
+/* x with 4 decimals for the text report ("%+" with plus): "%.4f" up to
+ * 1e9, "%.4e" beyond, so that one wild prediction keeps lines short.  One
+ * of 4 static buffers used in turn. */
+static const char *fmt4(double x, int plus)
+{
+    static char bufs[4][48];
+    static int next;
+    char *b = bufs[next];
+    next = (next + 1) & 3;
+    if (fabs(x) < 1e9 || !isfinite(x)) snprintf(b, sizeof bufs[0], plus ? "%+.4f" : "%.4f", x);
+    else snprintf(b, sizeof bufs[0], plus ? "%+.4e" : "%.4e", x);
+    return b;
 }
 
 /* Scored predictions read so far: gold, prediction and line number. */
@@ -86,14 +104,14 @@ static void read_preds(const char *file, preds *P)
         if (!end2) end2 = line + len;
         double p;
         if (parse_num(tab + 1, end2, &p) < 0)
-            die_at(name, ln, "bad prediction '%s'", buf_excerpt(tab + 1, (size_t)(end2 - tab - 1), 30));
+            die_at(name, ln, "bad prediction '%s' (expected a number, |x| <= 1e300)", buf_excerpt(tab + 1, (size_t)(end2 - tab - 1), 30));
         if (tab - line == 1 && line[0] == '?') {
             P->unlabeled++;
             continue;
         }
         double g;
         if (parse_num(line, tab, &g) < 0)
-            die_at(name, ln, "bad gold rating '%s'", buf_excerpt(line, (size_t)(tab - line), 30));
+            die_at(name, ln, "bad gold rating '%s' (expected a number, |x| <= 1e300)", buf_excerpt(line, (size_t)(tab - line), 30));
         if (P->n == P->cap) {
             P->cap = P->cap ? P->cap * 2 : 1024;
             P->gold = xreallocarray(P->gold, P->cap, sizeof *P->gold);
@@ -250,14 +268,14 @@ int main(int argc, char **argv)
     } else {
         printf("count              %zu", n);
         if (unlabeled) printf("  (%zu unlabeled lines not scored)", unlabeled);
-        printf("\nrmse               %.4f", rmse);
-        if (bootstrap) printf("  [%.4f, %.4f] %g%% bootstrap, %ld resamples", lo, hi, 100 * level, bootstrap);
+        printf("\nrmse               %s", fmt4(rmse, 0));
+        if (bootstrap) printf("  [%s, %s] %g%% bootstrap, %ld resamples", fmt4(lo, 0), fmt4(hi, 0), 100 * level, bootstrap);
         if (against) {
-            printf("\nagainst            %.4f  (rmse of %s)", armse, aname);
-            printf("\nrmse difference    %+.4f  (minus that of %s)", rmse - armse, aname);
-            if (bootstrap) printf("  [%+.4f, %+.4f] %g%% paired bootstrap", dlo, dhi, 100 * level);
+            printf("\nagainst            %s  (rmse of %s)", fmt4(armse, 0), aname);
+            printf("\nrmse difference    %s  (minus that of %s)", fmt4(rmse - armse, 1), aname);
+            if (bootstrap) printf("  [%s, %s] %g%% paired bootstrap", fmt4(dlo, 1), fmt4(dhi, 1), 100 * level);
         }
-        printf("\nmae                %.4f\n", mae);
+        printf("\nmae                %s\n", fmt4(mae, 0));
         printf("accuracy           %.4f  (prediction rounded to the nearest class)\n", acc);
         printf("polarity accuracy  %.4f  (positive above %g; %zu scored)\n", pacc, threshold, pol_n);
         if (!show_conf) {

@@ -109,4 +109,18 @@ expect_fail 1 "^senti-eval: $T/bad:1: bad gold rating 'nan'" "NaN gold" senti-ev
 printf '?\t1\n' >"$T/bad"
 expect_fail 1 "no labeled predictions" "only unlabeled lines" senti-eval "$T/bad"
 expect_fail 2 "format: 'xml'" "bad format" senti-eval -f xml "$T/p"
+
+# huge finite values: refused beyond 1e300, finite figures and short lines below
+printf '5\t4\n1\t1e308\n' >"$T/huge"
+expect_fail 1 "^senti-eval: $T/huge:2: bad prediction '1e308' \\(expected a number, \\|x\\| <= 1e300\\)\$" \
+    "a prediction beyond 1e300 is refused with its line" senti-eval -b 100 -a "$T/huge" "$T/huge"
+printf '5\t4\n1\t1e300\n3\t-1e300\n' >"$T/huge"
+run senti-eval -b 100 -a "$T/huge" "$T/huge"
+ok "1e300 misses: exit 0" test "$rc" -eq 0
+ok "1e300 misses: no inf or nan in the report" bash -c "! grep -Eiq 'inf|nan' '$T/out'"
+ok "1e300 misses: rmse in exponent form" grep -Eq '^rmse +8\.1650e\+299' "$T/out"
+ok "1e300 misses: every line short" awk 'length > 120 { exit 1 }' "$T/out"
+printf '1\t1e17\n5\t5\n' >"$T/far"
+run senti-eval "$T/far"
+ok "a prediction of 1e17 for gold 1 is not exact (accuracy 0.5)" grep -q '^accuracy  *0.5000' "$T/out"
 finish

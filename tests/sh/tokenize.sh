@@ -68,4 +68,23 @@ awk 'BEGIN { srand(7); split("a b Z 0 9 1 . , '"'"' - ! ? : ) ( _ / x y", c, " "
 senti-tokenize "$T/rand" >"$T/fast"
 senti-tokenize --pcre-only "$T/rand" >"$T/slow"
 same "$T/fast" "$T/slow" "fast path = PCRE2 on random ASCII"
+
+# a UTF-8 byte-order mark: skipped at the start of a file, shown as bytes elsewhere
+printf '\xef\xbb\xbf5\tGood thing\n1\tbad\n' >"$T/bom"
+printf '5\tGood thing\n1\tbad\n' >"$T/nobom"
+senti-tokenize "$T/bom" >"$T/bom.tok"
+senti-tokenize "$T/nobom" >"$T/nobom.tok"
+same "$T/bom.tok" "$T/nobom.tok" "a byte-order mark at the start is skipped"
+printf '5\tgood\n\xef\xbb\xbf1\tbad\n' >"$T/bom2"
+expect_fail 1 "^senti-tokenize: $T/bom2:2: rating '\\\\xef\\\\xbb\\\\xbf1' is neither a number nor '\\?'\$" \
+    "a byte-order mark inside the file: refused, shown as \\xNN" senti-tokenize "$T/bom2"
+senti-vocab "$T/bom.tok" >"$T/bom.voc" && senti-vocab "$T/nobom.tok" >"$T/nobom.voc"
+same "$T/bom.voc" "$T/nobom.voc" "senti-vocab skips it too"
+# stop words: NUL refused, a byte-order mark skipped
+printf 'a\0b\nthing\n' >"$T/swnul"
+expect_fail 1 "^senti-tokenize: $T/swnul:1: NUL byte in a stop word\$" "a stop-word file with a NUL byte" \
+    senti-tokenize -S "$T/swnul" "$T/nobom"
+printf '\xef\xbb\xbfthing\n' >"$T/swbom"
+senti-tokenize -S "$T/swbom" "$T/nobom" >"$T/sw.tok"
+ok "a stop-word file's byte-order mark is skipped ('thing' dropped)" grep -qx $'5\tgood' "$T/sw.tok"
 finish
