@@ -28,7 +28,7 @@ static int keep_html = 0;
 static char *buf;      /* contents of the current file */
 static size_t buf_cap;
 static conv_text text;
-static long n_reviews, n_ignored;
+static long n_reviews, n_ignored, n_dir_links;
 
 static void usage(void)
 {
@@ -38,6 +38,8 @@ static void usage(void)
            "<id>_<rating>.txt or a directory, walked recursively: review files by\n"
            "numeric id, then subdirectories by name.  Rating 0 in a name (the unsup\n"
            "part) gives the label '?'.  Every run of blanks becomes one space.\n"
+           "Symbolic links to files are read; links to directories inside PATH are\n"
+           "passed over (with a note), as find(1) does.\n"
            "\n"
            "  -k, --keep-html  keep <br /> line breaks instead of turning them\n"
            "                   into spaces [%s]\n"
@@ -171,12 +173,19 @@ static void convert_dir(const char *path)
             is_dir = 1;
         } else if (de->d_type == DT_REG) {
             is_dir = 0;
-        } else { /* unknown or symlink: ask stat() */
+        } else { /* unknown or symlink: ask lstat() and stat() */
             char *full = join(path, nm);
             struct stat st;
-            if (stat(full, &st) != 0) die("%s: %s", full, strerror(errno));
+            if (lstat(full, &st) != 0) die("%s: %s", full, strerror(errno));
+            int link = S_ISLNK(st.st_mode);
+            if (link && stat(full, &st) != 0) die("%s: %s", full, strerror(errno));
             is_dir = S_ISDIR(st.st_mode);
             free(full);
+            if (link && is_dir) { /* as find(1): links to directories are not walked */
+                n_dir_links++;
+                errno = 0;
+                continue;
+            }
         }
         entry x = {NULL, 0, 0, is_dir};
         size_t ro, rl;
@@ -213,12 +222,15 @@ static void convert_path(const char *path)
 {
     struct stat st;
     if (stat(path, &st) != 0) die("%s: %s", path, strerror(errno));
-    n_ignored = 0;
+    n_ignored = n_dir_links = 0;
     if (S_ISDIR(st.st_mode)) {
         convert_dir(path);
         if (n_ignored)
             note("%s: passed over %ld file%s not named <id>_<rating>.txt", path, n_ignored,
                  n_ignored == 1 ? "" : "s");
+        if (n_dir_links)
+            note("%s: passed over %ld symbolic link%s to a directory (name the directory to convert it)", path,
+                 n_dir_links, n_dir_links == 1 ? "" : "s");
     } else {
         const char *slash = strrchr(path, '/');
         convert_file(path, slash ? slash + 1 : path);

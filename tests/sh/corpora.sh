@@ -93,6 +93,18 @@ mkdir -p "$T/nul"
 printf 'line one\nbad\0byte' >"$T/nul/4_3.txt"
 expect_fail 1 '^senti-from-imdb: .*/nul/4_3\.txt:2: NUL byte in review text$' \
     "imdb: NUL byte" senti-from-imdb "$T/nul"
+# links: a linked review file is read, a linked directory (a sibling, a loop) passed over with a note
+mkdir -p "$T/lk/train/pos" "$T/lk/other"
+printf 'good one' >"$T/lk/train/pos/1_9.txt"
+printf 'linked file' >"$T/lk/other/2_8.txt"
+ln -s ../../other/2_8.txt "$T/lk/train/pos/2_8.txt"
+ln -s pos "$T/lk/train/again"
+ln -s .. "$T/lk/train/pos/loop"
+run senti-from-imdb "$T/lk/train"
+printf '9\tgood one\n8\tlinked file\n' >"$T/lk.expected"
+ok "imdb: links to directories are not walked (exit 0)" test "$rc" -eq 0
+same "$T/out" "$T/lk.expected" "imdb: each review once, the linked file read"
+ok "imdb: a note counts the 2 links passed over" grep -Eq '^senti-from-imdb: .*/lk/train: passed over 2 symbolic links to a directory' "$T/err"
 expect_fail 2 'no PATH given' "imdb: no PATH is misuse" senti-from-imdb
 expect_fail 1 'nosuch: No such file or directory' "imdb: missing directory" senti-from-imdb "$T/nosuch"
 # many files: order and speed
