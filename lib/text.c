@@ -775,13 +775,28 @@ void text_free(text_tok *t)
     (UTF8PROC_COMPAT | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD | UTF8PROC_LUMP |            \
      UTF8PROC_IGNORE | UTF8PROC_STABLE)
 
-/* Append the normalisation of valid UTF-8 s (one segment) to t->norm. */
+static int too_long(text_tok *t)
+{
+    return tfail(t, "the tokens of this line exceed %zu bytes, the longest line senti reads (fewer --ngrams?)",
+                 TEXT_MAX_LINE);
+}
+
+/* Append the normalisation of valid UTF-8 s (one segment) to t->norm.
+ * The decomposition may hold at most TEXT_FOLD_SLACK more characters than
+ * the segment has bytes (real text folds to fewer characters than bytes;
+ * a run of U+FDFA, 3 bytes that fold to 18 characters, is refused), so
+ * the folding buffer stays under 4 bytes per byte of text. */
 static int fold_segment(text_tok *t, const char *s, size_t n)
 {
+    size_t most = n + TEXT_FOLD_SLACK;
     for (;;) {
         utf8proc_ssize_t k = utf8proc_decompose((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n,
                                                 t->u32, (utf8proc_ssize_t)t->u32cap, FOLD_OPTS);
         if (k < 0) return tfail(t, "normalisation failed: %s", utf8proc_errmsg(k));
+        if ((size_t)k > most)
+            return tfail(t, "the text expands to %zu characters under Unicode folding, more than its %zu bytes "
+                            "plus %d (the limit; --no-fold reads it unfolded)",
+                         (size_t)k, n, TEXT_FOLD_SLACK);
         if ((size_t)k < t->u32cap) {
             utf8proc_ssize_t b = utf8proc_reencode(t->u32, k, FOLD_OPTS);
             if (b < 0) return tfail(t, "normalisation failed: %s", utf8proc_errmsg(b));
@@ -790,6 +805,7 @@ static int fold_segment(text_tok *t, const char *s, size_t n)
             return 0;
         }
         size_t cap = (size_t)k + 1 > 2 * t->u32cap ? (size_t)k + 1 : 2 * t->u32cap;
+        if (cap > most + 1) cap = most + 1;
         int32_t *u = realloc(t->u32, cap * sizeof *u);
         if (!u) return tfail(t, "out of memory");
         t->u32 = u;
@@ -1000,6 +1016,7 @@ static inline __attribute__((always_inline)) int fast_next(text_tok *t, const ch
 
 long text_tokenize(text_tok *t, const char *s, size_t len, text_buf *out)
 {
+    const size_t out0 = out->len; /* the tokens may add at most TEXT_MAX_LINE bytes */
     const char *p = s;
     size_t n = len;
     int ascii = ascii_only(p, n);
@@ -1158,6 +1175,7 @@ long text_tokenize(text_tok *t, const char *s, size_t len, text_buf *out)
                 }
             }
             int mark = scope && word && !neg;
+            if (out->len - out0 + tl + 6 > TEXT_MAX_LINE) return too_long(t);
             if (text_buf_reserve(out, tl + 6) < 0) return tfail(t, "out of memory");
             if (ntok) out->p[out->len++] = ' ';
             size_t off = out->len;
@@ -1173,6 +1191,7 @@ long text_tokenize(text_tok *t, const char *s, size_t len, text_buf *out)
         for (size_t i = 0; i + (size_t)g <= t->nspans; i++) {
             size_t need = 1;
             for (int j = 0; j < g; j++) need += t->spans[i + (size_t)j].len + 1;
+            if (out->len - out0 + need > TEXT_MAX_LINE) return too_long(t);
             if (text_buf_reserve(out, need) < 0) return tfail(t, "out of memory");
             if (ntok) out->p[out->len++] = ' ';
             for (int j = 0; j < g; j++) {

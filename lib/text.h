@@ -159,10 +159,16 @@ void text_free(text_tok *t);
  * message in err. */
 int text_add_stopwords(text_tok *t, FILE *f, const char *name, char *err, size_t errlen);
 
+/* Characters that Unicode folding may add to a run of non-ASCII text
+ * beyond its number of bytes (see text_tokenize). */
+#define TEXT_FOLD_SLACK 4096
+
 /* Tokenize len bytes of text (any bytes; no newline expected) and append the
  * tokens to out, separated by single spaces.  Returns the number of tokens,
  * or -1 (text_error says why: invalid UTF-8 under strict, match limits,
- * out of memory).  Tokens never contain spaces, tabs or control bytes. */
+ * text that folds to more characters than its bytes plus TEXT_FOLD_SLACK,
+ * tokens and n-grams longer than TEXT_MAX_LINE bytes in all, out of
+ * memory).  Tokens never contain spaces, tabs or control bytes. */
 long text_tokenize(text_tok *t, const char *s, size_t len, text_buf *out);
 const char *text_error(const text_tok *t);
 /* Number of invalid UTF-8 sequences replaced so far. */

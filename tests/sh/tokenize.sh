@@ -69,6 +69,17 @@ senti-tokenize "$T/rand" >"$T/fast"
 senti-tokenize --pcre-only "$T/rand" >"$T/slow"
 same "$T/fast" "$T/slow" "fast path = PCRE2 on random ASCII"
 
+# bounded expansion: folding that multiplies the text, n-grams beyond the longest line
+awk 'BEGIN { printf "5\t"; for (i = 0; i < 7000; i++) printf "\357\267\272"; printf "\n" }' >"$T/fdfa"
+expect_fail 1 "^senti-tokenize: $T/fdfa:1: the text expands to 126000 characters under Unicode folding, more than its 21000 bytes plus 4096 \\(the limit; --no-fold reads it unfolded\\)\$" \
+    "7000 x U+FDFA (18 characters each under NFKC): refused with its line" senti-tokenize "$T/fdfa"
+ok "--no-fold reads it" senti-tokenize --no-fold "$T/fdfa"
+awk 'BEGIN { printf "5\t"; for (i = 0; i < 230; i++) printf "\357\267\272"; printf "\n" }' >"$T/fdfa2"
+ok "230 x U+FDFA (within the slack) folds" bash -c "senti-tokenize '$T/fdfa2' | grep -q ." 
+awk 'BEGIN { srand(5); printf "3\t"; for (i = 0; i < 450000; i++) printf "w%d ", int(rand() * 1000); printf "\n" }' >"$T/wide"
+expect_fail 1 "^senti-tokenize: $T/wide:1: the tokens of this line exceed 268435456 bytes, the longest line senti reads" \
+    "-g 16 on a 2.2 MB line: refused before the output passes 256 MiB" senti-tokenize -g 16 "$T/wide"
+
 # a UTF-8 byte-order mark: skipped at the start of a file, shown as bytes elsewhere
 printf '\xef\xbb\xbf5\tGood thing\n1\tbad\n' >"$T/bom"
 printf '5\tGood thing\n1\tbad\n' >"$T/nobom"
