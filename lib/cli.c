@@ -489,6 +489,17 @@ static void in_register(const char *path, const struct stat *st)
     ins[nins++] = e;
 }
 
+void cli_files_forget(void)
+{
+    for (size_t i = 0; i < nouts; i++) free_file(&outs[i]);
+    for (size_t i = 0; i < nins; i++) free_file(&ins[i]);
+    free(outs);
+    free(ins);
+    outs = ins = NULL;
+    nouts = cap_outs = nins = cap_ins = 0;
+    stdin_named = 0;
+}
+
 void cli_input_add(const char *path)
 {
     struct stat st;

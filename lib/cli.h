@@ -163,6 +163,9 @@ void cli_close_stdout(void);
  * is both read and rewritten on purpose (a checkpoint that --resume
  * continues) is simply not registered as an input. */
 void cli_input_add(const char *path);
+/* Forgets the run's files (inputs and outputs registered so far), for a
+ * process that runs one program's work many times (a fuzzing harness). */
+void cli_files_forget(void);
 
 /* Atomic output: write to a temporary file beside the target, then rename
  * over it on commit.  If the program dies (die(), SIGINT, SIGTERM, SIGHUP)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tests/fuzz/run.sh SECONDS [HARNESS...] - build the libFuzzer harnesses and
-# fuzz each for SECONDS (default: all of sparse, tokenize, vocab, model).
+# fuzz each for SECONDS (default: all of sparse, tokenize, vocab, model, csv,
+# blitzer, opinrank, eval).
 #
 # Each harness tests/fuzz/NAME/fuzz_NAME.c is built with Debian's clang,
 # -fsanitize=fuzzer,address,undefined (UB aborts), together with lib/*.c,
@@ -22,7 +23,7 @@ cd "$top" || exit 1
 secs=${1:-30}
 shift || true
 names=("$@")
-[ ${#names[@]} -eq 0 ] && names=(sparse tokenize vocab model)
+[ ${#names[@]} -eq 0 ] && names=(sparse tokenize vocab model csv blitzer opinrank eval)
 out=build/fuzz
 CC=${FUZZ_CC:-clang}
 
@@ -55,7 +56,7 @@ fi
 for n in "${names[@]}"; do
     bin=$out/fuzz_$n
     src=tests/fuzz/$n/fuzz_$n.c
-    if [ ! -e "$bin" ] || [ "$src" -nt "$bin" ] || [ -n "$(find "$out/obj" -newer "$bin")" ]; then
+    if [ ! -e "$bin" ] || [ "$src" -nt "$bin" ] || [ tests/fuzz/main.h -nt "$bin" ] || [ -n "$(find "$out/obj" -newer "$bin")" ]; then
         # shellcheck disable=SC2086
         $CC $CFLAGS $SAN -fsanitize=fuzzer -o "$bin" "$src" "$out"/obj/*.o $LIBS || {
             echo "fuzz $n: build failed (is libclang-rt-dev installed?)" >&2

@@ -14,7 +14,7 @@ fi
 bash "$top/tests/fuzz/run.sh" "$secs" >"$T/log" 2>&1
 rc=$?
 cat "$T/log"
-for n in sparse tokenize vocab model; do
+for n in sparse tokenize vocab model csv blitzer opinrank eval; do
     ok "fuzz $n: built, replayed, fuzzed ${secs}s without a crash" grep -q "^fuzz $n: ok" "$T/log"
 done
 t_result $rc "fuzz: run.sh exit status"
