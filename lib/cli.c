@@ -500,6 +500,28 @@ void cli_files_forget(void)
     stdin_named = 0;
 }
 
+char *cli_read_file(const char *path, size_t *len)
+{
+    FILE *f = xfopen(path, "rb");
+    size_t n = 0, cap = 1 << 16;
+    char *p = xmalloc(cap);
+    for (;;) {
+        if (cap - n < 2) {
+            if (cap > SIZE_MAX / 2) die("%s: too large", cli_name(path));
+            cap *= 2;
+            p = xrealloc(p, cap);
+        }
+        size_t k = fread(p + n, 1, cap - n - 1, f);
+        n += k;
+        if (k == 0) break;
+    }
+    if (ferror(f)) die("%s: read error: %s", cli_name(path), strerror(errno));
+    xfclose(f, path);
+    p[n] = 0;
+    *len = n;
+    return p;
+}
+
 void cli_input_add(const char *path)
 {
     struct stat st;
@@ -890,6 +912,11 @@ void cli_progress(const char *fmt, ...)
 void cli_progress_end(void)
 {
     end_progress_line();
+}
+
+int cli_interactive(void)
+{
+    return isatty(STDIN_FILENO) || isatty(STDOUT_FILENO);
 }
 
 double cli_seconds(void)

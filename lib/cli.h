@@ -166,6 +166,9 @@ void cli_input_add(const char *path);
 /* Forgets the run's files (inputs and outputs registered so far), for a
  * process that runs one program's work many times (a fuzzing harness). */
 void cli_files_forget(void);
+/* The whole of a file ('-': standard input), registered as an input and
+ * NUL-terminated (the NUL not counted in *len); dies on an error. */
+char *cli_read_file(const char *path, size_t *len);
 
 /* Atomic output: write to a temporary file beside the target, then rename
  * over it on commit.  If the program dies (die(), SIGINT, SIGTERM, SIGHUP)
@@ -225,6 +228,11 @@ CLI_NORETURN void cli_out_die(cli_out *o);
 int cli_progress_enabled(void);
 void cli_progress(const char *fmt, ...) CLI_PRINTF(1, 2);
 void cli_progress_end(void);
+
+/* Whether a filter writes each output line as soon as its input line is
+ * read by default: when standard input or output is a terminal
+ * (--line-buffered forces it elsewhere). */
+int cli_interactive(void);
 
 /* Seconds since an arbitrary fixed point (monotonic clock). */
 double cli_seconds(void);

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <utf8proc.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -55,6 +56,7 @@ void text_lines_init(text_lines *r, FILE *f)
 {
     memset(r, 0, sizeof *r);
     r->f = f;
+    r->fd = fileno(f); /* -1 for a memory stream */
 }
 
 void text_lines_free(text_lines *r)
@@ -126,12 +128,19 @@ int text_lines_next(text_lines *r, char **line, size_t *len)
             r->buf = nb;
             r->cap = cap;
         }
-        size_t got = fread(r->buf + r->end, 1, r->cap - r->end, r->f);
-        r->end += got;
-        if (got == 0) {
-            if (ferror(r->f)) return -1;
-            r->eof = 1;
+        size_t got;
+        if (r->fd >= 0) { /* what is there now: a line typed or piped is seen at once */
+            ssize_t k;
+            do k = read(r->fd, r->buf + r->end, r->cap - r->end);
+            while (k < 0 && errno == EINTR);
+            if (k < 0) return -1;
+            got = (size_t)k;
+        } else {
+            got = fread(r->buf + r->end, 1, r->cap - r->end, r->f);
+            if (got == 0 && ferror(r->f)) return -1;
         }
+        r->end += got;
+        if (got == 0) r->eof = 1;
         /* the bytes after the data are readable; keep them defined */
         memset(r->buf + r->end, 0, LINES_PAD);
     }

@@ -36,7 +36,8 @@ int text_buf_reserve(text_buf *b, size_t n);
  * ENOMEM); the rest of that line is left unread. */
 long text_getline(char **buf, size_t *cap, FILE *f);
 
-/* Reading lines in big blocks (fread of 1 MiB, memchr for '\n'): each
+/* Reading lines in big blocks (read(2) of up to 1 MiB, so that a line from
+ * a pipe or a terminal comes as soon as it is written; memchr for '\n'): each
  * line is returned in place, without its '\n', and is followed by at
  * least TEXT_PAD readable bytes (for word-sized and vector loads).  A
  * UTF-8 byte-order mark at the start of the stream is skipped (files saved
@@ -52,6 +53,7 @@ typedef struct text_lines {
     size_t scanned;      /* buf[at..at+scanned) has no '\n' */
     int eof;
     size_t lines;        /* lines returned so far */
+    int fd;              /* read(2) from it when >= 0 (the stream is not used), else fread */
 } text_lines;
 
 void text_lines_init(text_lines *r, FILE *f);

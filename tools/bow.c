@@ -24,6 +24,8 @@ static void usage(const char *vocab_path, int counts)
            "  -v, --vocab=FILE     vocabulary (senti-vocab output; the term is the\n"
            "                       text before the first TAB) [%s]\n"
            "  -c, --counts         values are counts instead of 1 [%s]\n"
+           "      --line-buffered  write each row as soon as its line is read (the\n"
+           "                       default when stdin or stdout is a terminal)\n"
            "  -q, --quiet          no progress or notes\n"
            "  -h, --help           show this help and exit\n"
            "  -V, --version        show the version and exit\n"
@@ -36,6 +38,7 @@ static void usage(const char *vocab_path, int counts)
 typedef struct bow_state {
     const vocab *v;
     int counts;
+    int line_buffered; /* write each row at once */
     size_t nwords;    /* 64-bit words in bits */
     float *count;     /* by rank (1-based; 0 = unknown tokens): occurrences */
     uint64_t *bits;   /* by rank (same): set when the current document uses it */
@@ -161,6 +164,10 @@ static void bow_file(bow_state *s, const char *path)
             }
         }
         put_row(s, has, label, m);
+        if (s->line_buffered) {
+            if (fwrite(s->out, 1, s->olen, stdout) != s->olen || fflush(stdout) != 0) die_stdout();
+            s->olen = 0;
+        }
         if ((ln & 4095) == 0) cli_progress("%s: %ld lines", name, ln);
     }
     cli_lines_close(&in);
@@ -170,9 +177,10 @@ int main(int argc, char **argv)
 {
     cli_init("senti-bow");
     const char *vocab_path = NULL;
-    int counts = 0;
+    int counts = 0, line_buffered = -1;
     static const struct option longopts[] = {
         {"vocab", required_argument, NULL, 'v'}, {"counts", no_argument, NULL, 'c'},
+        {"line-buffered", no_argument, NULL, 'L'},
         {"quiet", no_argument, NULL, 'q'},       {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},     {NULL, 0, NULL, 0},
     };
@@ -181,6 +189,7 @@ int main(int argc, char **argv)
         switch (c) {
         case 'v': vocab_path = optarg; break;
         case 'c': counts = 1; break;
+        case 'L': line_buffered = 1; break;
         case 'q': cli_quiet = 1; break;
         case 'h': usage(vocab_path, counts); cli_close_stdout(); return 0;
         case 'V': cli_version();
@@ -197,6 +206,7 @@ int main(int argc, char **argv)
     bow_state s = {0};
     s.v = v;
     s.counts = counts;
+    s.line_buffered = line_buffered < 0 ? cli_interactive() : line_buffered;
     s.nwords = ((size_t)v->dim + 1 + 63) / 64;
     s.bits = xcalloc(s.nwords, sizeof *s.bits);
     s.count = xcalloc((size_t)v->dim + 1, sizeof *s.count);

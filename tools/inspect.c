@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "dae.h"
+#include "frontend.h"
 #include "model.h"
 #include "net.h"
 
@@ -45,7 +46,17 @@ static void show(const char *path, const model *m, int tensors)
     printf("version   %u\n", MODEL_VERSION);
     printf("vocab     %s\n", m->vocab[0] ? m->vocab : "(none)");
     printf("command   %s\n", m->cmdline && m->cmdline[0] ? m->cmdline : "(none)");
-    if (m->extra_len) printf("extra     %zu bytes of trainer state\n", m->extra_len);
+    frontend *fe = NULL;
+    char err[MODEL_ERR_LEN + 256];
+    if (frontend_from_model(m, &fe, err, sizeof err) < 0) die("%s: %s", path, err);
+    if (fe) {
+        char d[512];
+        frontend_describe(fe, d, sizeof d);
+        printf("text      %s (front end of %zu bytes: senti-predict reads text)\n", d, m->extra_len);
+        frontend_free(fe);
+    } else if (m->extra_len) {
+        printf("extra     %zu bytes of trainer state\n", m->extra_len);
+    }
     printf("layers    %u\n", m->nlayers);
     for (uint32_t i = 0; i < m->nlayers; i++) {
         const model_layer *L = &m->layers[i];

@@ -1,4 +1,5 @@
-/* senti-predict - apply a network model from senti-train to sparse lines:
+/* senti-predict - apply a network model from senti-train to sparse lines
+ * (or a bundle of senti-bundle to raw text, through its front end):
  * one `gold<TAB>prediction` line out for every data line in (gold is '?'
  * for unlabeled rows), optionally followed by the class probabilities, and
  * by the row's comment as the last column, so that predictions can be
@@ -10,11 +11,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "cli.h"
+#include "frontend.h"
 #include "kern.h"
 #include "model.h"
 #include "net.h"
 #include "sparse.h"
+#include "text.h"
 
 static void usage(long batch, long threads)
 {
@@ -22,8 +26,12 @@ static void usage(long batch, long threads)
            "Predict ratings for sparse lines (files, or stdin when none or '-'):\n"
            "writes `gold<TAB>prediction` per row, gold '?' for unlabeled rows, and\n"
            "the row's comment (the text after ' # ') as a last column when it has one.\n"
+           "With a bundle (senti-bundle) the input is raw text instead: lines of\n"
+           "`text`, `rating<TAB>text` or `rating<TAB>text<TAB>id`, the id passing\n"
+           "through as the last column; '#' lines are skipped.\n"
            "\n"
-           "  -m, --model FILE      network model from senti-train (required)\n"
+           "  -m, --model FILE      network model from senti-train or senti-bundle\n"
+           "                        (required)\n"
            "  -p, --proba           append the class probabilities (softmax models),\n"
            "                        in the order of the classes (see senti-inspect)\n"
            "  -l, --label           predict the most probable class instead of the\n"
@@ -98,6 +106,85 @@ static void flush_batch(scorer *s, sparse_csr *b)
     sparse_csr_clear(b);
 }
 
+/* Rows gathered into batches of `batch`, scored when full; progress. */
+typedef struct {
+    scorer *s;
+    sparse_csr *b;
+    size_t batch;
+    int line_buffered, progress;
+    size_t nrows;
+    double t0, shown;
+} batcher;
+
+static void add_row(batcher *bt, const sparse_row *row)
+{
+    if (sparse_csr_append(bt->b, row) < 0) die("out of memory");
+    bt->nrows++;
+    if (bt->b->rows < bt->batch) return;
+    flush_batch(bt->s, bt->b);
+    if (bt->line_buffered) fflush(stdout);
+    if (bt->progress) {
+        double now = cli_seconds();
+        if (now - bt->shown >= 0.5) {
+            cli_progress("%zu rows, %.0f rows/s", bt->nrows, (double)bt->nrows / (now - bt->t0));
+            bt->shown = now;
+        }
+    }
+}
+
+/* Raw text through the model's front end: a line is `text`, or
+ * `rating<TAB>text` (a number or '?' before the first TAB), or
+ * `rating<TAB>text<TAB>id...`, whose last part passes through as the
+ * comment column; '#' lines are skipped, as senti-bow skips them. */
+static void predict_text(batcher *bt, frontend *fe, const char *path)
+{
+    cli_lines in;
+    cli_lines_open(&in, path);
+    char *line;
+    size_t len;
+    char err[512];
+    while (cli_lines_next(&in, &line, &len)) {
+        long ln = in.ln;
+        if (len && line[len - 1] == '\r') len--;
+        if (len && line[0] == '#') continue;
+        if (memchr(line, 0, len)) {
+            flush_batch(bt->s, bt->b);
+            die_at(in.name, ln, "NUL byte in line");
+        }
+        sparse_row row = {0};
+        const char *text = line;
+        size_t tl = len;
+        char *tab = memchr(line, '\t', len);
+        if (tab) {
+            size_t rl = (size_t)(tab - line);
+            double v;
+            if (text_parse_rating(line, rl, &row.has_label, &v) < 0) {
+                flush_batch(bt->s, bt->b);
+                die_at(in.name, ln, "rating '%s' is neither a number nor '?' (a line of text alone has no TAB)",
+                       buf_excerpt(line, rl, 40));
+            }
+            row.label = v;
+            text = tab + 1;
+            tl = len - rl - 1;
+            char *tab2 = memchr(text, '\t', tl);
+            if (tab2) {
+                tl = (size_t)(tab2 - text);
+                line[len] = 0; /* the line has TEXT_PAD bytes after it */
+                row.comment = tab2 + 1;
+            }
+        }
+        if (frontend_row(fe, text, tl, err, sizeof err) < 0) {
+            flush_batch(bt->s, bt->b);
+            die_at(in.name, ln, "%s", err);
+        }
+        row.n = fe->ncols;
+        row.col = fe->cols;
+        row.val = fe->vals;
+        add_row(bt, &row);
+    }
+    cli_lines_close(&in);
+}
+
 int main(int argc, char **argv)
 {
     cli_init("senti-predict");
@@ -133,7 +220,7 @@ int main(int argc, char **argv)
     if (!model_path) die_usage("no model given (-m FILE)");
     int nfiles;
     const char **files = cli_inputs(argc, argv, optind, &nfiles);
-    if (line_buffered < 0) line_buffered = isatty(STDIN_FILENO) || isatty(STDOUT_FILENO);
+    if (line_buffered < 0) line_buffered = cli_interactive();
     if (line_buffered) batch = 1;
     kern_threads((int)threads);
 
@@ -143,7 +230,10 @@ int main(int argc, char **argv)
     if (!m) die("%s", err);
     net *n = net_from_model(m, err, sizeof err);
     if (!n) die("%s: %s", model_path, err);
+    frontend *fe;
+    if (frontend_from_model(m, &fe, err, sizeof err) < 0) die("%s: %s", cli_name(model_path), err);
     model_free(m);
+    if (fe && zero_based) die_usage("--zero-based applies to sparse lines; %s reads text", cli_name(model_path));
     if (label && n->output != NET_OUT_SOFTMAX)
         die_usage("--label needs a softmax model; %s has a linear output", cli_name(model_path));
     /* the --sparsity file is created (as a temporary) before any work, so
@@ -156,48 +246,42 @@ int main(int argc, char **argv)
     sparse_csr *b = sparse_csr_new();
     if (!b) die("out of memory");
     b->keep_comments = 1;
-    size_t nrows = 0;
     /* progress only when the predictions do not go to the terminal itself */
-    int progress = cli_progress_enabled() && !isatty(STDOUT_FILENO);
-    double t0 = cli_seconds(), shown = t0;
+    batcher bt = {&s, b, (size_t)batch, line_buffered, cli_progress_enabled() && !isatty(STDOUT_FILENO), 0,
+                  cli_seconds(), 0};
+    bt.shown = bt.t0;
 
-    sparse_reader *r = NULL;
-    for (int fi = 0; fi < nfiles; fi++) {
-        FILE *f = xfopen(files[fi], "r");
-        const char *name = cli_name(files[fi]);
-        if (!r) {
-            r = sparse_reader_new(f, name);
-            if (!r) die("out of memory");
-            sparse_reader_expect(r, n->in_dim, n->vocab, "the model");
-            if (zero_based) sparse_reader_flags(r, SPARSE_ZERO_BASED);
-        } else if (sparse_reader_next_file(r, f, name) < 0) {
-            die("out of memory");
-        }
-        sparse_row row;
-        int k;
-        while ((k = sparse_next(r, &row)) == 1) {
-            if (sparse_csr_append(b, &row) < 0) die("out of memory");
-            nrows++;
-            if (b->rows == (size_t)batch) {
-                flush_batch(&s, b);
-                if (line_buffered) fflush(stdout);
-                if (progress) {
-                    double now = cli_seconds();
-                    if (now - shown >= 0.5) {
-                        cli_progress("%zu rows, %.0f rows/s", nrows, (double)nrows / (now - t0));
-                        shown = now;
-                    }
-                }
+    if (fe) {
+        for (int fi = 0; fi < nfiles; fi++) predict_text(&bt, fe, files[fi]);
+    } else {
+        sparse_reader *r = NULL;
+        for (int fi = 0; fi < nfiles; fi++) {
+            FILE *f = xfopen(files[fi], "r");
+            const char *name = cli_name(files[fi]);
+            if (!r) {
+                r = sparse_reader_new(f, name);
+                if (!r) die("out of memory");
+                sparse_reader_expect(r, n->in_dim, n->vocab, "the model");
+                if (zero_based) sparse_reader_flags(r, SPARSE_ZERO_BASED);
+            } else if (sparse_reader_next_file(r, f, name) < 0) {
+                die("out of memory");
             }
+            sparse_row row;
+            int k;
+            while ((k = sparse_next(r, &row)) == 1) add_row(&bt, &row);
+            if (k < 0) {
+                flush_batch(&s, b); /* rows before the bad line are good */
+                fflush(stdout);
+                die("%s", sparse_reader_error(r));
+            }
+            xfclose(f, files[fi]);
         }
-        if (k < 0) {
-            flush_batch(&s, b); /* rows before the bad line are good */
-            fflush(stdout);
-            die("%s", sparse_reader_error(r));
-        }
-        xfclose(f, files[fi]);
+        sparse_reader_free(r);
     }
     flush_batch(&s, b);
+    size_t nrows = bt.nrows;
+    int progress = bt.progress;
+    double t0 = bt.t0;
     if (progress) { /* the last figures stay on the line, however short the run */
         double took = cli_seconds() - t0;
         cli_progress("%zu rows, %.0f rows/s", nrows, took > 0 ? (double)nrows / took : 0.0);
@@ -209,8 +293,8 @@ int main(int argc, char **argv)
             fprintf(so->f, "%d\t%u\t%.6f\n", l + 1, n->hidden[l].out, nrows ? s.zeros[l] / (double)nrows : 0.0);
         cli_out_commit(so);
     }
-    sparse_reader_free(r);
     sparse_csr_free(b);
+    frontend_free(fe);
     free(s.zeros);
     free(s.pred);
     net_ws_free(s.ws);
