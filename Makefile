@@ -65,9 +65,9 @@ PEER_PKGS := fasttext liblinear-tools gnuplot-nox python3-numpy python3-scipy \
 STAMPS := build/stamps
 DEPS_STAMP := $(STAMPS)/build.pkgs
 
-PKG_LIBS := openblas libpcre2-8 libutf8proc
+PKG_LIBS := openblas libpcre2-8 libutf8proc zlib
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKG_LIBS) 2>/dev/null)
-PKG_LDLIBS = $(shell pkg-config --libs $(PKG_LIBS) 2>/dev/null || echo -lopenblas -lpcre2-8 -lutf8proc)
+PKG_LDLIBS = $(shell pkg-config --libs $(PKG_LIBS) 2>/dev/null || echo -lopenblas -lpcre2-8 -lutf8proc -lz)
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wold-style-definition -Wpointer-arith -Wformat=2 -Wvla -Wundef \

@@ -555,6 +555,7 @@ int cli_lines_next(cli_lines *in, char **line, size_t *len)
         return 1;
     }
     if (got == -2) die_at(in->name, in->ln + 1, "line longer than %zu bytes (the limit)", (size_t)TEXT_MAX_LINE);
+    if (got == -3) die_at(in->name, in->ln + 1, "gzip data is corrupt or ends early");
     if (got < 0) die("%s: read error: %s", in->name, strerror(errno));
     return 0;
 }

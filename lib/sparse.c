@@ -17,8 +17,7 @@ struct sparse_reader {
     FILE *f;
     char *name;
     long line;
-    char *buf;          /* line buffer (text_getline) */
-    size_t bufcap;
+    text_lines rd;      /* the lines of f (gzip data inflated) */
     char *cbuf;         /* comment of the last row */
     size_t cbufcap;
     uint32_t *col;      /* row buffers */
@@ -48,6 +47,7 @@ sparse_reader *sparse_reader_new(FILE *f, const char *name)
     sparse_reader *r = calloc(1, sizeof *r);
     if (!r) return NULL;
     r->f = f;
+    text_lines_init(&r->rd, f);
     r->name = strdup(name ? name : "(stdin)");
     if (!r->name) {
         free(r);
@@ -61,7 +61,7 @@ void sparse_reader_free(sparse_reader *r)
 {
     if (!r) return;
     free(r->name);
-    free(r->buf);
+    text_lines_free(&r->rd);
     free(r->cbuf);
     free(r->col);
     free(r->val);
@@ -77,6 +77,8 @@ int sparse_reader_next_file(sparse_reader *r, FILE *f, const char *name)
     free(r->name);
     r->name = n;
     r->f = f;
+    text_lines_free(&r->rd);
+    text_lines_init(&r->rd, f);
     r->line = 0;
     return 0;
 }
@@ -689,21 +691,19 @@ int sparse_next(sparse_reader *r, sparse_row *row)
 {
     for (;;) {
         errno = 0;
-        long len = text_getline(&r->buf, &r->bufcap, r->f);
-        if (len == -2) {
-            r->line++;
-            if (errno == ENOMEM) return fail(r, "out of memory");
-            return fail(r, "line longer than %zu bytes (the limit)", TEXT_MAX_LINE);
-        }
-        if (len < 0) {
-            if (ferror(r->f)) {
-                r->line++;
-                return fail(r, "read error: %s", strerror(errno ? errno : EIO));
-            }
-            return 0;
-        }
+        char *line;
+        size_t len;
+        int got = text_lines_next(&r->rd, &line, &len);
+        if (got == 0) return 0;
         r->line++;
-        int k = sparse_parse_line(r, r->buf, (size_t)len, row);
+        if (got == -2) return fail(r, "line longer than %zu bytes (the limit)", TEXT_MAX_LINE);
+        if (got == -3) return fail(r, "gzip data is corrupt or ends early");
+        if (got < 0) {
+            if (errno == ENOMEM) return fail(r, "out of memory");
+            return fail(r, "read error: %s", strerror(errno ? errno : EIO));
+        }
+        line[len] = 0; /* the '\n', or padding after the last line */
+        int k = sparse_parse_line(r, line, len, row);
         if (k != 0) return k;
     }
 }

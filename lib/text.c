@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 #include <utf8proc.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -56,13 +57,86 @@ void text_lines_init(text_lines *r, FILE *f)
 {
     memset(r, 0, sizeof *r);
     r->f = f;
-    r->fd = fileno(f); /* -1 for a memory stream */
+    r->fd = f ? fileno(f) : -1; /* -1 for a memory stream */
 }
 
 void text_lines_free(text_lines *r)
 {
+    if (r->z) inflateEnd(r->z);
+    free(r->z);
+    free(r->zin);
     free(r->buf);
     memset(r, 0, sizeof *r);
+}
+
+/* Up to n bytes of the stream as they come: read(2) returns what is
+ * there (a line typed or piped is seen at once); a memory stream has no
+ * descriptor and is read with fread.  0 at the end, -1 on an error. */
+static long raw_read(text_lines *r, char *dst, size_t n)
+{
+    if (r->fd >= 0) {
+        ssize_t k;
+        do k = read(r->fd, dst, n);
+        while (k < 0 && errno == EINTR);
+        return k < 0 ? -1 : (long)k;
+    }
+    size_t got = fread(dst, 1, n, r->f);
+    return got == 0 && ferror(r->f) ? -1 : (long)got;
+}
+
+#define GZ_IN (1u << 16)
+
+/* gzip data: the first got bytes (already read) become the inflater's
+ * input; -1 (errno ENOMEM) when out of memory. */
+static int start_gzip(text_lines *r, const char *first, size_t got)
+{
+    z_stream *z = calloc(1, sizeof *z);
+    unsigned char *in = malloc(got > GZ_IN ? got : GZ_IN);
+    if (!z || !in || inflateInit2(z, 16 + MAX_WBITS) != Z_OK) {
+        free(z);
+        free(in);
+        errno = ENOMEM;
+        return -1;
+    }
+    memcpy(in, first, got);
+    r->z = z;
+    r->zin = in;
+    r->zin_cap = got > GZ_IN ? got : GZ_IN;
+    z->next_in = in;
+    z->avail_in = (uInt)got;
+    r->gzip = 1;
+    return 0;
+}
+
+/* Up to n bytes of the inflated stream; several gzip members one after
+ * the other are one stream (as gzip -d gives them).  0 at the end, -1 on
+ * a read error, -3 on data that is not gzip or ends early. */
+static long inflate_some(text_lines *r, char *dst, size_t n)
+{
+    z_stream *z = r->z;
+    if (n > (uInt)-1) n = (uInt)-1;
+    z->next_out = (unsigned char *)dst;
+    z->avail_out = (uInt)n;
+    for (;;) {
+        if (!z->avail_in && !r->zeof) {
+            long k = raw_read(r, (char *)r->zin, r->zin_cap);
+            if (k < 0) return -1;
+            if (k == 0) r->zeof = 1;
+            z->next_in = r->zin;
+            z->avail_in = (uInt)k;
+        }
+        if (r->zend) { /* between members: more data starts another */
+            if (!z->avail_in) return r->zeof ? 0 : (long)(n - z->avail_out);
+            if (inflateReset(z) != Z_OK) return -3;
+            r->zend = 0;
+        }
+        if (!z->avail_in && r->zeof) return -3; /* ends inside a member */
+        int rc = inflate(z, Z_NO_FLUSH);
+        if (rc == Z_STREAM_END) r->zend = 1;
+        else if (rc != Z_OK && rc != Z_BUF_ERROR) return -3;
+        size_t out = n - z->avail_out;
+        if (out) return (long)out;
+    }
 }
 
 /* A UTF-8 byte-order mark (EF BB BF) at the start of the stream is not
@@ -128,18 +202,17 @@ int text_lines_next(text_lines *r, char **line, size_t *len)
             r->buf = nb;
             r->cap = cap;
         }
-        size_t got;
-        if (r->fd >= 0) { /* what is there now: a line typed or piped is seen at once */
-            ssize_t k;
-            do k = read(r->fd, r->buf + r->end, r->cap - r->end);
-            while (k < 0 && errno == EINTR);
-            if (k < 0) return -1;
-            got = (size_t)k;
-        } else {
-            got = fread(r->buf + r->end, 1, r->cap - r->end, r->f);
-            if (got == 0 && ferror(r->f)) return -1;
+        long got = r->z ? inflate_some(r, r->buf + r->end, r->cap - r->end)
+                        : raw_read(r, r->buf + r->end, r->cap - r->end);
+        if (got < 0) return (int)got;
+        if (!r->sniffed) { /* the first bytes tell whether the stream is gzip data */
+            r->sniffed = 1;
+            if (got >= 2 && (unsigned char)r->buf[r->end] == 0x1f && (unsigned char)r->buf[r->end + 1] == 0x8b) {
+                if (start_gzip(r, r->buf + r->end, (size_t)got) < 0) return -1;
+                continue;
+            }
         }
-        r->end += got;
+        r->end += (size_t)got;
         if (got == 0) r->eof = 1;
         /* the bytes after the data are readable; keep them defined */
         memset(r->buf + r->end, 0, LINES_PAD);

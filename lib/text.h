@@ -41,7 +41,9 @@ long text_getline(char **buf, size_t *cap, FILE *f);
  * line is returned in place, without its '\n', and is followed by at
  * least TEXT_PAD readable bytes (for word-sized and vector loads).  A
  * UTF-8 byte-order mark at the start of the stream is skipped (files saved
- * by Windows editors and spreadsheets).  Zero it with
+ * by Windows editors and spreadsheets).  A stream that starts with the gzip
+ * magic (1f 8b) is inflated as it is read (zlib; members one after the
+ * other are one stream).  Zero it with
  * text_lines_init; free with text_lines_free. */
 #define TEXT_PAD 64
 
@@ -54,13 +56,19 @@ typedef struct text_lines {
     int eof;
     size_t lines;        /* lines returned so far */
     int fd;              /* read(2) from it when >= 0 (the stream is not used), else fread */
+    int sniffed;         /* the first bytes were looked at */
+    int gzip;            /* the stream is gzip data, inflated as it is read */
+    struct z_stream_s *z;
+    unsigned char *zin;  /* compressed input */
+    size_t zin_cap;
+    int zeof, zend;      /* no more compressed input; a member ended */
 } text_lines;
 
 void text_lines_init(text_lines *r, FILE *f);
 /* 1 and the next line in *line, *len (valid until the next call; may be
- * modified in place); 0 at the end; -1 on a read error (ferror) or when
- * out of memory (errno ENOMEM); -2 when the line is longer than
- * TEXT_MAX_LINE bytes. */
+ * modified in place); 0 at the end; -1 on a read error (errno says why;
+ * ENOMEM when out of memory); -2 when the line is longer than
+ * TEXT_MAX_LINE bytes; -3 when gzip data is corrupt or ends early. */
 int text_lines_next(text_lines *r, char **line, size_t *len);
 void text_lines_free(text_lines *r);
 

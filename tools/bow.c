@@ -24,6 +24,9 @@ static void usage(const char *vocab_path, int counts)
            "  -v, --vocab=FILE     vocabulary (senti-vocab output; the term is the\n"
            "                       text before the first TAB) [%s]\n"
            "  -c, --counts         values are counts instead of 1 [%s]\n"
+           "      --no-header      write no '# senti sparse' header line (for readers\n"
+           "                       of plain svmlight files: LIBLINEAR, scikit-learn)\n"
+           "      --unlabeled-as=X write the number X for unlabeled ('?') rows [none]\n"
            "      --line-buffered  write each row as soon as its line is read (the\n"
            "                       default when stdin or stdout is a terminal)\n"
            "  -q, --quiet          no progress or notes\n"
@@ -31,7 +34,7 @@ static void usage(const char *vocab_path, int counts)
            "  -V, --version        show the version and exit\n"
            "\n"
            "Lines starting with '#' are skipped; the output starts with the header\n"
-           "'# senti sparse dim=D vocab=DIGEST'.\n",
+           "'# senti sparse dim=D vocab=DIGEST' unless --no-header.\n",
            cli_prog, vocab_path ? vocab_path : "required", counts ? "on" : "off");
 }
 
@@ -39,6 +42,8 @@ typedef struct bow_state {
     const vocab *v;
     int counts;
     int line_buffered; /* write each row at once */
+    int unlabeled_set; /* write unlabeled_as for '?' */
+    double unlabeled_as;
     size_t nwords;    /* 64-bit words in bits */
     float *count;     /* by rank (1-based; 0 = unknown tokens): occurrences */
     uint64_t *bits;   /* by rank (same): set when the current document uses it */
@@ -71,6 +76,8 @@ static void put_row(bow_state *s, int has, double label, size_t m)
     char *d = s->out + s->olen;
     if (has) {
         d += sparse_format_double(d, label);
+    } else if (s->unlabeled_set) {
+        d += sparse_format_double(d, s->unlabeled_as);
     } else {
         *d++ = '?';
     }
@@ -177,10 +184,13 @@ int main(int argc, char **argv)
 {
     cli_init("senti-bow");
     const char *vocab_path = NULL;
-    int counts = 0, line_buffered = -1;
+    int counts = 0, line_buffered = -1, no_header = 0, unlabeled_set = 0;
+    double unlabeled_as = 0;
     static const struct option longopts[] = {
         {"vocab", required_argument, NULL, 'v'}, {"counts", no_argument, NULL, 'c'},
         {"line-buffered", no_argument, NULL, 'L'},
+        {"no-header", no_argument, NULL, 'N'},
+        {"unlabeled-as", required_argument, NULL, 'U'},
         {"quiet", no_argument, NULL, 'q'},       {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},     {NULL, 0, NULL, 0},
     };
@@ -190,6 +200,11 @@ int main(int argc, char **argv)
         case 'v': vocab_path = optarg; break;
         case 'c': counts = 1; break;
         case 'L': line_buffered = 1; break;
+        case 'N': no_header = 1; break;
+        case 'U':
+            unlabeled_as = cli_parse_double("--unlabeled-as", optarg, -1e300, 1e300);
+            unlabeled_set = 1;
+            break;
         case 'q': cli_quiet = 1; break;
         case 'h': usage(vocab_path, counts); cli_close_stdout(); return 0;
         case 'V': cli_version();
@@ -207,6 +222,8 @@ int main(int argc, char **argv)
     s.v = v;
     s.counts = counts;
     s.line_buffered = line_buffered < 0 ? cli_interactive() : line_buffered;
+    s.unlabeled_set = unlabeled_set;
+    s.unlabeled_as = unlabeled_as;
     s.nwords = ((size_t)v->dim + 1 + 63) / 64;
     s.bits = xcalloc(s.nwords, sizeof *s.bits);
     s.count = xcalloc((size_t)v->dim + 1, sizeof *s.count);
@@ -217,7 +234,7 @@ int main(int argc, char **argv)
     s.ilen = xmalloc(v->dim);
     for (uint32_t r = 0; r < v->dim; r++)
         s.ilen[r] = (unsigned char)snprintf(s.itext + 16 * (size_t)r, 16, " %u:", r + 1);
-    if (sparse_write_header(stdout, v->dim, v->digest) < 0) die_stdout();
+    if (!no_header && sparse_write_header(stdout, v->dim, v->digest) < 0) die_stdout();
     if (optind == argc) {
         bow_file(&s, "-");
     } else {

@@ -61,6 +61,30 @@ static int emit(void *arg, const char *term, size_t n, uint64_t df, uint64_t cf)
     return 0;
 }
 
+/* A slip: raw text where tokens were expected.  senti-tokenize folds case
+ * and cuts punctuation off words, so an ASCII upper-case letter, or a word
+ * with ',' '.' ';' ':' after it, in the first lines means that step was
+ * skipped (or run with --no-fold or a pattern of one's own): said once,
+ * in a note. */
+static int raw_noted;
+static void note_raw_text(const char *name, long ln, const char *s, size_t n)
+{
+    const char *p = s, *end = s + n;
+    while (p < end && !raw_noted) {
+        const char *e = memchr(p, ' ', (size_t)(end - p));
+        if (!e) e = end;
+        int upper = 0, punct = e - p > 1 && strchr(",.;:", e[-1]) && e[-2] >= 'a' && e[-2] <= 'z';
+        for (const char *q = p; q < e; q++) upper |= *q >= 'A' && *q <= 'Z';
+        if (upper || punct) {
+            note("%s:%ld: token '%s' has %s: untokenized text? (run senti-tokenize first; it folds case and cuts "
+                 "punctuation off)",
+                 name, ln, buf_excerpt(p, (size_t)(e - p), 40), upper ? "upper-case letters" : "punctuation");
+            raw_noted = 1;
+        }
+        p = e + 1;
+    }
+}
+
 static void count_file(vocab_counter *c, const char *path, int merge, unsigned long long *docs)
 {
     cli_lines in;
@@ -87,6 +111,7 @@ static void count_file(vocab_counter *c, const char *path, int merge, unsigned l
         double label;
         if (text_parse_rating(line, rl, &has, &label) < 0)
             die_at(name, ln, "rating '%s' is neither a number nor '?'", buf_excerpt(line, rl, 40));
+        if (!raw_noted && ln <= 100) note_raw_text(name, ln, line + off, n - off);
         if (vocab_counter_doc_padded(c, line + off, n - off) < 0) die_at(name, ln, "%s", vocab_counter_error(c));
         (*docs)++;
         if ((ln & 4095) == 0) cli_progress("%s: %ld lines", name, ln);

@@ -32,8 +32,8 @@ if ! command -v "$CC" >/dev/null; then
     exit 1
 fi
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
-CFLAGS="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -Ilib $(pkg-config --cflags openblas libpcre2-8 libutf8proc 2>/dev/null)"
-LIBS="$(pkg-config --libs openblas libpcre2-8 libutf8proc 2>/dev/null || echo -lopenblas -lpcre2-8 -lutf8proc) -lstemmer -lm -lpthread"
+CFLAGS="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -Ilib $(pkg-config --cflags openblas libpcre2-8 libutf8proc zlib 2>/dev/null)"
+LIBS="$(pkg-config --libs openblas libpcre2-8 libutf8proc zlib 2>/dev/null || echo -lopenblas -lpcre2-8 -lutf8proc -lz) -lstemmer -lm -lpthread"
 
 # ---------------------------------------------------------------------------
 # build (again when any source or header is newer than the harness)

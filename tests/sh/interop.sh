@@ -47,6 +47,10 @@ senti-cat --no-header --unlabeled-as 0 unl.svm >unl0.ll
 run liblinear-predict unl0.ll ll.model unl.pred
 ok "liblinear-predict reads --unlabeled-as 0 output" test "$rc" -eq 0
 same unl.pred ll.pred "same LIBLINEAR predictions for the unlabeled copy"
+sed 's/^[0-9]*\t/?\t/' test.tok | senti-bow -v voc --counts --no-header --unlabeled-as 0 >unl0.bow
+same unl0.bow unl0.ll "senti-bow --no-header --unlabeled-as 0 = senti-cat's"
+run liblinear-predict unl0.bow ll.model unl.pred
+same unl.pred ll.pred "  ... and LIBLINEAR predicts it the same"
 # and LIBLINEAR's own style of file (+1/-1 labels, real values) reads here
 printf '+1 1:0.708333 2:1 3:1 4:-0.320755\n-1 1:0.583333 2:-1 4:-0.603774 5:1\n' >heart.ll
 run senti-cat heart.ll

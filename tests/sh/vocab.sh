@@ -72,4 +72,11 @@ expect_fail 1 'badcf:1: cf is smaller' "--merge: cf < df" senti-vocab --merge "$
 expect_fail 2 'top' "-k -1" senti-vocab -k -1 "$T/big.tok"
 run senti-vocab --help
 ok "--help shows defaults" grep -q 'temporary file \[1G\]' "$T/out"
+# raw text where tokens were expected: a note that names the skipped step, once
+printf '5\tHorrible product, never again\n1\tAwful\n' >"$T/raw.tsv"
+run senti-vocab "$T/raw.tsv"
+ok "raw text: exit 0 (a note, not an error)" test "$rc" -eq 0
+ok "raw text: one note naming senti-tokenize" bash -c "test \$(wc -l <'$T/err') -eq 1 && grep -q \"raw.tsv:1: token 'Horrible' has upper-case letters: untokenized text? (run senti-tokenize first\" '$T/err'"
+senti-tokenize "$T/raw.tsv" | senti-vocab >/dev/null 2>"$T/err2"
+ok "tokenized: no note" test ! -s "$T/err2"
 finish
