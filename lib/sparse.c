@@ -37,6 +37,11 @@ struct sparse_reader {
     char *dim_file, *vocab_file; /* where dim= / vocab= were first declared */
     long dim_line, vocab_line;
     char err[512];
+    /* the label map (sparse_reader_labels) */
+    char **lname;
+    double *lval;
+    size_t nlabels;
+    char *lspec;
 };
 
 /* ------------------------------------------------------------------------
@@ -67,6 +72,10 @@ void sparse_reader_free(sparse_reader *r)
     free(r->val);
     free(r->dim_file);
     free(r->vocab_file);
+    for (size_t i = 0; i < r->nlabels; i++) free(r->lname[i]);
+    free(r->lname);
+    free(r->lval);
+    free(r->lspec);
     free(r);
 }
 
@@ -98,6 +107,61 @@ void sparse_reader_limit(sparse_reader *r, uint32_t dim)
 void sparse_reader_flags(sparse_reader *r, unsigned flags)
 {
     r->flags = flags;
+}
+
+int sparse_reader_labels(sparse_reader *r, const char *spec, char *err, size_t errlen)
+{
+    const char *p = spec;
+    if (!*p) {
+        snprintf(err, errlen, "empty label map");
+        return -1;
+    }
+    while (*p) {
+        const char *c = strchr(p, ',');
+        if (!c) c = p + strlen(p);
+        const char *eq = memchr(p, '=', (size_t)(c - p));
+        if (!eq || eq == p || eq + 1 == c) {
+            snprintf(err, errlen, "label map: '%.*s' is not name=number", (int)(c - p), p);
+            return -1;
+        }
+        size_t nl = (size_t)(eq - p);
+        char *name = strndup(p, nl), *e;
+        char num[64];
+        size_t vl = (size_t)(c - eq - 1);
+        if (!name || vl >= sizeof num) {
+            free(name);
+            snprintf(err, errlen, name ? "label map: value of '%.*s' too long" : "out of memory", (int)nl, p);
+            return -1;
+        }
+        memcpy(num, eq + 1, vl);
+        num[vl] = 0;
+        double v = strtod(num, &e);
+        int bad_name = strcspn(name, " \t\r\n") != nl;
+        strtod(name, &e);
+        int numeric = *e == 0 || strcmp(name, "?") == 0;
+        for (size_t i = 0; i < r->nlabels && !bad_name; i++)
+            if (strcmp(r->lname[i], name) == 0) bad_name = 2;
+        if (bad_name || numeric || !isfinite(v) || *num == 0 || strtod(num, &e) != v || *e) {
+            snprintf(err, errlen, "label map: %s '%s'",
+                     bad_name == 2 ? "name given twice:" : bad_name ? "a blank in the name" :
+                     numeric ? "a name that is a number (or '?'):" : "bad value for", name);
+            free(name);
+            return -1;
+        }
+        r->lname = realloc(r->lname, (r->nlabels + 1) * sizeof *r->lname);
+        r->lval = realloc(r->lval, (r->nlabels + 1) * sizeof *r->lval);
+        if (!r->lname || !r->lval) {
+            free(name);
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        r->lname[r->nlabels] = name;
+        r->lval[r->nlabels++] = v;
+        p = *c ? c + 1 : c;
+    }
+    free(r->lspec);
+    r->lspec = strdup(spec);
+    return 0;
 }
 
 void sparse_reader_format(sparse_reader *r, int fmt, sparse_lookup_fn lookup, void *arg)
@@ -345,7 +409,16 @@ static int parse_label(sparse_reader *r, const char *p, const char *q, sparse_ro
     char *e;
     errno = 0;
     double v = strtod(tmp, &e);
-    if (e != tmp + n || n == 0) return fail(r, "bad label '%s'", excerpt(p, q));
+    if (e != tmp + n || n == 0) {
+        for (size_t i = 0; i < r->nlabels; i++)
+            if (strcmp(r->lname[i], tmp) == 0) {
+                row->has_label = 1;
+                row->label = r->lval[i];
+                return 0;
+            }
+        if (r->nlabels) return fail(r, "label '%s' is neither a number nor a name of the map %s", excerpt(p, q), r->lspec);
+        return fail(r, "bad label '%s'", excerpt(p, q));
+    }
     if (!isfinite(v)) return fail(r, "label '%s' is not finite", excerpt(p, q));
     row->has_label = 1;
     row->label = v;

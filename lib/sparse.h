@@ -74,6 +74,12 @@ void sparse_reader_limit(sparse_reader *r, uint32_t dim);
  * default); index i is column i, so the largest index is 2^31 - 2. */
 #define SPARSE_ZERO_BASED 1u
 void sparse_reader_flags(sparse_reader *r, unsigned flags);
+/* Labels that are words (`positive`, `neg`): spec "name=number,..." maps
+ * each name to its rating; a label that is neither a number nor a name of
+ * the map is then refused with the names listed.  0, or -1 with the
+ * reason in err for a bad spec (empty or repeated name, a name that is a
+ * number or holds ',' '=' or a blank, a value that is not finite). */
+int sparse_reader_labels(sparse_reader *r, const char *spec, char *err, size_t errlen);
 
 /* Line formats besides ours (docs/format.md), for senti-cat --from/--to:
  * Vowpal Wabbit's `label ['tag]| f[:v] ...` and fastText's

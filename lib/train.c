@@ -763,6 +763,8 @@ sparse_csr *train_read(const char *const *paths, int n, const train_input *in, c
             if (!(r = sparse_reader_new(f, name))) die("out of memory");
             sparse_reader_flags(r, in->flags);
             sparse_reader_expect(r, in->dim, in->vocab, in->what ? in->what : "the model");
+            char err[256];
+            if (in->labels && sparse_reader_labels(r, in->labels, err, sizeof err) < 0) die_usage("--labels: %s", err);
         } else if (sparse_reader_next_file(r, f, name) < 0) {
             die("out of memory");
         }

@@ -126,6 +126,7 @@ typedef struct train_input {
     const char *what;   /* who sets them, in messages ("the model", "the training data") */
     int labeled;        /* every row must carry a label */
     unsigned flags;     /* reader flags (SPARSE_ZERO_BASED) */
+    const char *labels; /* label map "name=number,..." (sparse_reader_labels), NULL for none */
 } train_input;
 
 /* Read sparse lines from paths[0..n) ("-" = stdin) into one matrix, for

@@ -41,6 +41,7 @@ static void usage(long batch, long threads)
            "                        read (the default when stdin or stdout is a\n"
            "                        terminal)\n"
            "      --zero-based      input indices start at 0\n"
+           "      --labels MAP      gold labels that are words: name=rating,...\n"
            "      --sparsity FILE   write the fraction of exactly-zero activations of\n"
            "                        each hidden layer over all rows (TSV: layer,\n"
            "                        units, zero_fraction) to FILE\n"
@@ -188,15 +189,15 @@ static void predict_text(batcher *bt, frontend *fe, const char *path)
 int main(int argc, char **argv)
 {
     cli_init("senti-predict");
-    const char *model_path = NULL, *sparsity_path = NULL;
+    const char *model_path = NULL, *sparsity_path = NULL, *labels = NULL;
     int proba = 0, label = 0, line_buffered = -1, zero_based = 0;
     long batch = 256, threads = 1;
-    enum { O_LINEBUF = 256, O_SPARSITY, O_ZERO };
+    enum { O_LINEBUF = 256, O_SPARSITY, O_ZERO, O_LABELS };
     static const struct option opts[] = {
         {"model", required_argument, 0, 'm'},  {"proba", no_argument, 0, 'p'},
         {"label", no_argument, 0, 'l'},        {"batch", required_argument, 0, 'b'},
         {"line-buffered", no_argument, 0, O_LINEBUF}, {"zero-based", no_argument, 0, O_ZERO},
-        {"sparsity", required_argument, 0, O_SPARSITY},
+        {"sparsity", required_argument, 0, O_SPARSITY}, {"labels", required_argument, 0, O_LABELS},
         {"threads", required_argument, 0, 't'}, {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},          {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0}};
@@ -210,6 +211,7 @@ int main(int argc, char **argv)
         case O_LINEBUF: line_buffered = 1; break;
         case O_ZERO: zero_based = 1; break;
         case O_SPARSITY: sparsity_path = optarg; break;
+        case O_LABELS: labels = optarg; break;
         case 't': threads = cli_parse_long("--threads", optarg, 1, 256); break;
         case 'q': cli_quiet = 1; break;
         case 'h': usage(batch, threads); cli_close_stdout(); return 0;
@@ -263,6 +265,7 @@ int main(int argc, char **argv)
                 if (!r) die("out of memory");
                 sparse_reader_expect(r, n->in_dim, n->vocab, "the model");
                 if (zero_based) sparse_reader_flags(r, SPARSE_ZERO_BASED);
+                if (labels && sparse_reader_labels(r, labels, err, sizeof err) < 0) die_usage("--labels: %s", err);
             } else if (sparse_reader_next_file(r, f, name) < 0) {
                 die("out of memory");
             }

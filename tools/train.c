@@ -23,7 +23,7 @@
 enum { HEAD_AUTO, HEAD_SOFTMAX, HEAD_LINEAR };
 
 static struct {
-    const char *output, *hidden, *init, *valid, *log, *checkpoint;
+    const char *output, *hidden, *init, *valid, *log, *checkpoint, *labels;
     int act, head, freeze, resume, zero_based, sync_rows;
     long warm, batch, epochs, threads, patience, stop_after, max_classes, sync_every;
     double l1, l2, in_drop, drop, lr, decay, momentum, weight_decay;
@@ -74,6 +74,7 @@ static const opt_def defs[] = {
     {.name = "batch", .key = 'b', .kind = OPT_LONG, .var = &opt.batch, .meta = "N", .help = "minibatch size", .lo = 1, .hi = 1024, .flags = S},
     {.name = "epochs", .key = 'E', .kind = OPT_LONG, .var = &opt.epochs, .meta = "N", .help = "epochs (passes over the data)", .hi = 1000000, .flags = OPT_RECORD},
     {.name = "zero-based", .kind = OPT_FLAG, .var = &opt.zero_based, .help = "indices start at 0 (scikit-learn's dump_svmlight_file)"},
+    {.name = "labels", .kind = OPT_TEXT, .var = &opt.labels, .meta = "MAP", .help = "labels that are words: name=rating,... (e.g.\npositive=5,negative=1)", .flags = S, .dflt = "none"},
     {.name = "valid", .key = 'v', .kind = OPT_TEXT, .var = &opt.valid, .meta = "FILE", .help = "labeled sparse lines for early stopping: the model\nkept is the one of lowest validation RMSE", .dflt = "none"},
     {.name = "patience", .key = 'p', .kind = OPT_LONG, .var = &opt.patience, .meta = "N", .help = "stop after N epochs without a better validation RMSE", .lo = 1, .hi = 1000000, .flags = S},
     {.name = "log", .kind = OPT_TEXT, .var = &opt.log, .meta = "FILE", .help = "TSV per epoch: epoch, seconds, train loss, train RMSE,\nvalid RMSE, fraction of zero activations per layer", .dflt = "none"},
@@ -176,12 +177,12 @@ int main(int argc, char **argv)
     buf_t derived = {0};
     int nh = layers(sizes, acts, ml, vocab, &derived);
     uint32_t limit = opt.init ? ml[0]->layers[0].in_dim : 0;
-    train_input tin = {limit, vocab, "the model", 1, opt.zero_based ? SPARSE_ZERO_BASED : 0};
+    train_input tin = {limit, vocab, "the model", 1, opt.zero_based ? SPARSE_ZERO_BASED : 0, opt.labels};
     sparse_csr *train = train_read(inputs, nin, &tin, dv);
     const char *tname = nin == 1 ? cli_name(inputs[0]) : "the inputs";
     if (!vocab[0]) memcpy(vocab, dv, sizeof vocab);
     uint32_t in_dim = limit ? limit : train->dim;
-    train_input vin = {in_dim, vocab, opt.init ? "the model" : "the training data", 1, tin.flags};
+    train_input vin = {in_dim, vocab, opt.init ? "the model" : "the training data", 1, tin.flags, opt.labels};
     sparse_csr *valid = opt.valid ? train_read(&opt.valid, 1, &vin, vv) : NULL;
 
     /* the output layer: the classes seen in training, or a regression */

@@ -232,4 +232,18 @@ senti-predict -m "$T/m2h" --line-buffered "$T/test" >"$T/plb"
 ok "senti-predict: -b 256, -b 1, -b 7 -t 2 and --line-buffered print the same bytes" \
     sh -c "cmp -s '$T/pb256' '$T/pb1' && cmp -s '$T/pb256' '$T/pb7' && cmp -s '$T/pb256' '$T/plb'"
 
+# labels that are words, mapped by --labels
+grep -v '^#' "$F/dae/train.txt" | awk '$1 == 7 { $1 = "positive" } $1 == 1 { $1 = "negative" } $1 == "positive" || $1 == "negative"' >"$T/words.svm"
+grep -v '^#' "$F/dae/train.txt" | awk '$1 == 7 || $1 == 1' >"$T/nums.svm"
+expect_fail 1 "words.svm:1: bad label '(positive|negative)'" "word labels without --labels" senti-train -q -E 1 -o "$T/w.m" "$T/words.svm"
+senti-train -q -E 2 --labels positive=7,negative=1 -o "$T/w.m" "$T/words.svm"
+senti-train -q -E 2 --labels positive=7,negative=1 -o "$T/n.m" "$T/nums.svm"
+same "$T/w.m" "$T/n.m" "--labels positive=7,negative=1: the model of the numeric labels"
+senti-predict -m "$T/w.m" --labels positive=7,negative=1 "$T/words.svm" >"$T/w.pred"
+senti-predict -m "$T/w.m" "$T/nums.svm" >"$T/n.pred"
+same "$T/w.pred" "$T/n.pred" "senti-predict --labels: numeric gold ratings"
+expect_fail 1 "label 'negative' is neither a number nor a name of the map positive=7" "a word missing from the map" \
+    senti-train -q -E 1 --labels positive=7 -o "$T/w.m" "$T/words.svm"
+expect_fail 2 "label map: name given twice: 'a'" "a name twice" senti-train -q --labels a=1,a=2 -o "$T/w.m" "$T/words.svm"
+expect_fail 2 "label map: a name that is a number" "a numeric name" senti-train -q --labels 3=1 -o "$T/w.m" "$T/words.svm"
 finish
