@@ -373,7 +373,7 @@ static uint32_t class_of(const net *n, double y)
 }
 
 /* Summed loss of the last forward pass: data term + L1 term. */
-static double batch_loss(const net *n, const net_ws *ws, size_t B, const double *y)
+static double batch_loss(const net *n, const net_ws *ws, size_t B, const double *y, const float *cw)
 {
     double loss = 0;
     uint32_t K = n->nclass;
@@ -382,8 +382,9 @@ static double batch_loss(const net *n, const net_ws *ws, size_t B, const double 
             double d = ws->O[i] - y[i];
             loss += 0.5 * d * d;
         } else {
-            float p = ws->O[i * K + class_of(n, y[i])];
-            loss -= log(p > 1e-30f ? (double)p : 1e-30);
+            uint32_t c = class_of(n, y[i]);
+            float p = ws->O[i * K + c];
+            loss -= (cw ? (double)cw[c] : 1.0) * log(p > 1e-30f ? (double)p : 1e-30);
         }
     }
     if (n->l1 > 0)
@@ -445,7 +446,7 @@ static double train_forward(const net *n, net_ws *ws, size_t B, const size_t *pt
     if ((need_csc || cfg->l2 > 0) && input_trained(n) &&
         kern_csc_build(&ws->csc, B, ptr, col, val, n->in_dim, ws->work) < 0)
         return -1;
-    double loss = batch_loss(n, ws, B, y);
+    double loss = batch_loss(n, ws, B, y, cfg->class_weight);
     if (cfg->l2 > 0) loss += (double)B * cfg->l2 * l2_term(n, ws);
     return loss;
 }
@@ -460,7 +461,7 @@ double net_loss(const net *n, net_ws *ws, size_t B, const size_t *ptr, const uin
                 const double *y)
 {
     net_forward(n, ws, B, ptr, col, val, NULL);
-    return batch_loss(n, ws, B, y);
+    return batch_loss(n, ws, B, y, NULL);
 }
 
 double net_zero_fraction(const net *n, const net_ws *ws, int l, size_t B)
@@ -516,7 +517,8 @@ double net_train_batch(net *n, net_ws *ws, size_t B, const size_t *ptr, const ui
             dO[i] = (ws->O[i] - (float)y[i]) * inv;
         } else {
             uint32_t c = class_of(n, y[i]);
-            for (uint32_t k = 0; k < K; k++) dO[i * K + k] = (ws->O[i * K + k] - (k == c ? 1.0f : 0.0f)) * inv;
+            float w = cfg->class_weight ? cfg->class_weight[c] * inv : inv;
+            for (uint32_t k = 0; k < K; k++) dO[i * K + k] = (ws->O[i * K + k] - (k == c ? 1.0f : 0.0f)) * w;
         }
     }
 

@@ -83,6 +83,7 @@ typedef struct net_train_cfg {
     float in_drop; /* dropout probability of each input non-zero */
     float drop;    /* dropout probability of each hidden activation */
     rng_t *rng;    /* source of the dropout masks (needed when a rate > 0) */
+    const float *class_weight; /* softmax: weight of each class's examples in the loss (K), NULL = 1 */
 } net_train_cfg;
 
 /* A new network with random hidden layers of sizes[l] units and acts[l]

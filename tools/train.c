@@ -17,13 +17,14 @@
 #include "kern.h"
 #include "model.h"
 #include "net.h"
+#include "metrics.h"
 #include "opts.h"
 #include "train.h"
 
 enum { HEAD_AUTO, HEAD_SOFTMAX, HEAD_LINEAR };
 
 static struct {
-    const char *output, *hidden, *init, *valid, *log, *checkpoint, *labels;
+    const char *output, *hidden, *init, *valid, *log, *checkpoint, *labels, *class_weight;
     int act, head, freeze, resume, zero_based, sync_rows;
     long warm, batch, epochs, threads, patience, stop_after, max_classes, sync_every;
     double l1, l2, in_drop, drop, lr, decay, momentum, weight_decay;
@@ -74,6 +75,7 @@ static const opt_def defs[] = {
     {.name = "batch", .key = 'b', .kind = OPT_LONG, .var = &opt.batch, .meta = "N", .help = "minibatch size", .lo = 1, .hi = 1024, .flags = S},
     {.name = "epochs", .key = 'E', .kind = OPT_LONG, .var = &opt.epochs, .meta = "N", .help = "epochs (passes over the data)", .hi = 1000000, .flags = OPT_RECORD},
     {.name = "zero-based", .kind = OPT_FLAG, .var = &opt.zero_based, .help = "indices start at 0 (scikit-learn's dump_svmlight_file)"},
+    {.name = "class-weight", .kind = OPT_TEXT, .var = &opt.class_weight, .meta = "W", .help = "softmax: weigh each class's examples in the loss:\nauto (rows / (classes x rows of the class)) or a\nFILE of rating<TAB>weight lines (others 1)", .flags = S, .dflt = "none"},
     {.name = "labels", .kind = OPT_TEXT, .var = &opt.labels, .meta = "MAP", .help = "labels that are words: name=rating,... (e.g.\npositive=5,negative=1)", .flags = S, .dflt = "none"},
     {.name = "valid", .key = 'v', .kind = OPT_TEXT, .var = &opt.valid, .meta = "FILE", .help = "labeled sparse lines for early stopping: the model\nkept is the one of lowest validation RMSE", .dflt = "none"},
     {.name = "patience", .key = 'p', .kind = OPT_LONG, .var = &opt.patience, .meta = "N", .help = "stop after N epochs without a better validation RMSE", .lo = 1, .hi = 1000000, .flags = S},
@@ -146,6 +148,45 @@ static int layers(uint32_t *sizes, uint32_t *acts, model **ml, char *vocab, buf_
     return nh;
 }
 
+/* The weight of each of the K classes for --class-weight: "auto" gives
+ * rows / (K x rows of the class), as scikit-learn's "balanced"; a file
+ * gives rating<TAB>weight (or a space) lines, a rating that is no class
+ * of the training data or a weight that is not positive being an error;
+ * classes it does not name keep 1. */
+static float *class_weights(const char *spec, int output, const sparse_csr *train, const double *classes, uint32_t K)
+{
+    if (output != NET_OUT_SOFTMAX) die_usage("--class-weight needs a softmax output (the labels make a regression)");
+    float *w = xmallocarray(K, sizeof *w);
+    for (uint32_t k = 0; k < K; k++) w[k] = 1.0f;
+    if (strcmp(spec, "auto") == 0) {
+        size_t *cnt = xcalloc(K, sizeof *cnt);
+        for (size_t i = 0; i < train->rows; i++) cnt[metrics_nearest(classes, K, train->label[i])]++;
+        for (uint32_t k = 0; k < K; k++) w[k] = (float)((double)train->rows / ((double)K * (double)cnt[k]));
+        free(cnt);
+        return w;
+    }
+    cli_lines in;
+    cli_lines_open(&in, spec);
+    char *line;
+    size_t len;
+    while (cli_lines_next(&in, &line, &len)) {
+        if (len && line[len - 1] == '\r') len--;
+        line[len] = 0;
+        if (!len || line[0] == '#') continue;
+        char *e;
+        double r = strtod(line, &e), v;
+        if (e == line || (*e != '\t' && *e != ' ')) die_at(in.name, in.ln, "expected rating<TAB>weight");
+        char *e2;
+        v = strtod(e + 1, &e2);
+        if (e2 == e + 1 || *e2 || !(v > 0) || v > 1e6) die_at(in.name, in.ln, "weight '%s' is not in (0, 1e6]", e + 1);
+        size_t k = metrics_nearest(classes, K, r);
+        if (classes[k] != r) die_at(in.name, in.ln, "rating %g is no class of the training data", r);
+        w[k] = (float)v;
+    }
+    cli_lines_close(&in);
+    return w;
+}
+
 int main(int argc, char **argv)
 {
     cli_init("senti-train");
@@ -206,6 +247,8 @@ int main(int argc, char **argv)
     snprintf(what, sizeof what, "%s: a network of %.0f parameters (input dimension %u)", tname, npar, in_dim);
     cli_check_memory(4.0 * npar * (valid ? 3 : 2) + 8.0 * in_dim, what);
 
+    float *cw = opt.class_weight ? class_weights(opt.class_weight, output, train, classes, K) : NULL;
+
     rng_t ginit;
     rng_seed(&ginit, opt.seed, 0);
     net *n = net_new(in_dim, nh, sizes, acts, output, K, classes, (float)opt.l1, &ginit);
@@ -219,8 +262,8 @@ int main(int argc, char **argv)
     net_init_output(n, train->label, train->rows);
     free(classes);
 
-    net_train_opts no = {{0, (float)opt.l2, (float)opt.in_drop, (float)opt.drop, NULL}, opt.init ? nh : 0, opt.freeze,
-                         opt.warm};
+    net_train_opts no = {{0, (float)opt.l2, (float)opt.in_drop, (float)opt.drop, NULL, cw}, opt.init ? nh : 0,
+                         opt.freeze, opt.warm};
     net_trainer *nt = net_trainer_new(n, train, (size_t)opt.batch, &no, opt.seed);
     if (!nt) die("out of memory");
     train_task task;
@@ -263,6 +306,7 @@ int main(int argc, char **argv)
     }
     buf_free(&derived);
     net_trainer_free(nt);
+    free(cw);
     net_free(n);
     sparse_csr_free(train);
     sparse_csr_free(valid);

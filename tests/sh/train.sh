@@ -246,4 +246,24 @@ expect_fail 1 "label 'negative' is neither a number nor a name of the map positi
     senti-train -q -E 1 --labels positive=7 -o "$T/w.m" "$T/words.svm"
 expect_fail 2 "label map: name given twice: 'a'" "a name twice" senti-train -q --labels a=1,a=2 -o "$T/w.m" "$T/words.svm"
 expect_fail 2 "label map: a name that is a number" "a numeric name" senti-train -q --labels 3=1 -o "$T/w.m" "$T/words.svm"
+# class weights: all 1 is no weighting; auto moves predictions towards a rare class
+grep -v '^#' "$F/dae/train.txt" | awk '$1 == 7 || ($1 == 1 && ++n % 4 == 0)' >"$T/imb.svm"
+printf '1\t1\n7\t1\n' >"$T/ones.cw"
+senti-train -q -E 4 -o "$T/u.m" "$T/imb.svm"
+senti-train -q -E 4 -o "$T/o.m" --class-weight "$T/ones.cw" "$T/imb.svm"
+senti-train -q -E 4 -o "$T/a.m" --class-weight auto "$T/imb.svm"
+senti-predict -m "$T/u.m" "$T/imb.svm" >"$T/u.pred"
+senti-predict -m "$T/o.m" "$T/imb.svm" >"$T/o.pred"
+senti-predict -m "$T/a.m" "$T/imb.svm" >"$T/a.pred"
+same "$T/o.pred" "$T/u.pred" "--class-weight of ones: the unweighted predictions"
+ok "--class-weight auto: the rare class's rows predicted lower" awk -F'\t' 'FNR == NR { if ($1 == 1) { u += $2; n++ } next }
+    $1 == 1 { a += $2 } END { exit !(n > 0 && a / n < u / n - 0.01) }' "$T/u.pred" "$T/a.pred"
+printf '3\t2\n' >"$T/bad.cw"
+expect_fail 1 'bad.cw:1: rating 3 is no class of the training data' "a weight for a rating not in the data" \
+    senti-train -q -E 1 -o "$T/x.m" --class-weight "$T/bad.cw" "$T/imb.svm"
+printf '1\t0\n' >"$T/zero.cw"
+expect_fail 1 "zero.cw:1: weight '0' is not in \\(0, 1e6\\]" "a zero weight" \
+    senti-train -q -E 1 -o "$T/x.m" --class-weight "$T/zero.cw" "$T/imb.svm"
+expect_fail 2 'needs a softmax output' "--class-weight with a linear head" \
+    senti-train -q -E 1 --head linear -o "$T/x.m" --class-weight auto "$T/imb.svm"
 finish

@@ -72,12 +72,13 @@ static uint64_t kink_signature(const net *n, const net_ws *ws)
  * evaluation restarts the dropout generator from the same state, so the
  * masks stay fixed while parameters move. */
 static float cur_l2, cur_in_drop, cur_drop;
+static const float *cur_cw; /* class weights, NULL = none */
 static rng_t drop_state, drop_rng;
 
 static net_train_cfg cfg_of(float lr)
 {
     drop_rng = drop_state;
-    net_train_cfg c = {lr, cur_l2, cur_in_drop, cur_drop, &drop_rng};
+    net_train_cfg c = {lr, cur_l2, cur_in_drop, cur_drop, &drop_rng, cur_cw};
     return c;
 }
 
@@ -364,6 +365,35 @@ int main(void)
         snprintf(w2, sizeof w2, "two-layer pretrained stack, %s", what);
         gradcheck(s, w2);
         stepcheck(s, w2);
+    }
+    /* class weights: the gradient of the weighted loss, and the loss is the
+     * per-class weighted sum of the unweighted one's terms */
+    {
+        static const float cw[3] = {0.5f, 2.0f, 1.3f};
+        float keep_l2 = cur_l2, keep_in = cur_in_drop, keep_drop = cur_drop;
+        cur_l2 = cur_in_drop = cur_drop = 0;
+        cur_cw = cw;
+        uint32_t sz[1] = {6};
+        net *m1 = net_new(V, 1, sz, &acts[0], NET_OUT_SOFTMAX, 3, classes, 0, &g);
+        randomize(m1, &g, 0.7f);
+        gradcheck(m1, "softmax, one relu layer, class weights 0.5,2,1.3");
+        stepcheck(m1, "softmax, one relu layer, class weights 0.5,2,1.3");
+        net_ws *wc = net_ws_new(m1, B);
+        double weighted = objective(m1, wc);
+        double want = 0;
+        for (size_t i = 0; i < B; i++) {
+            uint32_t c = 0;
+            for (uint32_t k = 1; k < 3; k++)
+                if (fabs(classes[k] - y[i]) < fabs(classes[c] - y[i])) c = k;
+            want -= cw[c] * log((double)wc->O[i * 3 + c]);
+        }
+        CHECK_NEAR(weighted, want, 1e-6, "weighted loss = sum of w[class] * -log p (naive loop)");
+        cur_cw = NULL;
+        cur_l2 = keep_l2;
+        cur_in_drop = keep_in;
+        cur_drop = keep_drop;
+        net_ws_free(wc);
+        net_free(m1);
     }
     /* dropout changes the objective; the same generator state repeats it;
      * the L2 term adds exactly 0.5 * l2 * (the squared weights counted) */
