@@ -62,6 +62,7 @@ void opts_cmdline(const opt_prog *p, buf_t *out)
             if (*(const int *)d->var) buf_printf(out, " --%s", d->name);
             continue;
         }
+        if (d->kind == OPT_TEXT && !*(const char *const *)d->var) continue; /* not given */
         buf_printf(out, " --%s ", d->name);
         opts_value(d, out);
     }

@@ -75,7 +75,8 @@ void opts_value(const opt_def *d, buf_t *out);
 const char *opts_default(const opt_prog *p, const opt_def *d);
 
 /* The recorded options (OPT_SETTING and OPT_RECORD, in table order) as a
- * command line "--name value ..." (flags only when set) appended to out. */
+ * command line "--name value ..." (flags only when set, text options only
+ * when given) appended to out. */
 void opts_cmdline(const opt_prog *p, buf_t *out);
 
 /* Print --help for the table (what opts_parse does on --help). */
