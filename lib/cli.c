@@ -560,6 +560,51 @@ int cli_lines_next(cli_lines *in, char **line, size_t *len)
     return 0;
 }
 
+int cli_rated_next(cli_lines *in, cli_rated *r, const char *what, text_buf *copy, int flags, const char *hint)
+{
+    char *line;
+    size_t n;
+    while (cli_lines_next(in, &line, &n)) {
+        if (n && line[n - 1] == '\r') n--;
+        if (n && line[0] == '#') {
+            if (copy) {
+                if (text_buf_reserve(copy, n + 1) < 0) die("out of memory");
+                memcpy(copy->p + copy->len, line, n);
+                copy->len += n;
+                copy->p[copy->len++] = '\n';
+            }
+            continue;
+        }
+        char *tab = memchr(line, '\t', n);
+        if (!tab) {
+            if (!(flags & CLI_RATED_TEXT_ALONE)) {
+                snprintf(r->why, sizeof r->why, "no TAB between rating and %s", what);
+                if (flags & CLI_RATED_SOFT) return -1;
+                die_at(in->name, in->ln, "%s", r->why);
+            }
+            r->has = 0;
+            r->label = 0;
+            r->text = r->line = line;
+            r->tlen = n;
+            r->rlen = 0;
+            return 1;
+        }
+        size_t rl = (size_t)(tab - line);
+        if (text_parse_rating(line, rl, &r->has, &r->label) < 0) {
+            snprintf(r->why, sizeof r->why, "rating '%s' is neither a number nor '?'%s", buf_excerpt(line, rl, 40),
+                     hint ? hint : "");
+            if (flags & CLI_RATED_SOFT) return -1;
+            die_at(in->name, in->ln, "%s", r->why);
+        }
+        r->text = tab + 1;
+        r->tlen = n - rl - 1;
+        r->line = line;
+        r->rlen = rl;
+        return 1;
+    }
+    return 0;
+}
+
 void cli_lines_close(cli_lines *in)
 {
     text_lines_free(&in->rd);

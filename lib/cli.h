@@ -120,6 +120,28 @@ void cli_lines_open(cli_lines *in, const char *path);
 int cli_lines_next(cli_lines *in, char **line, size_t *len);
 void cli_lines_close(cli_lines *in);
 
+/* The next `rating<TAB>text` line of in (senti-tokenize, -vocab, -bow and
+ * senti-predict on a bundle): a trailing CR dropped, '#' lines skipped
+ * (appended to copy with their newline when copy is not NULL).  *label (with *has 0 for
+ * '?'), the text after the TAB in *text, *tlen.  Dies with "name:line: no
+ * TAB between rating and WHAT" or "rating 'x' is neither a number nor
+ * '?'" (+ hint, when not NULL).  Flags: CLI_RATED_TEXT_ALONE, a line
+ * without a TAB is text with the label '?'; CLI_RATED_SOFT, a bad line
+ * returns -1 with the message (without name and line) in r->why instead of
+ * dying, for a caller with work to finish first.  1, or 0 at the end. */
+#define CLI_RATED_TEXT_ALONE 1
+#define CLI_RATED_SOFT 2
+typedef struct cli_rated {
+    int has;            /* 0: the rating was '?' */
+    double label;
+    char *text;         /* after the TAB (the line's bytes, followed by TEXT_PAD readable bytes) */
+    size_t tlen;
+    char *line;         /* the whole line; the rating is line[0..rlen) */
+    size_t rlen;
+    char why[160];      /* CLI_RATED_SOFT: what is wrong with the line */
+} cli_rated;
+int cli_rated_next(cli_lines *in, cli_rated *r, const char *what, text_buf *copy, int flags, const char *hint);
+
 /* Dies with "what needs N GiB, more than the M GiB of memory of this
  * machine" when bytes exceed the physical memory (or RLIMIT_AS), before a
  * huge allocation that would otherwise end in the kernel's OOM killer. */

@@ -134,24 +134,16 @@ static void bow_file(bow_state *s, const char *path)
     cli_lines in;
     cli_lines_open(&in, path);
     const char *name = in.name;
-    char *line;
-    size_t n;
     uint64_t *bits = s->bits;
     float *count = s->count;
-    while (cli_lines_next(&in, &line, &n)) {
+    cli_rated r;
+    while (cli_rated_next(&in, &r, "tokens", NULL, 0, NULL)) {
         long ln = in.ln;
-        if (n && line[n - 1] == '\r') n--;
-        if (n && line[0] == '#') continue;
-        const char *tab = memchr(line, '\t', n);
-        if (!tab) die_at(name, ln, "no TAB between rating and tokens");
-        size_t rl = (size_t)(tab - line);
-        int has;
-        double label;
-        if (text_parse_rating(line, rl, &has, &label) < 0)
-            die_at(name, ln, "rating '%s' is neither a number nor '?'", buf_excerpt(line, rl, 40));
+        int has = r.has;
+        double label = r.label;
         /* the line is followed by TEXT_PAD readable bytes (text_lines) */
-        const char *text = tab + 1;
-        size_t len = n - rl - 1;
+        const char *text = r.text;
+        size_t len = r.tlen;
         if (text_blank_words(len) > s->nblank) {
             free(s->blank);
             s->nblank = text_blank_words(len) * 2;

@@ -141,38 +141,30 @@ static void predict_text(batcher *bt, frontend *fe, const char *path)
 {
     cli_lines in;
     cli_lines_open(&in, path);
-    char *line;
-    size_t len;
     char err[512];
-    while (cli_lines_next(&in, &line, &len)) {
+    cli_rated r;
+    int k;
+    while ((k = cli_rated_next(&in, &r, "text", NULL, CLI_RATED_TEXT_ALONE | CLI_RATED_SOFT,
+                               " (a line of text alone has no TAB)")) != 0) {
         long ln = in.ln;
-        if (len && line[len - 1] == '\r') len--;
-        if (len && line[0] == '#') continue;
-        if (memchr(line, 0, len)) {
+        if (k < 0) {
+            flush_batch(bt->s, bt->b); /* the lines before it are good */
+            die_at(in.name, ln, "%s", r.why);
+        }
+        sparse_row row = {0};
+        row.has_label = r.has;
+        row.label = r.label;
+        const char *text = r.text;
+        size_t tl = r.tlen;
+        if (memchr(text, 0, tl)) {
             flush_batch(bt->s, bt->b);
             die_at(in.name, ln, "NUL byte in line");
         }
-        sparse_row row = {0};
-        const char *text = line;
-        size_t tl = len;
-        char *tab = memchr(line, '\t', len);
-        if (tab) {
-            size_t rl = (size_t)(tab - line);
-            double v;
-            if (text_parse_rating(line, rl, &row.has_label, &v) < 0) {
-                flush_batch(bt->s, bt->b);
-                die_at(in.name, ln, "rating '%s' is neither a number nor '?' (a line of text alone has no TAB)",
-                       buf_excerpt(line, rl, 40));
-            }
-            row.label = v;
-            text = tab + 1;
-            tl = len - rl - 1;
-            char *tab2 = memchr(text, '\t', tl);
-            if (tab2) {
-                tl = (size_t)(tab2 - text);
-                line[len] = 0; /* the line has TEXT_PAD bytes after it */
-                row.comment = tab2 + 1;
-            }
+        char *tab2 = memchr(text, '\t', tl);
+        if (tab2) {
+            r.text[r.tlen] = 0; /* the line has TEXT_PAD bytes after it */
+            tl = (size_t)(tab2 - text);
+            row.comment = tab2 + 1;
         }
         if (frontend_row(fe, text, tl, err, sizeof err) < 0) {
             flush_batch(bt->s, bt->b);

@@ -48,31 +48,16 @@ static void tokenize_file(text_tok *t, const char *path, text_buf *out)
     cli_lines in;
     cli_lines_open(&in, path);
     const char *name = in.name;
-    char *line;
-    size_t n;
     double t0 = cli_seconds(), last = t0;
-    while (cli_lines_next(&in, &line, &n)) {
-        long ln = in.ln;
-        if (n && line[n - 1] == '\r') n--;
+    cli_rated r;
+    for (;;) {
         if (out->len >= OUT_FLUSH) flush_out(out);
-        if (n && line[0] == '#') {
-            if (text_buf_reserve(out, n + 1) < 0) die("out of memory");
-            memcpy(out->p + out->len, line, n);
-            out->len += n;
-            out->p[out->len++] = '\n';
-            continue;
-        }
-        const char *tab = memchr(line, '\t', n);
-        if (!tab) die_at(name, ln, "no TAB between rating and text");
-        size_t rl = (size_t)(tab - line);
-        int has;
-        double v;
-        if (text_parse_rating(line, rl, &has, &v) < 0)
-            die_at(name, ln, "rating '%s' is neither a number nor '?'", buf_excerpt(line, rl, 40));
-        if (text_buf_reserve(out, rl + 2) < 0) die("out of memory");
-        memcpy(out->p + out->len, line, rl + 1);
-        out->len += rl + 1;
-        if (text_tokenize(t, tab + 1, n - rl - 1, out) < 0) die_at(name, ln, "%s", text_error(t));
+        if (!cli_rated_next(&in, &r, "text", out, 0, NULL)) break;
+        long ln = in.ln;
+        if (text_buf_reserve(out, r.rlen + 2) < 0) die("out of memory");
+        memcpy(out->p + out->len, r.line, r.rlen + 1);
+        out->len += r.rlen + 1;
+        if (text_tokenize(t, r.text, r.tlen, out) < 0) die_at(name, ln, "%s", text_error(t));
         if (text_buf_reserve(out, 1) < 0) die("out of memory");
         out->p[out->len++] = '\n';
         if (line_buffered) {

@@ -90,31 +90,25 @@ static void count_file(vocab_counter *c, const char *path, int merge, unsigned l
     cli_lines in;
     cli_lines_open(&in, path);
     const char *name = in.name;
-    char *line;
-    size_t n;
-    while (cli_lines_next(&in, &line, &n)) {
-        long ln = in.ln;
-        if (merge) {
+    if (merge) { /* term<TAB>df<TAB>cf lines of earlier runs */
+        char *line;
+        size_t n;
+        while (cli_lines_next(&in, &line, &n)) {
             size_t tl;
             uint64_t df, cf;
             const char *why;
-            if (vocab_parse_line(line, n, &tl, &df, &cf, &why) < 0) die_at(name, ln, "%s", why);
-            if (vocab_counter_add(c, line, tl, df, cf) < 0) die_at(name, ln, "%s", vocab_counter_error(c));
-            continue;
+            if (vocab_parse_line(line, n, &tl, &df, &cf, &why) < 0) die_at(name, in.ln, "%s", why);
+            if (vocab_counter_add(c, line, tl, df, cf) < 0) die_at(name, in.ln, "%s", vocab_counter_error(c));
         }
-        if (n && line[n - 1] == '\r') n--;
-        if (n && line[0] == '#') continue;
-        const char *tab = memchr(line, '\t', n);
-        if (!tab) die_at(name, ln, "no TAB between rating and tokens");
-        size_t rl = (size_t)(tab - line), off = rl + 1;
-        int has;
-        double label;
-        if (text_parse_rating(line, rl, &has, &label) < 0)
-            die_at(name, ln, "rating '%s' is neither a number nor '?'", buf_excerpt(line, rl, 40));
-        if (!raw_noted && ln <= 100) note_raw_text(name, ln, line + off, n - off);
-        if (vocab_counter_doc_padded(c, line + off, n - off) < 0) die_at(name, ln, "%s", vocab_counter_error(c));
-        (*docs)++;
-        if ((ln & 4095) == 0) cli_progress("%s: %ld lines", name, ln);
+    } else {
+        cli_rated r;
+        while (cli_rated_next(&in, &r, "tokens", NULL, 0, NULL)) {
+            long ln = in.ln;
+            if (!raw_noted && ln <= 100) note_raw_text(name, ln, r.text, r.tlen);
+            if (vocab_counter_doc_padded(c, r.text, r.tlen) < 0) die_at(name, ln, "%s", vocab_counter_error(c));
+            (*docs)++;
+            if ((ln & 4095) == 0) cli_progress("%s: %ld lines", name, ln);
+        }
     }
     cli_lines_close(&in);
 }

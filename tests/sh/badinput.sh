@@ -448,7 +448,8 @@ no_temps "no temporary files after unreadable inputs"
 # is written to, never replaced by a rename
 big_out() { # program -> input big enough to need several writes
     case $1 in
-    senti-tokenize | senti-vocab) echo tsv10k ;;
+    senti-tokenize) echo tsv10k ;;
+    senti-vocab) echo tok10k ;;
     senti-bow) echo tok10k ;;
     senti-eval) echo pred ;;
     senti-inspect) echo layer.m ;;
