@@ -89,7 +89,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             double v;
             if (tab) text_parse_rating(line, (size_t)(tab - line), &has, &v);
         }
-        if (got != 0 || total < n || total > n + 1) abort();
+        /* every byte comes back in a line, but a leading byte-order mark;
+         * gzip data comes back inflated, or as the error of bad data */
+        int gz = n >= 2 && (unsigned char)text[0] == 0x1f && (unsigned char)text[1] == 0x8b;
+        size_t bom = n >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+        if (gz ? (got != 0 && got != -3) : (got != 0 || total < n - bom || total > n - bom + 1)) abort();
         text_lines_free(&rd);
         fclose(f);
     }
