@@ -346,11 +346,16 @@ static void write_checkpoint(const char *path, const state *st, const train_task
             if (!lb || params_to_layer(more[k], lb, NULL) < 0) die("out of memory");
         }
     if (model_set_extra(m, text.p, text.len) < 0 || model_set_cmdline(m, o->program) < 0) die("out of memory");
+    train_save_model(path, m);
+    model_free(m);
+    buf_free(&text);
+}
+
+void train_save_model(const char *path, model *m)
+{
     cli_out *out = cli_out_open(path);
     if (model_write(out->f, m) < 0) cli_out_die(out);
     cli_out_commit(out);
-    model_free(m);
-    buf_free(&text);
 }
 
 static void older(const char *ck)
@@ -593,7 +598,7 @@ void train_run(const train_task *t, const sparse_csr *train, const sparse_csr *v
     size_t *order = xmallocarray(N, sizeof *order);
     double *acc = xcalloc((size_t)(t->nacc ? t->nacc : 1), sizeof *acc);
     double pre[TRAIN_MAX_COLS], post[TRAIN_MAX_COLS];
-    size_t global = o->batch;
+    size_t global = (size_t)o->batch;
     if (nranks > 1 && global < (size_t)nranks)
         die("--batch %zu: a minibatch is shared out between the %d processes; give at least %d", global, nranks, nranks);
     touched tc = {0}, *tcp = NULL;

@@ -74,16 +74,19 @@ typedef struct train_task {
     const char *rng_name[4];
 } train_task;
 
+/* The trainer's options.  The programs keep their common options here
+ * (their option tables point into it), so that what the command line says
+ * is what the driver gets. */
 typedef struct train_opts {
     const char *program;   /* "senti-pretrain": messages, checkpoints */
     long epochs;
-    size_t batch;
+    long batch;
     double lr, decay;
     double momentum;       /* > 0: v = momentum v + g, p -= lr v */
     double weight_decay;   /* > 0: g += weight_decay w on PARAM_WEIGHT views */
     long patience;         /* with valid data: stop after that many epochs without a better figure; 0: never */
     int keep_best;         /* with valid data: end with the best epoch's parameters */
-    uint64_t seed;
+    unsigned long long seed;
     const char *log;       /* TSV log path, or NULL */
     const char *checkpoint;/* checkpoint path, or NULL */
     int resume;
@@ -135,6 +138,10 @@ typedef struct train_input {
  * matrix without rows is refused with the files' name.  Dies with
  * file:line on bad input. */
 sparse_csr *train_read(const char *const *paths, int n, const train_input *in, char vocab[17]);
+
+/* Writes m to path as a whole (a temporary file renamed into place,
+ * cli_out_open); dies on an error.  m stays the caller's. */
+void train_save_model(const char *path, model *m);
 
 /* FNV-1a 64 of a matrix's rows, columns, values and labels: what a
  * checkpoint remembers of its data. */

@@ -17,6 +17,7 @@
 #include "frontend.h"
 #include "model.h"
 #include "net.h"
+#include "train.h"
 
 static void usage(const text_opts *o, const char *stopwords)
 {
@@ -100,9 +101,7 @@ int main(int argc, char **argv)
 
     buf_t blob = {0};
     if (frontend_encode(f, &blob) < 0 || model_set_extra(m, blob.p, blob.len) < 0) die("out of memory");
-    cli_out *out = cli_out_open(out_path);
-    if (model_write(out->f, m) < 0) cli_out_die(out);
-    cli_out_commit(out);
+    train_save_model(out_path, m);
     note("%s: %u terms, %s front end of %zu bytes", cli_name(out_path), f->v->dim, counts ? "counts" : "binary",
          blob.len);
     buf_free(&blob);

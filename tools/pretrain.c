@@ -17,21 +17,16 @@
 #include "train.h"
 
 static struct {
-    const char *output, *valid, *log, *checkpoint, *init, *stack;
-    long hidden, batch, epochs, threads, patience, stop_after, sync_every;
-    double lr, decay, momentum, weight_decay;
-    unsigned long long seed;
-    int resume, kernel, tied, observed_only, zero_based, sync_rows;
+    const char *output, *valid, *init, *stack;
+    long hidden, threads;
+    int kernel, tied, observed_only, zero_based;
     dae_config cfg;
+    train_opts to; /* epochs, batch, lr, ..., log, checkpoint: the driver's own */
 } opt = {
     .hidden = 5000,
-    .batch = 10,
-    .epochs = 10,
     .threads = 1,
-    .lr = 0.01,
-    .seed = 1,
     .kernel = DAE_KERNEL_AUTO,
-    .sync_every = 1,
+    .to = {.epochs = 10, .batch = 10, .lr = 0.01, .seed = 1, .sync_every = 1},
 };
 
 /* option values of the layer's own kinds */
@@ -118,28 +113,28 @@ static const opt_def defs[] = {
     {.name = "l1", .kind = OPT_CALL, .var = &opt.cfg.l1, .meta = "L", .help = "L1 penalty on hidden activations", .flags = S, .parse = parse_real_f, .show = show_real_f, .want = "a number in [0, 1e6]"},
     {.name = "tied", .kind = OPT_FLAG, .var = &opt.tied, .help = "decoder weights = encoder weights", .flags = S},
     {.name = "code-noise", .kind = OPT_CALL, .var = &opt.cfg.code_noise, .meta = "S", .help = "training only: Gaussian noise of deviation S on the hidden\npre-activations (sigmoid codes towards 0/1)", .flags = S, .parse = parse_real_f, .show = show_real_f, .want = "a number in [0, 1e6]"},
-    {.name = "lr", .key = 'l', .kind = OPT_REAL, .var = &opt.lr, .meta = "R", .help = "learning rate (SGD on the batch mean)", .hi = 1e6, .flags = S},
-    {.name = "decay", .kind = OPT_REAL, .var = &opt.decay, .meta = "X", .help = "learning rate at epoch e is lr / (1 + decay (e - 1))", .hi = 1e6, .flags = S},
-    {.name = "momentum", .kind = OPT_REAL, .var = &opt.momentum, .meta = "M", .help = "momentum of the updates (each step is then dense)", .hi = 0.999, .flags = S},
-    {.name = "weight-decay", .kind = OPT_REAL, .var = &opt.weight_decay, .meta = "L", .help = "weight decay on W and Wd (each step is then dense)", .hi = 1e6, .flags = S},
-    {.name = "batch", .key = 'b', .kind = OPT_LONG, .var = &opt.batch, .meta = "N", .help = "minibatch size", .lo = 1, .hi = 1000000, .flags = S},
-    {.name = "epochs", .key = 'E', .kind = OPT_LONG, .var = &opt.epochs, .meta = "N", .help = "epochs", .hi = 1000000, .flags = OPT_RECORD},
-    {.name = "seed", .key = 's', .kind = OPT_U64, .var = &opt.seed, .meta = "S", .help = "seed of initialisation, shuffling, noise, sampling", .flags = S},
+    {.name = "lr", .key = 'l', .kind = OPT_REAL, .var = &opt.to.lr, .meta = "R", .help = "learning rate (SGD on the batch mean)", .hi = 1e6, .flags = S},
+    {.name = "decay", .kind = OPT_REAL, .var = &opt.to.decay, .meta = "X", .help = "learning rate at epoch e is lr / (1 + decay (e - 1))", .hi = 1e6, .flags = S},
+    {.name = "momentum", .kind = OPT_REAL, .var = &opt.to.momentum, .meta = "M", .help = "momentum of the updates (each step is then dense)", .hi = 0.999, .flags = S},
+    {.name = "weight-decay", .kind = OPT_REAL, .var = &opt.to.weight_decay, .meta = "L", .help = "weight decay on W and Wd (each step is then dense)", .hi = 1e6, .flags = S},
+    {.name = "batch", .key = 'b', .kind = OPT_LONG, .var = &opt.to.batch, .meta = "N", .help = "minibatch size", .lo = 1, .hi = 1000000, .flags = S},
+    {.name = "epochs", .key = 'E', .kind = OPT_LONG, .var = &opt.to.epochs, .meta = "N", .help = "epochs", .hi = 1000000, .flags = OPT_RECORD},
+    {.name = "seed", .key = 's', .kind = OPT_U64, .var = &opt.to.seed, .meta = "S", .help = "seed of initialisation, shuffling, noise, sampling", .flags = S},
     {.name = "threads", .key = 't', .kind = OPT_LONG, .var = &opt.threads, .meta = "N", .help = "threads (OpenBLAS and own kernels)", .lo = 1, .hi = 64, .flags = S},
     {.name = "sample-zeros", .key = 'k', .kind = OPT_CALL, .var = &opt.cfg.sample_zeros, .meta = "K", .help = "reconstruction sampling: the non-zero and corrupted\ninputs plus K sampled zeros, importance-weighted\n(0 = full "
      "reconstruction)", .flags = S, .parse = parse_u32, .show = show_u32, .want = "an integer in [0, 2^30]"},
     {.name = "observed-only", .kind = OPT_FLAG, .var = &opt.observed_only, .help = "loss only on non-zero (known) inputs", .flags = S},
     {.name = "zero-based", .kind = OPT_FLAG, .var = &opt.zero_based, .help = "indices start at 0 (scikit-learn's dump_svmlight_file)"},
     {.name = "valid", .key = 'v', .kind = OPT_TEXT, .var = &opt.valid, .meta = "FILE", .help = "report the mean reconstruction loss on FILE every epoch", .dflt = "none"},
-    {.name = "patience", .key = 'p', .kind = OPT_LONG, .var = &opt.patience, .meta = "N", .help = "with --valid: stop after N epochs without a lower loss\nand keep the best epoch's layer (0: keep the last)", .hi = 1000000, .flags = S},
-    {.name = "log", .kind = OPT_TEXT, .var = &opt.log, .meta = "FILE", .help = "TSV per epoch: epoch, seconds, train loss, valid\nloss, fraction of zero hidden units", .dflt = "none"},
-    {.name = "checkpoint", .kind = OPT_TEXT, .var = &opt.checkpoint, .meta = "FILE", .help = "save layer + trainer state after every epoch", .dflt = "none"},
-    {.name = "resume", .kind = OPT_FLAG, .var = &opt.resume, .help = "continue from --checkpoint FILE (same data and settings)"},
+    {.name = "patience", .key = 'p', .kind = OPT_LONG, .var = &opt.to.patience, .meta = "N", .help = "with --valid: stop after N epochs without a lower loss\nand keep the best epoch's layer (0: keep the last)", .hi = 1000000, .flags = S},
+    {.name = "log", .kind = OPT_TEXT, .var = &opt.to.log, .meta = "FILE", .help = "TSV per epoch: epoch, seconds, train loss, valid\nloss, fraction of zero hidden units", .dflt = "none"},
+    {.name = "checkpoint", .kind = OPT_TEXT, .var = &opt.to.checkpoint, .meta = "FILE", .help = "save layer + trainer state after every epoch", .dflt = "none"},
+    {.name = "resume", .kind = OPT_FLAG, .var = &opt.to.resume, .help = "continue from --checkpoint FILE (same data and settings)"},
     {.name = "init", .kind = OPT_TEXT, .var = &opt.init, .meta = "LAYER", .help = "start from the parameters of a layer model of the\nsame shape, activation and tying (other settings\nmay differ)", .dflt = "random"},
     {.name = "stack", .kind = OPT_TEXT, .var = &opt.stack, .meta = "L1,L2...", .help = "fine-tune the deep autoencoder of these layer models\n(each pretrained on the codes of the one before) as a\nwhole with this run's noise and loss; writes a stack\nmodel (docs/dae.md)", .dflt = "none"},
-    {.name = "sync-every", .kind = OPT_LONG, .var = &opt.sync_every, .meta = "K", .help = "under mpirun: average the processes' parameters every\nK steps (1: every minibatch, the mean gradient)", .lo = 1, .hi = 1000000000, .flags = OPT_SETTING},
-    {.name = "sync-rows", .kind = OPT_FLAG, .var = &opt.sync_rows, .help = "under mpirun: send only the input layer's rows of the\ninputs used since the last average", .flags = OPT_SETTING},
-    {.name = "stop-after", .kind = OPT_LONG, .var = &opt.stop_after, .meta = "N", .help = "stop after N epochs of this run (checkpoint kept,\nno model written; for interruption tests)", .lo = 1, .hi = 1000000, .dflt = "off"},
+    {.name = "sync-every", .kind = OPT_LONG, .var = &opt.to.sync_every, .meta = "K", .help = "under mpirun: average the processes' parameters every\nK steps (1: every minibatch, the mean gradient)", .lo = 1, .hi = 1000000000, .flags = OPT_SETTING},
+    {.name = "sync-rows", .kind = OPT_FLAG, .var = &opt.to.sync_rows, .help = "under mpirun: send only the input layer's rows of the\ninputs used since the last average", .flags = OPT_SETTING},
+    {.name = "stop-after", .kind = OPT_LONG, .var = &opt.to.stop_after, .meta = "N", .help = "stop after N epochs of this run (checkpoint kept,\nno model written; for interruption tests)", .lo = 1, .hi = 1000000, .dflt = "off"},
     {.name = "kernel", .kind = OPT_CALL, .var = &opt.kernel, .meta = "NAME", .help = "decoder kernel: auto, gemm, rows", .flags = S, .parse = parse_kernel, .show = show_kernel, .want = "auto, gemm or rows"},
 };
 #undef S
@@ -173,7 +168,7 @@ static dae *make_layer(const char *vocab, buf_t *derived)
         d = dae_new(&opt.cfg, err, sizeof err);
         if (!d) die("%s", err);
         rng_t init;
-        rng_seed(&init, opt.seed, 0);
+        rng_seed(&init, opt.to.seed, 0);
         dae_init(d, &init);
     }
     memcpy(d->vocab, vocab, sizeof d->vocab);
@@ -222,16 +217,16 @@ int main(int argc, char **argv)
     opts_defaults(&prog);
     int first = opts_parse(&prog, argc, argv);
     if (!opt.output) die_usage("no output model: give -o FILE ('-' for stdout)");
-    if (opt.resume && !opt.checkpoint) die_usage("--resume needs --checkpoint FILE");
-    if (opt.stop_after && !opt.checkpoint) die_usage("--stop-after needs --checkpoint FILE");
-    if (opt.patience && !opt.valid) die_usage("--patience needs --valid FILE");
+    if (opt.to.resume && !opt.to.checkpoint) die_usage("--resume needs --checkpoint FILE");
+    if (opt.to.stop_after && !opt.to.checkpoint) die_usage("--stop-after needs --checkpoint FILE");
+    if (opt.to.patience && !opt.valid) die_usage("--patience needs --valid FILE");
     if (opt.stack && opt.init) die_usage("--stack and --init exclude each other");
     int nin;
     const char **inputs = cli_inputs(argc, argv, first, &nin);
     /* every output checked before any work */
     cli_out_check(opt.output);
-    if (opt.log) cli_out_check(opt.log);
-    if (opt.checkpoint) cli_out_check(opt.checkpoint);
+    if (opt.to.log) cli_out_check(opt.to.log);
+    if (opt.to.checkpoint) cli_out_check(opt.to.checkpoint);
     kern_threads((int)opt.threads);
 
     /* data */
@@ -248,7 +243,7 @@ int main(int argc, char **argv)
     if (why) die_usage("%s", why);
     char layer[160];
     snprintf(layer, sizeof layer, "%s: a layer of %u inputs x %u units", what, data->dim, opt.cfg.hidden);
-    cli_check_memory(4.0 * data->dim * opt.cfg.hidden * (opt.cfg.tied ? 1 : 2) * (opt.patience ? 2 : 1), layer);
+    cli_check_memory(4.0 * data->dim * opt.cfg.hidden * (opt.cfg.tied ? 1 : 2) * (opt.to.patience ? 2 : 1), layer);
     sparse_csr *valid = NULL;
     if (opt.valid) {
         train_input vin = {data->dim, vocab, "the training data", 0, tin.flags, NULL};
@@ -266,33 +261,19 @@ int main(int argc, char **argv)
         st = make_stack(vocab, &derived);
         if (st->cfg.in_dim != data->dim)
             die("%s: %u inputs, the stack's first layer takes %u", what, data->dim, st->cfg.in_dim);
-        if (!(stt = stack_trainer_new(st, data, (size_t)opt.batch, opt.seed))) die("out of memory");
+        if (!(stt = stack_trainer_new(st, data, (size_t)opt.to.batch, opt.to.seed))) die("out of memory");
         stack_task(stt, &task);
     } else {
         d = make_layer(vocab, &derived);
         char err[MODEL_ERR_LEN];
-        t = dae_trainer_new(d, data, (size_t)opt.batch, err, sizeof err);
+        t = dae_trainer_new(d, data, (size_t)opt.to.batch, err, sizeof err);
         if (!t) die("%s", err);
         dae_trainer_kernel(t, opt.kernel);
-        dae_task(t, opt.seed, &task);
+        dae_task(t, opt.to.seed, &task);
     }
-    train_opts to;
-    train_opts_default(&to);
-    to.epochs = opt.epochs;
-    to.batch = (size_t)opt.batch;
-    to.lr = opt.lr;
-    to.decay = opt.decay;
-    to.momentum = opt.momentum;
-    to.weight_decay = opt.weight_decay;
-    to.patience = opt.patience;
-    to.keep_best = opt.patience > 0;
-    to.seed = opt.seed;
-    to.log = opt.log;
-    to.checkpoint = opt.checkpoint;
-    to.resume = opt.resume;
-    to.stop_after = opt.stop_after;
-    to.sync_every = opt.sync_every;
-    to.sync_rows = opt.sync_rows;
+    train_opts to = opt.to;
+    to.program = cli_prog;
+    to.keep_best = to.patience > 0;
     to.prog = &prog;
     to.extra_settings = derived.p;
     train_result res;
@@ -308,9 +289,7 @@ int main(int argc, char **argv)
         for (char *q = cmd.p; (q = strchr(q, '=')); q++) *q = ' ';
         model *m = d ? dae_to_model(d, cmd.p) : stack_to_model(st, cmd.p);
         if (!m) die("out of memory");
-        cli_out *o = cli_out_open(opt.output);
-        if (model_write(o->f, m) != 0) cli_out_die(o);
-        cli_out_commit(o);
+        train_save_model(opt.output, m);
         model_free(m);
         buf_free(&cmd);
     }

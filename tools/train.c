@@ -24,22 +24,17 @@
 enum { HEAD_AUTO, HEAD_SOFTMAX, HEAD_LINEAR };
 
 static struct {
-    const char *output, *hidden, *init, *valid, *log, *checkpoint, *labels, *class_weight;
-    int act, head, freeze, resume, zero_based, sync_rows;
-    long warm, batch, epochs, threads, patience, stop_after, max_classes, sync_every;
-    double l1, l2, in_drop, drop, lr, decay, momentum, weight_decay;
-    unsigned long long seed;
+    const char *output, *hidden, *init, *valid, *labels, *class_weight;
+    int act, head, freeze, zero_based;
+    long warm, threads, max_classes;
+    double l1, l2, in_drop, drop;
+    train_opts to; /* epochs, batch, lr, ..., log, checkpoint: the driver's own */
 } opt = {
     .act = ACT_RELU,
     .head = HEAD_AUTO,
-    .batch = 10,
-    .epochs = 20,
     .threads = 1,
-    .patience = 5,
     .max_classes = 100,
-    .sync_every = 1,
-    .lr = 0.01,
-    .seed = 1,
+    .to = {.epochs = 20, .batch = 10, .lr = 0.01, .seed = 1, .sync_every = 1, .patience = 5},
 };
 
 static const char *const heads[] = {"auto", "softmax", "linear"};
@@ -68,25 +63,25 @@ static const opt_def defs[] = {
     {.name = "l2", .kind = OPT_REAL, .var = &opt.l2, .meta = "X", .help = "L2 penalty on the weights (input layer: rows of the\ninputs present in each batch)", .hi = 1e6, .flags = S},
     {.name = "in-drop", .kind = OPT_REAL, .var = &opt.in_drop, .meta = "P", .help = "dropout of input non-zeros during training", .hi = 0.99, .flags = S},
     {.name = "drop", .kind = OPT_REAL, .var = &opt.drop, .meta = "P", .help = "dropout of hidden activations during training", .hi = 0.99, .flags = S},
-    {.name = "lr", .key = 'l', .kind = OPT_REAL, .var = &opt.lr, .meta = "X", .help = "SGD learning rate", .hi = 1e6, .flags = S},
-    {.name = "decay", .kind = OPT_REAL, .var = &opt.decay, .meta = "X", .help = "learning rate at epoch e is lr / (1 + decay (e - 1))", .hi = 1e6, .flags = S},
-    {.name = "momentum", .kind = OPT_REAL, .var = &opt.momentum, .meta = "M", .help = "momentum of the updates (each step is then dense)", .hi = 0.999, .flags = S},
-    {.name = "weight-decay", .kind = OPT_REAL, .var = &opt.weight_decay, .meta = "L", .help = "weight decay (each step is then dense)", .hi = 1e6, .flags = S},
-    {.name = "batch", .key = 'b', .kind = OPT_LONG, .var = &opt.batch, .meta = "N", .help = "minibatch size", .lo = 1, .hi = 1024, .flags = S},
-    {.name = "epochs", .key = 'E', .kind = OPT_LONG, .var = &opt.epochs, .meta = "N", .help = "epochs (passes over the data)", .hi = 1000000, .flags = OPT_RECORD},
+    {.name = "lr", .key = 'l', .kind = OPT_REAL, .var = &opt.to.lr, .meta = "X", .help = "SGD learning rate", .hi = 1e6, .flags = S},
+    {.name = "decay", .kind = OPT_REAL, .var = &opt.to.decay, .meta = "X", .help = "learning rate at epoch e is lr / (1 + decay (e - 1))", .hi = 1e6, .flags = S},
+    {.name = "momentum", .kind = OPT_REAL, .var = &opt.to.momentum, .meta = "M", .help = "momentum of the updates (each step is then dense)", .hi = 0.999, .flags = S},
+    {.name = "weight-decay", .kind = OPT_REAL, .var = &opt.to.weight_decay, .meta = "L", .help = "weight decay (each step is then dense)", .hi = 1e6, .flags = S},
+    {.name = "batch", .key = 'b', .kind = OPT_LONG, .var = &opt.to.batch, .meta = "N", .help = "minibatch size", .lo = 1, .hi = 1024, .flags = S},
+    {.name = "epochs", .key = 'E', .kind = OPT_LONG, .var = &opt.to.epochs, .meta = "N", .help = "epochs (passes over the data)", .hi = 1000000, .flags = OPT_RECORD},
     {.name = "zero-based", .kind = OPT_FLAG, .var = &opt.zero_based, .help = "indices start at 0 (scikit-learn's dump_svmlight_file)"},
     {.name = "class-weight", .kind = OPT_TEXT, .var = &opt.class_weight, .meta = "W", .help = "softmax: weigh each class's examples in the loss:\nauto (rows / (classes x rows of the class)) or a\nFILE of rating<TAB>weight lines (others 1)", .flags = S, .dflt = "none"},
     {.name = "labels", .kind = OPT_TEXT, .var = &opt.labels, .meta = "MAP", .help = "labels that are words: name=rating,... (e.g.\npositive=5,negative=1)", .flags = S, .dflt = "none"},
     {.name = "valid", .key = 'v', .kind = OPT_TEXT, .var = &opt.valid, .meta = "FILE", .help = "labeled sparse lines for early stopping: the model\nkept is the one of lowest validation RMSE", .dflt = "none"},
-    {.name = "patience", .key = 'p', .kind = OPT_LONG, .var = &opt.patience, .meta = "N", .help = "stop after N epochs without a better validation RMSE", .lo = 1, .hi = 1000000, .flags = S},
-    {.name = "log", .kind = OPT_TEXT, .var = &opt.log, .meta = "FILE", .help = "TSV per epoch: epoch, seconds, train loss, train RMSE,\nvalid RMSE, fraction of zero activations per layer", .dflt = "none"},
-    {.name = "seed", .key = 's', .kind = OPT_U64, .var = &opt.seed, .meta = "S", .help = "seed of initialisation, shuffling and dropout", .flags = S},
+    {.name = "patience", .key = 'p', .kind = OPT_LONG, .var = &opt.to.patience, .meta = "N", .help = "stop after N epochs without a better validation RMSE", .lo = 1, .hi = 1000000, .flags = S},
+    {.name = "log", .kind = OPT_TEXT, .var = &opt.to.log, .meta = "FILE", .help = "TSV per epoch: epoch, seconds, train loss, train RMSE,\nvalid RMSE, fraction of zero activations per layer", .dflt = "none"},
+    {.name = "seed", .key = 's', .kind = OPT_U64, .var = &opt.to.seed, .meta = "S", .help = "seed of initialisation, shuffling and dropout", .flags = S},
     {.name = "threads", .key = 't', .kind = OPT_LONG, .var = &opt.threads, .meta = "N", .help = "threads", .lo = 1, .hi = 256, .flags = S},
-    {.name = "checkpoint", .kind = OPT_TEXT, .var = &opt.checkpoint, .meta = "FILE", .help = "save the network and trainer state after every epoch", .dflt = "none"},
-    {.name = "resume", .kind = OPT_FLAG, .var = &opt.resume, .help = "continue from --checkpoint FILE (same data and\nsettings; the model bytes are those of an\nuninterrupted run)"},
-    {.name = "sync-every", .kind = OPT_LONG, .var = &opt.sync_every, .meta = "K", .help = "under mpirun: average the processes' parameters every\nK steps (1: every minibatch, the mean gradient)", .lo = 1, .hi = 1000000000, .flags = OPT_SETTING},
-    {.name = "sync-rows", .kind = OPT_FLAG, .var = &opt.sync_rows, .help = "under mpirun: send only the input layer's rows of the\ninputs used since the last average", .flags = OPT_SETTING},
-    {.name = "stop-after", .kind = OPT_LONG, .var = &opt.stop_after, .meta = "N", .help = "stop after N epochs of this run (checkpoint kept, no\nmodel written; for interruption tests)", .lo = 1, .hi = 1000000, .dflt = "off"},
+    {.name = "checkpoint", .kind = OPT_TEXT, .var = &opt.to.checkpoint, .meta = "FILE", .help = "save the network and trainer state after every epoch", .dflt = "none"},
+    {.name = "resume", .kind = OPT_FLAG, .var = &opt.to.resume, .help = "continue from --checkpoint FILE (same data and\nsettings; the model bytes are those of an\nuninterrupted run)"},
+    {.name = "sync-every", .kind = OPT_LONG, .var = &opt.to.sync_every, .meta = "K", .help = "under mpirun: average the processes' parameters every\nK steps (1: every minibatch, the mean gradient)", .lo = 1, .hi = 1000000000, .flags = OPT_SETTING},
+    {.name = "sync-rows", .kind = OPT_FLAG, .var = &opt.to.sync_rows, .help = "under mpirun: send only the input layer's rows of the\ninputs used since the last average", .flags = OPT_SETTING},
+    {.name = "stop-after", .kind = OPT_LONG, .var = &opt.to.stop_after, .meta = "N", .help = "stop after N epochs of this run (checkpoint kept, no\nmodel written; for interruption tests)", .lo = 1, .hi = 1000000, .dflt = "off"},
 };
 #undef S
 
@@ -199,15 +194,15 @@ int main(int argc, char **argv)
     if (opt.freeze && !opt.init) die_usage("--freeze needs --init");
     if (opt.warm && !opt.init) die_usage("--warm needs --init");
     if (opt.warm && opt.freeze) die_usage("--warm and --freeze exclude each other");
-    if (opt.resume && !opt.checkpoint) die_usage("--resume needs --checkpoint FILE");
-    if (opt.stop_after && !opt.checkpoint) die_usage("--stop-after needs --checkpoint FILE");
+    if (opt.to.resume && !opt.to.checkpoint) die_usage("--resume needs --checkpoint FILE");
+    if (opt.to.stop_after && !opt.to.checkpoint) die_usage("--stop-after needs --checkpoint FILE");
     if (opt.drop > 0 && !opt.hidden && !opt.init) die_usage("--drop needs hidden layers (--hidden or --init)");
     int nin;
     const char **inputs = cli_inputs(argc, argv, first, &nin);
     /* every output checked before any work */
     cli_out_check(opt.output);
-    if (opt.log) cli_out_check(opt.log);
-    if (opt.checkpoint) cli_out_check(opt.checkpoint);
+    if (opt.to.log) cli_out_check(opt.to.log);
+    if (opt.to.checkpoint) cli_out_check(opt.to.checkpoint);
     kern_threads((int)opt.threads);
 
     /* layers, then the data (the first pretrained layer fixes the input
@@ -250,7 +245,7 @@ int main(int argc, char **argv)
     float *cw = opt.class_weight ? class_weights(opt.class_weight, output, train, classes, K) : NULL;
 
     rng_t ginit;
-    rng_seed(&ginit, opt.seed, 0);
+    rng_seed(&ginit, opt.to.seed, 0);
     net *n = net_new(in_dim, nh, sizes, acts, output, K, classes, (float)opt.l1, &ginit);
     if (!n) die("out of memory");
     memcpy(n->vocab, vocab, sizeof vocab);
@@ -264,27 +259,13 @@ int main(int argc, char **argv)
 
     net_train_opts no = {{0, (float)opt.l2, (float)opt.in_drop, (float)opt.drop, NULL, cw}, opt.init ? nh : 0,
                          opt.freeze, opt.warm};
-    net_trainer *nt = net_trainer_new(n, train, (size_t)opt.batch, &no, opt.seed);
+    net_trainer *nt = net_trainer_new(n, train, (size_t)opt.to.batch, &no, opt.to.seed);
     if (!nt) die("out of memory");
     train_task task;
     net_task(nt, &task);
-    train_opts to;
-    train_opts_default(&to);
-    to.epochs = opt.epochs;
-    to.batch = (size_t)opt.batch;
-    to.lr = opt.lr;
-    to.decay = opt.decay;
-    to.momentum = opt.momentum;
-    to.weight_decay = opt.weight_decay;
-    to.patience = opt.patience;
+    train_opts to = opt.to;
+    to.program = cli_prog;
     to.keep_best = 1;
-    to.seed = opt.seed;
-    to.log = opt.log;
-    to.checkpoint = opt.checkpoint;
-    to.resume = opt.resume;
-    to.stop_after = opt.stop_after;
-    to.sync_every = opt.sync_every;
-    to.sync_rows = opt.sync_rows;
     to.prog = &prog;
     to.extra_settings = derived.p;
     train_result res;
@@ -298,9 +279,7 @@ int main(int argc, char **argv)
         for (char *p = cmd.p; (p = strstr(p, "--init=")); p += 6) p[6] = ' ';
         model *m = net_to_model(n, cmd.p);
         if (!m) die("out of memory");
-        cli_out *o = cli_out_open(opt.output);
-        if (model_write(o->f, m) < 0) cli_out_die(o);
-        cli_out_commit(o);
+        train_save_model(opt.output, m);
         model_free(m);
         buf_free(&cmd);
     }

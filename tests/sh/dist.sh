@@ -81,6 +81,8 @@ kill -INT "$mp"
 wait "$mp"; rc=$?
 kill "$dog" 2>/dev/null; wait "$dog" 2>/dev/null
 ok "SIGINT: mpirun ends with a failure status ($rc)" test "$rc" -ne 0 -a "$rc" -ne 137
+# a rank may still be ending (and removing its file) when mpirun returns
+for _ in $(seq 50); do [ -z "$(ls -A "$T/o")" ] && break; sleep 0.1; done
 ok "SIGINT: no partial file left" test -z "$(ls -A "$T/o")"
 sleep 0.5
 pids=$(sed -n 's/^pid //p' "$T/w.out")
