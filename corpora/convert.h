@@ -193,36 +193,58 @@ static inline void conv_stdout_buffer(void)
     setvbuf(stdout, buf, _IOFBF, sizeof buf);
 }
 
-/* The option loop every converter shares: -q/--quiet, --help (usage() then
- * exit 0) and --version are handled here, every other option the converter
- * declared goes to opt(c, optarg), and refused ones end in conv_bad_option.
- * Returns the index of the first operand. */
-static inline int conv_options(int argc, char **argv, const char *shortopts, const struct option *longopts,
-                               void (*usage)(void), void (*opt)(int c, const char *arg))
+/* A converter's program: its options (getopt letters and long options,
+ * the long ones ending in a zero entry; -q/--quiet, -h/--help and
+ * -V/--version are added), usage(), option(c, arg) for each of its own,
+ * ready() after the options (checks; NULL), convert(path) for each input,
+ * done() after the last (frees; NULL).  With need_path, no input is a
+ * usage error naming what_path; otherwise no input is standard input. */
+typedef struct conv_prog {
+    const char *name, *shortopts;
+    const struct option *longopts;
+    void (*usage)(void);
+    void (*option)(int c, const char *arg);
+    void (*ready)(void);
+    void (*convert)(const char *path);
+    void (*done)(void);
+    const char *need_path;
+} conv_prog;
+
+/* The main() of every converter: options, then each input on a large
+ * stdout buffer, then stdout closed (an error there dies).  Returns 0. */
+static inline int conv_main(int argc, char **argv, const conv_prog *p)
 {
+    cli_init(p->name);
+    struct option lo[32];
+    int k = 0;
+    for (const struct option *o = p->longopts; o && o->name && k < 28; o++) lo[k++] = *o;
+    lo[k++] = (struct option){"quiet", no_argument, NULL, 'q'};
+    lo[k++] = (struct option){"help", no_argument, NULL, 'h'};
+    lo[k++] = (struct option){"version", no_argument, NULL, 'V'};
+    lo[k] = (struct option){NULL, 0, NULL, 0};
+    char so[64];
+    snprintf(so, sizeof so, ":%sqhV", p->shortopts);
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
         switch (c) {
         case 'q': cli_quiet = 1; break;
-        case 'h': usage(); cli_close_stdout(); exit(0);
+        case 'h': p->usage(); cli_close_stdout(); exit(0);
         case 'V': cli_version(); break;
         case '?':
         case ':': conv_bad_option(c, argv); break;
-        default: opt(c, optarg);
+        default: p->option(c, optarg);
         }
     }
-    return optind;
-}
-
-/* Converts each input named from argv[first] on, or stdin when there are
- * none (cli_inputs), on a large stdout buffer. */
-static inline void conv_inputs(int argc, char **argv, int first, void (*convert)(const char *path))
-{
+    if (p->ready) p->ready();
+    if (p->need_path && optind == argc) die_usage("no PATH given (%s)", p->need_path);
     conv_stdout_buffer();
     int n;
-    const char **in = cli_inputs(argc, argv, first, &n);
-    for (int i = 0; i < n; i++) convert(in[i]);
+    const char **in = cli_inputs(argc, argv, optind, &n);
+    for (int i = 0; i < n; i++) p->convert(in[i]);
+    if (p->done) p->done();
+    cli_close_stdout();
+    return 0;
 }
 
 /* ------------------------------------------------------------------------

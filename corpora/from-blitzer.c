@@ -231,16 +231,7 @@ static void option(int c, const char *arg)
 
 int main(int argc, char **argv)
 {
-    cli_init("senti-from-blitzer");
-    static const struct option opts[] = {
-        {"no-title", no_argument, NULL, 'T'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
-    };
-    int first = conv_options(argc, argv, ":TqhV", opts, usage, option);
-    conv_inputs(argc, argv, first, convert);
-    cli_close_stdout();
-    return 0;
+    static const struct option opts[] = {{"no-title", no_argument, NULL, 'T'}, {NULL, 0, NULL, 0}};
+    static const conv_prog p = {"senti-from-blitzer", "T", opts, usage, option, NULL, convert, NULL, NULL};
+    return conv_main(argc, argv, &p);
 }

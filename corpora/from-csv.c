@@ -344,24 +344,26 @@ static void option(int c, const char *arg)
     }
 }
 
+static void ready(void)
+{
+    if (n_text_cols == 0) die_usage("no text column given (use --text COL)");
+}
+
+static void done(void)
+{
+    for (size_t i = 0; i < n_text_cols; i++) free(text_cols[i]);
+    free(text_cols);
+}
+
 int main(int argc, char **argv)
 {
-    cli_init("senti-from-csv");
     static const struct option opts[] = {
         {"text", required_argument, NULL, 't'},
         {"rating", required_argument, NULL, 'r'},
         {"sep", required_argument, NULL, 's'},
         {"no-quotes", no_argument, NULL, 'Q'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
-    int first = conv_options(argc, argv, ":t:r:s:QqhV", opts, usage, option);
-    if (n_text_cols == 0) die_usage("no text column given (use --text COL)");
-    conv_inputs(argc, argv, first, convert);
-    for (size_t i = 0; i < n_text_cols; i++) free(text_cols[i]);
-    free(text_cols);
-    cli_close_stdout();
-    return 0;
+    static const conv_prog p = {"senti-from-csv", "t:r:s:Q", opts, usage, option, ready, convert, done, NULL};
+    return conv_main(argc, argv, &p);
 }

@@ -243,22 +243,17 @@ static void option(int c, const char *arg)
     if (c == 'k') keep_html = 1;
 }
 
-int main(int argc, char **argv)
+static void done(void)
 {
-    cli_init("senti-from-imdb");
-    static const struct option opts[] = {
-        {"keep-html", no_argument, NULL, 'k'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
-    };
-    int first = conv_options(argc, argv, ":kqhV", opts, usage, option);
-    if (first == argc) die_usage("no PATH given (a review file or a directory)");
-    conv_inputs(argc, argv, first, convert_path);
     cli_progress_end();
     free(buf);
     conv_text_free(&text);
-    cli_close_stdout();
-    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {{"keep-html", no_argument, NULL, 'k'}, {NULL, 0, NULL, 0}};
+    static const conv_prog p = {"senti-from-imdb", "k", opts, usage, option, NULL, convert_path, done,
+                                "a review file or a directory"};
+    return conv_main(argc, argv, &p);
 }

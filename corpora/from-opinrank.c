@@ -164,16 +164,7 @@ static void option(int c, const char *arg)
 
 int main(int argc, char **argv)
 {
-    cli_init("senti-from-opinrank");
-    static const struct option opts[] = {
-        {"favorite", no_argument, NULL, 'f'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
-    };
-    int first = conv_options(argc, argv, ":fqhV", opts, usage, option);
-    conv_inputs(argc, argv, first, convert);
-    cli_close_stdout();
-    return 0;
+    static const struct option opts[] = {{"favorite", no_argument, NULL, 'f'}, {NULL, 0, NULL, 0}};
+    static const conv_prog p = {"senti-from-opinrank", "f", opts, usage, option, NULL, convert, NULL, NULL};
+    return conv_main(argc, argv, &p);
 }
