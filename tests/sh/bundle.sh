@@ -91,32 +91,12 @@ expect_fail 1 "^senti-predict: bad\.tsv:2: rating 'bad' is neither a number nor 
 ok "  ... the line before it was predicted" grep -q $'^5\t' "$T/out"
 
 # streaming: one line in, its prediction out before the next line is written
-coproc P { exec senti-predict -m b.m --line-buffered; }
-printf 'great superb love\n' >&"${P[1]}"
-got1=
-read -r -t 20 got1 <&"${P[0]}"
-ok "text streams: the first prediction before the second line" grep -Eq '^\?	[0-9.]+$' <<<"$got1"
-printf '1\tawful junk broken\n' >&"${P[1]}"
-got2=
-read -r -t 20 got2 <&"${P[0]}"
-ok "  ... then the second" grep -Eq '^1	[0-9.]+$' <<<"$got2"
-exec {P[1]}>&-
-wait "$P_PID" 2>/dev/null
-ok "  ... exit 0 at the end of input" test $? -eq 0
+streams "text through a bundle" 'great superb love' $'^\\?\t[0-9.]+$' $'1\tawful junk broken' $'^1\t[0-9.]+$' \
+    senti-predict -m b.m --line-buffered
 
 # the parts stream the same way: tokenize | bow | predict, each --line-buffered
-# shellcheck disable=SC2086
-coproc Q { senti-tokenize --line-buffered $TOK | senti-bow --line-buffered -v voc | senti-predict -m net.m --line-buffered; }
-printf '?\tgreat superb love\n' >&"${Q[1]}"
-got1=
-read -r -t 20 got1 <&"${Q[0]}"
-ok "tokenize | bow | predict stream: the first prediction before the second line" grep -Eq '^\?	[0-9.]+$' <<<"$got1"
-printf '1\tawful junk broken\n' >&"${Q[1]}"
-got2=
-read -r -t 20 got2 <&"${Q[0]}"
-ok "  ... then the second" grep -Eq '^1	[0-9.]+$' <<<"$got2"
+streams "tokenize | bow | predict" $'?\tgreat superb love' $'^\\?\t[0-9.]+$' $'1\tawful junk broken' $'^1\t[0-9.]+$' \
+    "senti-tokenize --line-buffered $TOK | senti-bow --line-buffered -v voc | senti-predict -m net.m --line-buffered"
 printf 'great superb love\n1\tawful junk broken\n' | senti-predict -m b.m >two.pred
 ok "  ... the same predictions as the bundle" test "$(cut -f2 two.pred | paste -sd' ')" = "$(printf '%s\n' "$got1" "$got2" | cut -f2 | paste -sd' ')"
-exec {Q[1]}>&-
-wait "$Q_PID" 2>/dev/null
 finish

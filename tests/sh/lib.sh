@@ -7,6 +7,7 @@
 #   same FILE1 FILE2 "description"             byte-for-byte comparison
 #   fnv1a < bytes                              FNV-1a 64 of stdin, as a signed integer
 #   reseal FILE                                make a model file's checksum right again
+#   streams DESC LINE1 RE1 LINE2 RE2 CMD...    CMD answers each line before the next comes
 #   finish                                     prints "N passed, M failed"
 #
 # $T is a fresh temporary directory removed on exit; $B is the directory of
@@ -86,6 +87,26 @@ reseal() {
     head -c $n "$f" >"$f.body"
     for i in 0 1 2 3 4 5 6 7; do printf "\\$(printf %o $(((h >> (8 * i)) & 255)))"; done >>"$f.body"
     mv "$f.body" "$f"
+}
+
+# streams DESC LINE1 RE1 LINE2 RE2 CMD...: CMD (a shell command line, run as
+# a coprocess) must answer LINE1 with a line matching RE1 before LINE2 is
+# written, then LINE2 with RE2, and exit 0 at the end of its input (20 s
+# timeouts, so a failure cannot hang).  The answers are left in $got1, $got2.
+streams() {
+    local d=$1 l1=$2 r1=$3 l2=$4 r2=$5; shift 5
+    coproc S { eval "$*"; }
+    printf '%s\n' "$l1" >&"${S[1]}"
+    got1=
+    read -r -t 20 got1 <&"${S[0]}"
+    ok "$d: the first answer before the second line" grep -Eq "$r1" <<<"$got1"
+    printf '%s\n' "$l2" >&"${S[1]}"
+    got2=
+    read -r -t 20 got2 <&"${S[0]}"
+    ok "$d: then the second" grep -Eq "$r2" <<<"$got2"
+    exec {S[1]}>&-
+    wait "$S_PID" 2>/dev/null
+    ok "$d: exit 0 at the end of input" test $? -eq 0
 }
 
 finish() {

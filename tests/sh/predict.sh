@@ -14,19 +14,7 @@ senti-train -q -E 3 $head linear -o lin.m "$D/train.txt"
 
 # ------------------------------------------------------------------------
 # streaming: one line in, its prediction out, before the next line is sent
-coproc P { exec senti-predict -m net.m --line-buffered; }
-printf '7 1:1 2:1\n' >&"${P[1]}"
-got1=
-read -r -t 20 got1 <&"${P[0]}"
-ok "--line-buffered: the first prediction comes before the second line is written" \
-    grep -Eq '^7	[0-9.]+$' <<<"$got1"
-printf '? 3:1\n' >&"${P[1]}"
-got2=
-read -r -t 20 got2 <&"${P[0]}"
-ok "--line-buffered: then the second" grep -Eq '^\?	[0-9.]+$' <<<"$got2"
-exec {P[1]}>&-
-wait "$P_PID" 2>/dev/null
-ok "--line-buffered: exit 0 at the end of input" test $? -eq 0
+streams "--line-buffered" '7 1:1 2:1' $'^7\t[0-9.]+$' '? 3:1' $'^\\?\t[0-9.]+$' senti-predict -m net.m --line-buffered
 
 # on a terminal (stdout a pty through script(1)), line by line by default
 mkfifo in.fifo
