@@ -12,9 +12,9 @@ column), clipped to the scale, and on stderr one line
 `ROW: N training ratings, E epochs, T s, R ratings/s`.  Settings k=v
 override the defaults below (mf: k, epochs, lr, reg; autorec: hidden,
 epochs, lr, reg).  Entries of unseen lines or columns fall back as in
-senti-complete: the global mean for a line without training ratings, the
-line's mean for a column absent from training (mf and autorec); the bias
-row uses whichever biases are known.
+senti-complete, in every row: the global mean for a line without training
+ratings; the line's mean for a column absent from training (mf and
+autorec; the bias row has the line's bias there).
 """
 import sys
 import time
