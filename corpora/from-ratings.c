@@ -317,8 +317,6 @@ int main(int argc, char **argv)
     for (size_t i = 1; i < nrt; i++)
         if (rt[i].row == rt[i - 1].row && rt[i].col == rt[i - 1].col) {
             const rating *a = &rt[i - 1], *b = &rt[i];
-            uint32_t u = by_user ? b->row : b->col;
-            (void)u;
             if (a->file == b->file)
                 die_at(file_names[b->file], b->line, "the (user, item) pair of line %ld again", a->line);
             die_at(file_names[b->file], b->line, "the (user, item) pair of %s:%ld again", file_names[a->file], a->line);
