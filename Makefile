@@ -10,6 +10,7 @@
 #   make table2 CORPUS=tsv TSV=FILE   the same on your own rating<TAB>text file
 #   make tune CORPUS=... [BUDGET=s]   choose its settings on a validation
 #                   part, then make its table with them
+#   make cf         collaborative filtering on MovieLens (pipelines/cf.mk)
 #   make bench      benchmarks against peers (bench/; BENCH=NAME for one)
 #   make fuzz       libFuzzer campaigns (tests/fuzz/; FUZZ_SECONDS, FUZZ=NAME)
 #   make deps       install every Debian package (build, tests, experiments)
@@ -153,6 +154,11 @@ tune: $(PROGS) $(STAMPS)/data.pkgs $(STAMPS)/peer.pkgs
 demo: $(PROGS) $(STAMPS)/data.pkgs $(STAMPS)/peer.pkgs
 	@$(T2) CORPUS=blitzer FOLDS=1 ROWS="none relu1 fasttext liblinear svr" \
 	    R=$(abspath results/demo) demo
+
+# Collaborative filtering (pipelines/cf.mk, docs/cf.md); one job, THREADS 1.
+.PHONY: cf
+cf: $(PROGS) $(STAMPS)/peer.pkgs
+	@$(MAKE) --no-print-directory -j1 -f pipelines/cf.mk BIN=$(abspath $(BIN))
 
 bench: $(PROGS) $(STAMPS)/data.pkgs $(STAMPS)/peer.pkgs
 	@SENTI_BIN=$(abspath $(BIN)) bash bench/run $(BENCH)
