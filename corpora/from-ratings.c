@@ -295,21 +295,17 @@ static void opt(int c, const char *arg)
     }
 }
 
-int main(int argc, char **argv)
-{
-    cli_init("senti-from-ratings");
-    static const struct option longopts[] = {
-        {"by", required_argument, 0, 'b'},   {"key", required_argument, 0, 'k'},
-        {"scale", required_argument, 0, 'S'}, {"id-labels", no_argument, 0, 'i'},
-        {"quiet", no_argument, 0, 'q'},      {"help", no_argument, 0, 'h'},
-        {"version", no_argument, 0, 'V'},    {0, 0, 0, 0}};
-    int first = conv_options(argc, argv, ":b:k:S:iqhV", longopts, usage, opt);
-    cli_out *key = key_path ? cli_out_open(key_path) : NULL;
-    conv_stdout_buffer();
-    int n;
-    const char **in = cli_inputs(argc, argv, first, &n);
-    for (int i = 0; i < n; i++) read_file(in[i]);
+static cli_out *key;
 
+/* the key file is checked before any input is read */
+static void ready(void)
+{
+    key = key_path ? cli_out_open(key_path) : NULL;
+}
+
+/* every file read: the lines, then the key */
+static void done(void)
+{
     ids *rows = by_user ? &users : &items, *cols = by_user ? &items : &users;
     uint32_t *rrank = id_ranks(rows), *crank = id_ranks(cols);
     for (size_t i = 0; i < nrt; i++) rt[i].row = rrank[rt[i].row], rt[i].col = crank[rt[i].col];
@@ -360,6 +356,15 @@ int main(int argc, char **argv)
     free(cid);
     free(rrank);
     free(crank);
-    cli_close_stdout();
-    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {{"by", required_argument, 0, 'b'},
+                                             {"key", required_argument, 0, 'k'},
+                                             {"scale", required_argument, 0, 'S'},
+                                             {"id-labels", no_argument, 0, 'i'},
+                                             {0, 0, 0, 0}};
+    static const conv_prog p = {"senti-from-ratings", "b:k:S:i", longopts, usage, opt, ready, read_file, done, NULL};
+    return conv_main(argc, argv, &p);
 }
