@@ -96,6 +96,7 @@ reseal() {
 streams() {
     local d=$1 l1=$2 r1=$3 l2=$4 r2=$5; shift 5
     coproc S { eval "$*"; }
+    local pid=$S_PID # bash unsets S_PID once the coprocess has ended
     printf '%s\n' "$l1" >&"${S[1]}"
     got1=
     read -r -t 20 got1 <&"${S[0]}"
@@ -105,7 +106,7 @@ streams() {
     read -r -t 20 got2 <&"${S[0]}"
     ok "$d: then the second" grep -Eq "$r2" <<<"$got2"
     exec {S[1]}>&-
-    wait "$S_PID" 2>/dev/null
+    wait "$pid" 2>/dev/null
     ok "$d: exit 0 at the end of input" test $? -eq 0
 }
 
