@@ -238,6 +238,7 @@ void hash_index_free(hash_index *x)
     free(x->sub_key);
     free(x->sub_id);
     free(x->stamp);
+    free(x->dist);
     free(x);
 }
 
@@ -249,6 +250,9 @@ int hash_index_add(hash_index *x, const uint64_t *code)
         uint64_t *p = realloc(x->code, cap * x->words * sizeof *p);
         if (!p) return -1;
         x->code = p;
+        uint16_t *dp = realloc(x->dist, cap * sizeof *dp);
+        if (!dp) return -1;
+        x->dist = dp;
         x->cap = cap;
     }
     memcpy(x->code + x->n * x->words, code, x->words * sizeof *code);
@@ -321,7 +325,7 @@ int hash_index_build_mih(hash_index *x, int m)
 }
 
 /* Insert (row, d) into the sorted hits[0..*cnt) of room k, by (dist, row). */
-static void offer(hash_hit *hits, size_t *cnt, size_t k, uint32_t row, uint32_t d)
+static inline __attribute__((always_inline)) void offer(hash_hit *hits, size_t *cnt, size_t k, uint32_t row, uint32_t d)
 {
     size_t c = *cnt;
     if (c == k) {
@@ -338,16 +342,67 @@ static void offer(hash_hit *hits, size_t *cnt, size_t k, uint32_t row, uint32_t 
     hits[c] = (hash_hit){row, d};
 }
 
-size_t hash_knn_scan(const hash_index *x, const uint64_t *q, size_t k, hash_hit *hits)
+/* Every distance into x->dist with their histogram, then the rows below
+ * the k-th distance and enough at it, in row order, counting-sorted by
+ * distance (stable: ties stay by row). */
+static inline __attribute__((always_inline)) size_t knn_scan(hash_index *x, const uint64_t *q, size_t k, hash_hit *hits)
 {
-    size_t cnt = 0;
-    if (!k) return 0;
-    for (size_t r = 0; r < x->n; r++) {
-        uint32_t d = hash_dist(q, x->code + r * x->words, x->words);
-        if (cnt == k && d >= hits[k - 1].dist) continue; /* rows rise: a tie loses */
-        offer(hits, &cnt, k, (uint32_t)r, d);
+    size_t n = x->n, W = x->words;
+    uint32_t B = x->bits, hist[HASH_MAX_BITS + 2];
+    uint16_t *dist = x->dist;
+    if (!k || !n) return 0;
+    memset(hist, 0, (B + 2) * sizeof *hist);
+    if (W == 1) {
+        uint64_t q0 = q[0];
+        for (size_t r = 0; r < n; r++) hist[dist[r] = (uint16_t)__builtin_popcountll(q0 ^ x->code[r])]++;
+    } else {
+        for (size_t r = 0; r < n; r++) hist[dist[r] = (uint16_t)hash_dist(q, x->code + r * W, W)]++;
     }
-    return cnt;
+    if (k > n) k = n;
+    uint32_t dk = 0;
+    size_t below = 0; /* rows nearer than dk */
+    while (below + hist[dk] < k) below += hist[dk++];
+    size_t at = k - below; /* rows taken at distance dk */
+    /* where each distance starts in hits */
+    uint32_t start[HASH_MAX_BITS + 2];
+    size_t pos = 0;
+    for (uint32_t d = 0; d < dk; d++) start[d] = (uint32_t)pos, pos += hist[d];
+    start[dk] = (uint32_t)pos;
+    for (size_t r = 0; r < n; r++) {
+        uint32_t d = dist[r];
+        if (d < dk) hits[start[d]++] = (hash_hit){(uint32_t)r, d};
+        else if (d == dk && at) hits[start[d]++] = (hash_hit){(uint32_t)r, d}, at--;
+    }
+    return k;
+}
+
+/* The kernels twice: for any x86-64, and with the popcnt instruction
+ * (without it __builtin_popcountll is a bit-twiddling sequence), chosen
+ * when the processor has it. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define HASH_POPCNT 1
+static int have_popcnt(void)
+{
+    static int have = -1;
+    if (have < 0) {
+        __builtin_cpu_init();
+        have = __builtin_cpu_supports("popcnt") ? 1 : 0;
+    }
+    return have;
+}
+__attribute__((target("popcnt"))) static size_t knn_scan_popcnt(hash_index *x, const uint64_t *q, size_t k,
+                                                                 hash_hit *hits)
+{
+    return knn_scan(x, q, k, hits);
+}
+#endif
+
+size_t hash_knn_scan(hash_index *x, const uint64_t *q, size_t k, hash_hit *hits)
+{
+#ifdef HASH_POPCNT
+    if (have_popcnt()) return knn_scan_popcnt(x, q, k, hits);
+#endif
+    return knn_scan(x, q, k, hits);
 }
 
 /* C(n, r), saturating at 2^62. */
@@ -362,7 +417,7 @@ static uint64_t choose(uint32_t n, uint32_t r)
     return c;
 }
 
-size_t hash_knn_mih(hash_index *x, const uint64_t *q, size_t k, hash_hit *hits)
+static inline __attribute__((always_inline)) size_t knn_mih(hash_index *x, const uint64_t *q, size_t k, hash_hit *hits)
 {
     size_t cnt = 0, visited = 0, n = x->n, stride = n ? n : 1;
     if (!k || !n) return 0;
@@ -418,4 +473,20 @@ size_t hash_knn_mih(hash_index *x, const uint64_t *q, size_t k, hash_hit *hits)
         if (cnt == k && hits[k - 1].dist < (uint64_t)x->m * (rs + 1)) return cnt;
     }
     return cnt;
+}
+
+#ifdef HASH_POPCNT
+__attribute__((target("popcnt"))) static size_t knn_mih_popcnt(hash_index *x, const uint64_t *q, size_t k,
+                                                                hash_hit *hits)
+{
+    return knn_mih(x, q, k, hits);
+}
+#endif
+
+size_t hash_knn_mih(hash_index *x, const uint64_t *q, size_t k, hash_hit *hits)
+{
+#ifdef HASH_POPCNT
+    if (have_popcnt()) return knn_mih_popcnt(x, q, k, hits);
+#endif
+    return knn_mih(x, q, k, hits);
 }

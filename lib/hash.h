@@ -84,6 +84,7 @@ typedef struct hash_index {
     uint32_t *sub_id;
     uint32_t *stamp;    /* n: query stamp of a visited row */
     uint32_t now;
+    uint16_t *dist;     /* n: the scan's distances */
 } hash_index;
 
 hash_index *hash_index_new(uint32_t bits);
@@ -100,7 +101,7 @@ typedef struct hash_hit {
 /* The min(k, n) nearest rows to q, by distance then row, into hits
  * (room for k).  Returns their number.  scan: every row; mih: the tables
  * (built), probing ever larger radii; the same answer. */
-size_t hash_knn_scan(const hash_index *x, const uint64_t *q, size_t k, hash_hit *hits);
+size_t hash_knn_scan(hash_index *x, const uint64_t *q, size_t k, hash_hit *hits);
 size_t hash_knn_mih(hash_index *x, const uint64_t *q, size_t k, hash_hit *hits);
 
 #endif
