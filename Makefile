@@ -10,6 +10,7 @@
 #   make table2 CORPUS=tsv TSV=FILE   the same on your own rating<TAB>text file
 #   make tune CORPUS=... [BUDGET=s]   choose its settings on a validation
 #                   part, then make its table with them
+#   make hash       semantic hashing on Blitzer (pipelines/hash.mk, docs/hash.md)
 #   make bench      benchmarks against peers (bench/; BENCH=NAME for one)
 #   make fuzz       libFuzzer campaigns (tests/fuzz/; FUZZ_SECONDS, FUZZ=NAME)
 #   make deps       install every Debian package (build, tests, experiments)
@@ -98,7 +99,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 all: $(PROGS)
 
 help:
-	@sed -n '2,17s/^# \{0,1\}//p' Makefile
+	@sed -n '2,18s/^# \{0,1\}//p' Makefile
 
 deps: $(STAMPS)/build.pkgs $(STAMPS)/test.pkgs $(STAMPS)/data.pkgs $(STAMPS)/peer.pkgs
 $(STAMPS)/build.pkgs: PKGS = $(BUILD_PKGS)
@@ -153,6 +154,11 @@ tune: $(PROGS) $(STAMPS)/data.pkgs $(STAMPS)/peer.pkgs
 demo: $(PROGS) $(STAMPS)/data.pkgs $(STAMPS)/peer.pkgs
 	@$(T2) CORPUS=blitzer FOLDS=1 ROWS="none relu1 fasttext liblinear svr" \
 	    R=$(abspath results/demo) demo
+
+# semantic hashing (docs/hash.md): BITS, SEED
+.PHONY: hash
+hash: $(PROGS) $(STAMPS)/data.pkgs $(STAMPS)/peer.pkgs
+	@$(MAKE) --no-print-directory -f pipelines/hash.mk BIN=$(abspath $(BIN))
 
 bench: $(PROGS) $(STAMPS)/data.pkgs $(STAMPS)/peer.pkgs
 	@SENTI_BIN=$(abspath $(BIN)) bash bench/run $(BENCH)

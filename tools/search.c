@@ -34,12 +34,12 @@ static int parse_method(const char *s, void *v)
 static void show_method(buf_t *b, const void *v) { buf_puts(b, method_names[*(const int *)v]); }
 
 /* auto: multi-index hashing from this many index rows, a scan below */
-#define MIH_FROM 1000
+#define MIH_FROM 65536
 
 static const opt_def defs[] = {
     {.name = "index", .key = 'i', .kind = OPT_TEXT, .var = &opt.index, .meta = "FILE", .help = "codes file of the corpus to search ('-' = stdin)", .dflt = "required"},
     {.name = "neighbours", .key = 'k', .kind = OPT_LONG, .var = &opt.k, .meta = "N", .help = "neighbours per query (fewer when the index is smaller)", .lo = 1, .hi = 1000000},
-    {.name = "method", .kind = OPT_CALL, .var = &opt.method, .meta = "NAME", .help = "scan (every row), mih (multi-index hashing) or auto\n(mih from 1000 index rows)", .parse = parse_method, .show = show_method, .want = "scan, mih or auto"},
+    {.name = "method", .kind = OPT_CALL, .var = &opt.method, .meta = "NAME", .help = "scan (every row), mih (multi-index hashing) or auto\n(mih from 65536 index rows)", .parse = parse_method, .show = show_method, .want = "scan, mih or auto"},
     {.name = "substrings", .key = 'm', .kind = OPT_LONG, .var = &opt.substrings, .meta = "M", .help = "mih: substrings of the code (0: about log2(rows) bits\neach)", .lo = 0, .hi = 128},
     {.name = "line-buffered", .kind = OPT_FLAG, .var = &opt.line_buffered, .help = "flush the answer to each query (always on a terminal)"},
 };
