@@ -353,8 +353,20 @@ static inline __attribute__((always_inline)) size_t knn_scan(hash_index *x, cons
     if (!k || !n) return 0;
     memset(hist, 0, (B + 2) * sizeof *hist);
     if (W == 1) {
+        /* four histograms, so that a run of equal distances does not
+         * serialise the increments */
+        uint32_t h4[4][65] = {{0}};
         uint64_t q0 = q[0];
-        for (size_t r = 0; r < n; r++) hist[dist[r] = (uint16_t)__builtin_popcountll(q0 ^ x->code[r])]++;
+        const uint64_t *c = x->code;
+        size_t r = 0;
+        for (; r + 4 <= n; r += 4) {
+            uint16_t d0 = (uint16_t)__builtin_popcountll(q0 ^ c[r]), d1 = (uint16_t)__builtin_popcountll(q0 ^ c[r + 1]);
+            uint16_t d2 = (uint16_t)__builtin_popcountll(q0 ^ c[r + 2]), d3 = (uint16_t)__builtin_popcountll(q0 ^ c[r + 3]);
+            dist[r] = d0, dist[r + 1] = d1, dist[r + 2] = d2, dist[r + 3] = d3;
+            h4[0][d0]++, h4[1][d1]++, h4[2][d2]++, h4[3][d3]++;
+        }
+        for (; r < n; r++) h4[0][dist[r] = (uint16_t)__builtin_popcountll(q0 ^ c[r])]++;
+        for (uint32_t d = 0; d <= B; d++) hist[d] = h4[0][d] + h4[1][d] + h4[2][d] + h4[3][d];
     } else {
         for (size_t r = 0; r < n; r++) hist[dist[r] = (uint16_t)hash_dist(q, x->code + r * W, W)]++;
     }

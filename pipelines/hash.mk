@@ -27,9 +27,9 @@ SEED ?= 1
 THREADS ?= 1
 VOCAB_K ?= 2000
 L1_OPTS ?= -H 256 -n mask:0.25 -l 0.05 -E 10
-CODE_NOISE ?= 4
+CODE_NOISE ?= 2
 L2_OPTS ?= -a sigmoid --code-noise $(CODE_NOISE) -n none -l 0.05 -E 20
-STACK_OPTS ?= --code-noise $(CODE_NOISE) -n mask:0.1 -l 0.02 -E 30
+STACK_OPTS ?= --code-noise $(CODE_NOISE) -n mask:0.1 -l 0.1 -E 30
 export PATH := $(BIN):$(PATH)
 S := -s $(SEED) -t $(THREADS)
 
