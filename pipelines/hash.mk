@@ -43,7 +43,7 @@ $(DATA)/blitzer/blitzer.tsv:
 $(R)/all.tok: $(DATA)/blitzer/blitzer.tsv
 	@mkdir -p $(@D)
 	senti-tokenize $< >$@.tmp && mv $@.tmp $@
-$(R)/train.tok $(R)/test.tok: $(R)/all.tok
+$(R)/train.tok $(R)/test.tok &: $(R)/all.tok
 	senti-split -q --ratio 0.8 -s 1 --train $(R)/train.tok --test $(R)/test.tok $<
 $(R)/vocab: $(R)/train.tok
 	senti-vocab -q -k $(VOCAB_K) $< >$@.tmp && mv $@.tmp $@
