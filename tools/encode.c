@@ -138,7 +138,7 @@ int main(int argc, char **argv)
     model *m = model_load(model_path, 0, err, sizeof err);
     if (!m) die("%s", err);
     if (m->kind != MODEL_KIND_LAYER && m->kind != MODEL_KIND_STACK)
-        die("%s: wrong kind: this is a %s model, a layer model is needed (or a stack model)", cli_name(model_path),
+        die("%s: wrong kind: this is a %s model, a layer model is needed", cli_name(model_path),
             model_kind_name(m->kind));
     char digest[SPARSE_DIGEST_LEN + 1];
     snprintf(digest, sizeof digest, "%016" PRIx64, m->checksum);
