@@ -11,6 +11,7 @@
 #   make tune CORPUS=... [BUDGET=s]   choose its settings on a validation
 #                   part, then make its table with them
 #   make cf         collaborative filtering on MovieLens (pipelines/cf.mk)
+#   make hash       semantic hashing on Blitzer (pipelines/hash.mk, docs/hash.md)
 #   make bench      benchmarks against peers (bench/; BENCH=NAME for one)
 #   make fuzz       libFuzzer campaigns (tests/fuzz/; FUZZ_SECONDS, FUZZ=NAME)
 #   make deps       install every Debian package (build, tests, experiments)
@@ -99,7 +100,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 all: $(PROGS)
 
 help:
-	@sed -n '2,17s/^# \{0,1\}//p' Makefile
+	@sed -n '2,19s/^# \{0,1\}//p' Makefile
 
 deps: $(STAMPS)/build.pkgs $(STAMPS)/test.pkgs $(STAMPS)/data.pkgs $(STAMPS)/peer.pkgs
 $(STAMPS)/build.pkgs: PKGS = $(BUILD_PKGS)
@@ -159,6 +160,11 @@ demo: $(PROGS) $(STAMPS)/data.pkgs $(STAMPS)/peer.pkgs
 .PHONY: cf
 cf: $(PROGS) $(STAMPS)/peer.pkgs
 	@$(MAKE) --no-print-directory -j1 -f pipelines/cf.mk BIN=$(abspath $(BIN))
+
+# semantic hashing (docs/hash.md): BITS, SEED
+.PHONY: hash
+hash: $(PROGS) $(STAMPS)/data.pkgs $(STAMPS)/peer.pkgs
+	@$(MAKE) --no-print-directory -f pipelines/hash.mk BIN=$(abspath $(BIN))
 
 bench: $(PROGS) $(STAMPS)/data.pkgs $(STAMPS)/peer.pkgs
 	@SENTI_BIN=$(abspath $(BIN)) bash bench/run $(BENCH)

@@ -1,0 +1,149 @@
+/* senti-search - k nearest neighbours by Hamming distance among binary
+ * codes (senti-encode --bits; semantic hashing, Salakhutdinov & Hinton
+ * 2007).  The index is a codes file held in memory; each query line (a
+ * codes file, or stdin) is answered as soon as it is read: one line per
+ * neighbour, "query<TAB>row<TAB>distance<TAB>label", nearest first, ties
+ * by row.  --method scan compares every row, mih uses multi-index hashing
+ * (Norouzi et al. 2012: the code cut into m substrings, one sorted table
+ * per substring, probed at growing radii); both give the same output
+ * (lib/hash, docs/hash.md). */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "hash.h"
+#include "opts.h"
+
+enum { M_AUTO, M_SCAN, M_MIH };
+static const char *const method_names[] = {"auto", "scan", "mih"};
+
+static struct {
+    const char *index;
+    long k, substrings;
+    int method, line_buffered;
+} opt = {.k = 10};
+
+static int parse_method(const char *s, void *v)
+{
+    for (int i = 0; i < 3; i++)
+        if (strcmp(s, method_names[i]) == 0) return *(int *)v = i, 0;
+    return -1;
+}
+static void show_method(buf_t *b, const void *v) { buf_puts(b, method_names[*(const int *)v]); }
+
+/* CPU seconds of this thread: the search time, free of the waits of a
+ * busy machine */
+static double cpu_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* auto: multi-index hashing from this many index rows, a scan below */
+#define MIH_FROM 65536
+
+static const opt_def defs[] = {
+    {.name = "index", .key = 'i', .kind = OPT_TEXT, .var = &opt.index, .meta = "FILE", .help = "codes file of the corpus to search ('-' = stdin)", .dflt = "required"},
+    {.name = "neighbours", .key = 'k', .kind = OPT_LONG, .var = &opt.k, .meta = "N", .help = "neighbours per query (fewer when the index is smaller)", .lo = 1, .hi = 1000000},
+    {.name = "method", .kind = OPT_CALL, .var = &opt.method, .meta = "NAME", .help = "scan (every row), mih (multi-index hashing) or auto\n(mih from 65536 index rows)", .parse = parse_method, .show = show_method, .want = "scan, mih or auto"},
+    {.name = "substrings", .key = 'm', .kind = OPT_LONG, .var = &opt.substrings, .meta = "M", .help = "mih: substrings of the code (0: about log2(rows) bits\neach)", .lo = 0, .hi = 128},
+    {.name = "line-buffered", .kind = OPT_FLAG, .var = &opt.line_buffered, .help = "flush the answer to each query (always on a terminal)"},
+};
+
+static const opt_prog prog = {
+    "-i INDEX [OPTION]... [QUERIES]...",
+    "Find, for each query code (files, or stdin when none or '-'), its k nearest\n"
+    "rows of INDEX by Hamming distance; both are codes files from\n"
+    "senti-encode --bits with the same bits and model.  Writes per neighbour\n"
+    "\"query<TAB>row<TAB>distance<TAB>label\": the query's and the row's data line\n"
+    "numbers (from 1; queries counted across the files), nearest first, ties\n"
+    "by row.\n",
+    "Every method gives the same output.  A note on stderr gives the search time\n"
+    "(CPU time of the searches alone) unless -q.\n",
+    defs,
+    (int)(sizeof defs / sizeof defs[0]),
+};
+
+int main(int argc, char **argv)
+{
+    cli_init("senti-search");
+    int first = opts_parse(&prog, argc, argv);
+    if (!opt.index) die_usage("no index: give -i FILE (codes from senti-encode --bits)");
+    int nq;
+    const char **queries = cli_inputs(argc, argv, first, &nq);
+
+    /* the index */
+    FILE *f = xfopen(opt.index, "r");
+    hash_reader *r = hash_reader_new(f, cli_name(opt.index));
+    if (!r) die("out of memory");
+    hash_index *x = NULL;
+    buf_t labels = {0};
+    size_t *lab_at = NULL, lab_cap = 0;
+    const uint64_t *code;
+    const char *label, *comment;
+    int got;
+    while ((got = hash_reader_next(r, &code, &label, &comment)) == 1) {
+        if (!x && !(x = hash_index_new(hash_reader_bits(r)))) die("out of memory");
+        if (x->n == lab_cap) {
+            lab_cap = lab_cap ? 2 * lab_cap : 1024;
+            lab_at = xreallocarray(lab_at, lab_cap, sizeof *lab_at);
+        }
+        lab_at[x->n] = labels.len;
+        if (buf_add(&labels, label, strlen(label) + 1) < 0) die("out of memory");
+        if (hash_index_add(x, code) < 0) die("out of memory");
+    }
+    if (got < 0) die("%s", hash_reader_error(r));
+    if (!hash_reader_bits(r)) die("%s: no '# senti codes' header: an empty index", cli_name(opt.index));
+    uint32_t bits = hash_reader_bits(r);
+    char model[17];
+    strcpy(model, hash_reader_model(r));
+    if (!x && !(x = hash_index_new(bits))) die("out of memory");
+    hash_reader_free(r);
+    xfclose(f, opt.index);
+
+    int method = opt.method;
+    if (method == M_AUTO) method = x->n >= MIH_FROM ? M_MIH : M_SCAN;
+    if (method == M_MIH && hash_index_build_mih(x, (int)opt.substrings) < 0) die("out of memory");
+    int flush = opt.line_buffered || isatty(STDOUT_FILENO);
+
+    size_t k = (size_t)opt.k;
+    hash_hit *hits = xmallocarray(k < x->n ? k : (x->n ? x->n : 1), sizeof *hits);
+    size_t room = k < x->n ? k : x->n;
+    long qn = 0;
+    double spent = 0;
+    for (int i = 0; i < nq; i++) {
+        FILE *qf = xfopen(queries[i], "r");
+        hash_reader *q = hash_reader_new(qf, cli_name(queries[i]));
+        if (!q) die("out of memory");
+        hash_reader_expect(q, bits, model, "the index");
+        while ((got = hash_reader_next(q, &code, &label, &comment)) == 1) {
+            qn++;
+            double t0 = cpu_seconds();
+            size_t nh = method == M_MIH ? hash_knn_mih(x, code, room, hits) : hash_knn_scan(x, code, room, hits);
+            spent += cpu_seconds() - t0;
+            for (size_t h = 0; h < nh; h++)
+                if (printf("%ld\t%u\t%u\t%s\n", qn, hits[h].row + 1, hits[h].dist, labels.p + lab_at[hits[h].row]) < 0)
+                    die_stdout();
+            if (flush && fflush(stdout) == EOF) die_stdout();
+        }
+        if (got < 0) {
+            fflush(stdout);
+            die("%s", hash_reader_error(q));
+        }
+        hash_reader_free(q);
+        xfclose(qf, queries[i]);
+    }
+    if (qn)
+        note("%ld queries of %zu rows of %u bits, %zu neighbours each, by %s: %.6g s searching (CPU time; %.0f queries/s)",
+             qn, x->n, bits, room, method == M_MIH ? "mih" : "scan", spent, spent > 0 ? (double)qn / spent : 0.0);
+    free(hits);
+    free(lab_at);
+    buf_free(&labels);
+    hash_index_free(x);
+    cli_close_stdout();
+    return 0;
+}
