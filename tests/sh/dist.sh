@@ -71,7 +71,9 @@ ok "normal exit: 0" test "$rc" -eq 0
 ok "normal exit: nothing on stderr" test ! -s "$T/err"
 
 # SIGINT to mpirun: every rank ends, rank 0's pending output is removed
-ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+# (Open MPI sends SIGTERM, then SIGKILL after odls_base_sigkill_timeout,
+# 1 s by default: too short for a rank to be scheduled on a loaded machine)
+ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 OMPI_MCA_odls_base_sigkill_timeout=10 \
     mpirun --oversubscribe -np 2 "$tdist" wait "$T/o/model" >"$T/w.out" 2>"$T/w.err" &
 mp=$!
 for _ in $(seq 150); do grep -q ready "$T/w.out" && break; sleep 0.1; done

@@ -121,7 +121,9 @@ ok "the log has one line per epoch" test "$(grep -c '^[0-9]' "$T/log.tsv")" -eq 
 # ---- SIGINT to mpirun: every rank ends, no partial file
 awk '{ for (i = 0; i < 200; i++) print }' "$D/train.txt" >"$T/big.txt"
 mkdir "$T/o"
-ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+# (Open MPI sends SIGTERM, then SIGKILL after odls_base_sigkill_timeout,
+# 1 s by default: too short for a rank to be scheduled on a loaded machine)
+ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 OMPI_MCA_odls_base_sigkill_timeout=10 \
     mpirun --oversubscribe -np 2 senti-pretrain -q -H 64 -E 1000 -o "$T/o/model" "$T/big.txt" 2>"$T/int.err" &
 mp=$!
 for _ in $(seq 100); do ls -A "$T/o" | grep -q . && break; sleep 0.1; done
