@@ -583,8 +583,9 @@ static int finish_unordered(sparse_reader *r, size_t n, sparse_row *row)
         if (m && e[m - 1].col == e[i].col) {
             e[m - 1].val += e[i].val;
             if (!isfinite(e[m - 1].val)) {
+                uint32_t c = e[i].col;
                 free(e);
-                return fail(r, "values of index %u add up beyond float range", e[i].col + 1);
+                return fail(r, "values of index %u add up beyond float range", c + 1);
             }
         } else {
             e[m++] = e[i];

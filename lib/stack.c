@@ -182,7 +182,7 @@ stack *stack_from_model(const model *m, char *err, size_t errlen)
         return NULL;
     }
     dae_config cf[64];
-    const dae_config *cfgs[64];
+    const dae_config *cfgs[64] = {0};
     for (int l = 0; l < L; l++) {
         const model_layer *ml = &m->layers[l];
         dae_config *c = &cf[l];
