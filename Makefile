@@ -170,12 +170,13 @@ bench: $(PROGS) $(STAMPS)/data.pkgs $(STAMPS)/peer.pkgs
 	@SENTI_BIN=$(abspath $(BIN)) bash bench/run $(BENCH)
 
 # Hardening (docs/limits.md): make fuzz: each libFuzzer harness of tests/fuzz/ for
-# FUZZ_SECONDS (FUZZ=NAME for one); crashing inputs go to
+# FUZZ_SECONDS (FUZZ=NAME for one; FUZZ_RUNS=N stops each after N
+# executions if that comes first); crashing inputs go to
 # build/fuzz/crashes/, keep them in tests/fuzz/NAME/regress/ once fixed.
 FUZZ_SECONDS ?= 300
 .PHONY: fuzz
 fuzz: $(STAMPS)/build.pkgs $(STAMPS)/test.pkgs
-	@bash tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ)
+	@FUZZ_RUNS=$(FUZZ_RUNS) bash tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ)
 
 # ------------------------------------------------------------------------
 # Install: `make install PREFIX=DIR` (default /usr/local; DESTDIR=STAGE

@@ -265,7 +265,7 @@ typedef struct {
     ino_t dino;
     char *base;
     int state;         /* outputs: OUT_* */
-    FILE *f;           /* outputs written through xfopen */
+    FILE *f;           /* the stream xfopen opened for it, until xfclose */
 } run_file;
 
 static run_file *outs, *ins;
@@ -454,8 +454,9 @@ static size_t out_register(run_file *e, int state)
     return nouts++;
 }
 
-/* Registers an input known by st (NULL: not known, nothing to compare). */
-static void in_register(const char *path, const struct stat *st)
+/* Registers an input known by st (NULL: not known, nothing to compare),
+ * read through f (NULL: opened elsewhere). */
+static void in_register(const char *path, const struct stat *st, FILE *f)
 {
     run_file e;
     memset(&e, 0, sizeof e);
@@ -464,11 +465,14 @@ static void in_register(const char *path, const struct stat *st)
         if (stdin_named) die("standard input ('-') named for two inputs; it can be read only once");
         stdin_named = 1;
     }
-    if (!st) return;
-    e.has_id = 1;
-    e.dev = st->st_dev;
-    e.ino = st->st_ino;
-    e.mode = st->st_mode;
+    e.f = f;
+    if (!st && !f) return;
+    if (st) {
+        e.has_id = 1;
+        e.dev = st->st_dev;
+        e.ino = st->st_ino;
+        e.mode = st->st_mode;
+    }
     e.path = xstrdup(path);
     for (size_t i = 0; i < nouts; i++) {
         run_file *o = &outs[i];
@@ -491,6 +495,10 @@ static void in_register(const char *path, const struct stat *st)
 
 void cli_files_forget(void)
 {
+    for (size_t i = 0; i < nins; i++)
+        if (ins[i].f && ins[i].f != stdin) fclose(ins[i].f);
+    for (size_t i = 0; i < nouts; i++)
+        if (outs[i].f && outs[i].f != stdout) fclose(outs[i].f);
     for (size_t i = 0; i < nouts; i++) free_file(&outs[i]);
     for (size_t i = 0; i < nins; i++) free_file(&ins[i]);
     free(outs);
@@ -527,7 +535,7 @@ void cli_input_add(const char *path)
     struct stat st;
     int fd_std = strcmp(path, "-") == 0;
     int known = fd_std ? fstat(STDIN_FILENO, &st) == 0 : stat(path, &st) == 0;
-    in_register(path, known ? &st : NULL);
+    in_register(path, known ? &st : NULL, NULL);
 }
 
 /* ------------------------------------------------------------------------
@@ -635,7 +643,7 @@ FILE *xfopen(const char *path, const char *mode)
     struct stat st;
     int known = fstat(fileno(f), &st) == 0;
     if (known && S_ISDIR(st.st_mode)) die("%s: Is a directory", path);
-    in_register(path, known ? &st : NULL);
+    in_register(path, known ? &st : NULL, f);
     return f;
 }
 
@@ -646,6 +654,8 @@ void xfclose(FILE *f, const char *path)
             outs[i].f = NULL;
             outs[i].state = OUT_DONE;
         }
+    for (size_t i = 0; i < nins; i++)
+        if (ins[i].f == f) ins[i].f = NULL;
     if (f == stdin || f == stdout) return;
     int err = ferror(f);
     if (fclose(f) != 0 || err) die("%s: %s", cli_name(path), err ? "read/write error" : strerror(errno));

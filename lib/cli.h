@@ -185,8 +185,10 @@ void cli_close_stdout(void);
  * is both read and rewritten on purpose (a checkpoint that --resume
  * continues) is simply not registered as an input. */
 void cli_input_add(const char *path);
-/* Forgets the run's files (inputs and outputs registered so far), for a
- * process that runs one program's work many times (a fuzzing harness). */
+/* Forgets the run's files (inputs and outputs registered so far) and closes
+ * the streams xfopen opened for them that are still open (what an error
+ * exit leaves behind; standard input and output stay), for a process that
+ * runs one program's work many times (a fuzzing harness). */
 void cli_files_forget(void);
 /* The whole of a file ('-': standard input), registered as an input and
  * NUL-terminated (the NUL not counted in *len); dies on an error. */

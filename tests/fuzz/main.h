@@ -106,16 +106,23 @@ static int fz_run(int (*prog_main)(int, char **), int argc, char **argv, const u
     clearerr(stdout);
     optind = 0; /* glibc: start the option parser afresh */
     cli_files_forget();
-    /* the descriptors open before: an error exit leaves the program's
-     * files open (as _exit() would close them), closed here after the run */
-    enum { FZ_FDS = 256 };
-    unsigned char was_open[FZ_FDS];
-    for (int fd = 0; fd < FZ_FDS; fd++) was_open[fd] = fcntl(fd, F_GETFD) != -1;
+    /* the descriptors open before the first run are the harness's own; an
+     * error exit may leave the program's files open (as _exit() would close
+     * them): the streams the file registry knows are closed by
+     * cli_files_forget, any other descriptor below FZ_FDS here */
+    enum { FZ_FDS = 64 };
+    static unsigned char was_open[FZ_FDS], known;
+    if (!known) {
+        for (int fd = 0; fd < FZ_FDS; fd++) was_open[fd] = fcntl(fd, F_GETFD) != -1;
+        known = 1;
+    }
     int code;
     if (sigsetjmp(fz_jmp, 1) == 0) code = prog_main(argc, argv);
     else code = fz_code;
-    for (int fd = 3; fd < FZ_FDS; fd++)
-        if (!was_open[fd] && fcntl(fd, F_GETFD) != -1) close(fd);
+    cli_files_forget();
+    if (code != 0)
+        for (int fd = 3; fd < FZ_FDS; fd++)
+            if (!was_open[fd] && fcntl(fd, F_GETFD) != -1) close(fd);
     fflush(stdout);
     fflush(stderr);
     fz_slurp(fz_outp, &fz_out, &fz_outcap, &fz_outlen);

@@ -15,7 +15,8 @@
 # Two harnesses run at a time (FUZZ_JOBS).  One line per harness: "fuzz
 # NAME: ok, N executions in S s" or the failure; the last line sums the
 # executions.  Exit 1 when anything failed.  SECONDS 0 only builds and
-# replays.
+# replays.  FUZZ_RUNS=N ends each harness after N executions if that comes
+# first (a campaign of a set size: FUZZ_RUNS=10000000 with a large SECONDS).
 set -u
 export LC_ALL=C
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -93,7 +94,7 @@ fuzz_one() {
         return
     fi
     local t0=$SECONDS rc execs
-    "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=8192 -print_final_stats=1 \
+    "$bin" -max_total_time="$secs" -runs="${FUZZ_RUNS:--1}" -timeout=10 -rss_limit_mb=2048 -max_len=8192 -print_final_stats=1 \
         -artifact_prefix="$out/crashes/$n/" "$out/corpus/$n" "tests/fuzz/$n/seeds" >"$log" 2>&1
     rc=$?
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
