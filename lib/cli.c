@@ -544,19 +544,18 @@ void cli_lines_open(cli_lines *in, const char *path)
     in->path = path;
     in->name = cli_name(path);
     in->ln = 0;
-    text_lines_init(&in->rd, in->f);
+    lines_init(&in->rd, in->f);
 }
 
 int cli_lines_next(cli_lines *in, char **line, size_t *len)
 {
-    int got = text_lines_next(&in->rd, line, len);
+    int got = lines_next(&in->rd, line, len);
     if (got > 0) {
         in->ln++;
         return 1;
     }
-    if (got == -2) die_at(in->name, in->ln + 1, "line longer than %zu bytes (the limit)", (size_t)TEXT_MAX_LINE);
-    if (got == -3) die_at(in->name, in->ln + 1, "gzip data is corrupt or ends early");
-    if (got < 0) die("%s: read error: %s", in->name, strerror(errno));
+    if (got == LINES_ERR_READ) die("%s: %s", in->name, lines_error(got, errno));
+    if (got < 0) die_at(in->name, in->ln + 1, "%s", lines_error(got, errno));
     return 0;
 }
 
@@ -607,7 +606,7 @@ int cli_rated_next(cli_lines *in, cli_rated *r, const char *what, text_buf *copy
 
 void cli_lines_close(cli_lines *in)
 {
-    text_lines_free(&in->rd);
+    lines_free(&in->rd);
     xfclose(in->f, in->path);
 }
 

@@ -11,7 +11,7 @@
 
 #include "cli.h"
 #include "sparse.h"
-#include "text.h"
+#include "lines.h"
 #include "vocab.h"
 
 static void usage(const char *vocab_path, int counts)
@@ -111,7 +111,7 @@ static size_t count_doc(bow_state *s, const char *text, size_t len, uint64_t *re
         while (starts) {
             size_t a = w * 64 + (size_t)__builtin_ctzll(starts);
             starts &= starts - 1;
-            size_t e = text_bits_next_set(blank, a), n = e - a;
+            size_t e = lines_bits_next_set(blank, a), n = e - a;
             uint32_t r = vocab_lookup_padded(v, text + a, n);
             /* bit r (bit 0: unknown tokens), without branches: whether a
              * token is known and new in the document is unpredictable */
@@ -141,15 +141,15 @@ static void bow_file(bow_state *s, const char *path)
         long ln = in.ln;
         int has = r.has;
         double label = r.label;
-        /* the line is followed by TEXT_PAD readable bytes (text_lines) */
+        /* the line is followed by LINES_PAD readable bytes (lines_reader) */
         const char *text = r.text;
         size_t len = r.tlen;
-        if (text_blank_words(len) > s->nblank) {
+        if (lines_blank_words(len) > s->nblank) {
             free(s->blank);
-            s->nblank = text_blank_words(len) * 2;
+            s->nblank = lines_blank_words(len) * 2;
             s->blank = xmallocarray(s->nblank, sizeof *s->blank);
         }
-        text_blank_bits(text, len, s->blank);
+        lines_blank_bits(text, len, s->blank);
         size_t m = count_doc(s, text, len, bits, count);
         /* the set bits, in increasing order, are the document's columns */
         size_t k = 0;

@@ -10,7 +10,7 @@
  *    gigabytes;
  *  - sparse_csr_row did pointer arithmetic on NULL for a matrix without
  *    entries;
- *  - text_lines_next did the same on its first call;
+ *  - the line reader (now lines_next) did the same on its first call;
  *  - a worker thread that kern_threads added after earlier kern_parallel
  *    jobs ran the last job again on start, with an argument that was gone
  *    (test_dae crashed one run in ten). */
@@ -21,6 +21,7 @@
 
 #include "check.h"
 #include "kern.h"
+#include "lines.h"
 #include "model.h"
 #include "net.h"
 #include "sparse.h"
@@ -99,12 +100,12 @@ static void test_lines_first_call(void)
     static const char empty[1] = "";
     FILE *f = fmemopen((void *)empty, 1, "r");
     fgetc(f);
-    text_lines r;
-    text_lines_init(&r, f);
+    lines_reader r;
+    lines_init(&r, f);
     char *line;
     size_t len;
-    CHECK(text_lines_next(&r, &line, &len) == 0, "empty input: no line");
-    text_lines_free(&r);
+    CHECK(lines_next(&r, &line, &len) == 0, "empty input: no line");
+    lines_free(&r);
     fclose(f);
 }
 

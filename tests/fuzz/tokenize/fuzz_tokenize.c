@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lines.h"
 #include "text.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -77,12 +78,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FILE *f = fmemopen(text, n ? n : 1, "r");
     if (f) {
         if (!n) fgetc(f);
-        text_lines rd;
-        text_lines_init(&rd, f);
+        lines_reader rd;
+        lines_init(&rd, f);
         char *line;
         size_t len, total = 0;
         int got;
-        while ((got = text_lines_next(&rd, &line, &len)) > 0) {
+        while ((got = lines_next(&rd, &line, &len)) > 0) {
             total += len + 1;
             const char *tab = memchr(line, '\t', len);
             int has;
@@ -93,8 +94,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
          * gzip data comes back inflated, or as the error of bad data */
         int gz = n >= 2 && (unsigned char)text[0] == 0x1f && (unsigned char)text[1] == 0x8b;
         size_t bom = n >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
-        if (gz ? (got != 0 && got != -3) : (got != 0 || total < n - bom || total > n - bom + 1)) abort();
-        text_lines_free(&rd);
+        if (gz ? (got != 0 && got != LINES_ERR_GZIP) : (got != 0 || total < n - bom || total > n - bom + 1)) abort();
+        lines_free(&rd);
         fclose(f);
     }
     free(text);
