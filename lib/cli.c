@@ -554,8 +554,11 @@ int cli_lines_next(cli_lines *in, char **line, size_t *len)
         in->ln++;
         return 1;
     }
-    if (got == LINES_ERR_READ) die("%s: %s", in->name, lines_error(got, errno));
-    if (got < 0) die_at(in->name, in->ln + 1, "%s", lines_error(got, errno));
+    if (got < 0) {
+        char msg[512];
+        lines_error_at(msg, sizeof msg, got, errno, in->name, in->ln + 1);
+        die("%s", msg);
+    }
     return 0;
 }
 

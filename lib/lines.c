@@ -202,6 +202,12 @@ const char *lines_error(int rc, int err)
     return msg;
 }
 
+void lines_error_at(char *buf, size_t n, int rc, int err, const char *name, long line)
+{
+    if (rc == LINES_ERR_READ) snprintf(buf, n, "%s: %s", name, lines_error(rc, err));
+    else snprintf(buf, n, "%s:%ld: %s", name, line, lines_error(rc, err));
+}
+
 /* ------------------------------------------------------------------------
  * blank bitmap */
 

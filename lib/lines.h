@@ -72,6 +72,10 @@ void lines_free(lines_reader *r);
  * errno of the failed call).  The text lives in a static buffer, valid
  * until the next call. */
 const char *lines_error(int rc, int err);
+/* The same as a reader of a named file reports it, into buf[n]:
+ * "name: <reason>" for LINES_ERR_READ (a read error is no line's), else
+ * "name:line: <reason>" (line: the number of the line being read). */
+void lines_error_at(char *buf, size_t n, int rc, int err, const char *name, long line);
 
 /* ------------------------------------------------------------------------
  * blank-separated tokens of a line (token lines, sparse lines) */

@@ -753,9 +753,7 @@ int text_add_stopwords(text_tok *t, FILE *f, const char *name, char *err, size_t
         t->has_stop = 1;
     }
     if (rc == 0 && got < 0) {
-        int e = errno;
-        if (got == LINES_ERR_READ) snprintf(err, errlen, "%s: %s", name, lines_error(got, e));
-        else snprintf(err, errlen, "%s:%ld: %s", name, ln + 1, lines_error(got, e));
+        lines_error_at(err, errlen, got, errno, name, ln + 1);
         rc = -1;
     }
     lines_free(&rd);

@@ -802,9 +802,7 @@ vocab *vocab_load(FILE *f, const char *name, char *err, size_t errlen)
         h = vocab_digest_add(h, line, tl);
     }
     if (got < 0) {
-        int e = errno;
-        if (got == LINES_ERR_READ) snprintf(err, errlen, "%s: %s", name, lines_error(got, e));
-        else snprintf(err, errlen, "%s:%ld: %s", name, ln + 1, lines_error(got, e));
+        lines_error_at(err, errlen, got, errno, name, ln + 1);
         goto fail;
     }
     if (v->dim == 0) {

@@ -197,6 +197,12 @@ static void test_messages(void)
     char want[160];
     snprintf(want, sizeof want, "read error: %s", strerror(EBADF));
     CHECK(strcmp(lines_error(LINES_ERR_READ, EBADF), want) == 0, "read error: %s", lines_error(LINES_ERR_READ, EBADF));
+    char at[200];
+    lines_error_at(at, sizeof at, LINES_ERR_GZIP, 0, "v.gz", 12);
+    CHECK(strcmp(at, "v.gz:12: gzip data is corrupt or ends early") == 0, "with file and line: %s", at);
+    lines_error_at(at, sizeof at, LINES_ERR_READ, EIO, "(stdin)", 12);
+    snprintf(want, sizeof want, "(stdin): read error: %s", strerror(EIO));
+    CHECK(strcmp(at, want) == 0, "a read error names no line: %s", at);
     /* a descriptor that cannot be read */
     FILE *f = fopen("/dev/null", "w");
     lines_reader r;
