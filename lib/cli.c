@@ -562,7 +562,7 @@ int cli_lines_next(cli_lines *in, char **line, size_t *len)
     return 0;
 }
 
-int cli_rated_next(cli_lines *in, cli_rated *r, const char *what, text_buf *copy, int flags, const char *hint)
+int cli_rated_next(cli_lines *in, cli_rated *r, const char *what, buf_t *copy, int flags, const char *hint)
 {
     char *line;
     size_t n;
@@ -570,7 +570,7 @@ int cli_rated_next(cli_lines *in, cli_rated *r, const char *what, text_buf *copy
         if (n && line[n - 1] == '\r') n--;
         if (n && line[0] == '#') {
             if (copy) {
-                if (text_buf_reserve(copy, n + 1) < 0) die("out of memory");
+                if (buf_reserve(copy, n + 1) < 0) die("out of memory");
                 memcpy(copy->p + copy->len, line, n);
                 copy->len += n;
                 copy->p[copy->len++] = '\n';

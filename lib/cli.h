@@ -141,7 +141,7 @@ typedef struct cli_rated {
     size_t rlen;
     char why[160];      /* CLI_RATED_SOFT: what is wrong with the line */
 } cli_rated;
-int cli_rated_next(cli_lines *in, cli_rated *r, const char *what, text_buf *copy, int flags, const char *hint);
+int cli_rated_next(cli_lines *in, cli_rated *r, const char *what, buf_t *copy, int flags, const char *hint);
 
 /* Dies with "what needs N GiB, more than the M GiB of memory of this
  * machine" when bytes exceed the physical memory (or RLIMIT_AS), before a

@@ -21,32 +21,7 @@
 #include "lines.h"
 #include "strtab.h"
 
-/* ------------------------------------------------------------------------
- * buffers */
-
-void text_buf_free(text_buf *b)
-{
-    free(b->p);
-    b->p = NULL;
-    b->len = b->cap = 0;
-}
-
-int text_buf_reserve(text_buf *b, size_t n)
-{
-    if (b->cap - b->len > n) return 0;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap - b->len <= n) {
-        if (cap > SIZE_MAX / 2) return -1;
-        cap *= 2;
-    }
-    char *p = realloc(b->p, cap);
-    if (!p) return -1;
-    b->p = p;
-    b->cap = cap;
-    return 0;
-}
-
-static inline void put(text_buf *b, const char *s, size_t n)
+static inline void put(buf_t *b, const char *s, size_t n)
 {
     memcpy(b->p + b->len, s, n);
     b->len += n;
@@ -129,10 +104,10 @@ int text_utf8_valid(const char *s, size_t len)
     return 1;
 }
 
-long text_utf8_repair(const char *s, size_t len, text_buf *out)
+long text_utf8_repair(const char *s, size_t len, buf_t *out)
 {
     /* each invalid subpart (>= 1 byte) becomes 3 bytes */
-    if (len > SIZE_MAX / 3 - 1 || text_buf_reserve(out, 3 * len) < 0) return -1;
+    if (len > SIZE_MAX / 3 - 1 || buf_reserve(out, 3 * len) < 0) return -1;
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0, skip;
     long bad = 0;
@@ -261,12 +236,12 @@ static size_t html_entity(const char *s, size_t n, uint32_t *cp)
     return 0;
 }
 
-int text_html_strip(const char *s, size_t len, text_buf *out)
+int text_html_strip(const char *s, size_t len, buf_t *out)
 {
     /* the output is never longer than the input: a tag (>= 3 bytes)
      * becomes one space, and a reference's UTF-8 is never longer than the
      * reference ("&#9;" -> 1 byte, "&hellip;" -> 3, "&#x10000;" -> 4) */
-    if (text_buf_reserve(out, len + 4) < 0) return -1;
+    if (buf_reserve(out, len + 4) < 0) return -1;
     size_t i = 0;
     while (i < len) {
         char c = s[i];
@@ -495,7 +470,7 @@ struct text_tok {
     struct sb_stemmer *stemmer;
     strtab stop;
     int has_stop;
-    text_buf fix, html, norm, tmp;
+    buf_t fix, html, norm, tmp;
     int32_t *u32;
     size_t u32cap;
     tok_span *spans;
@@ -595,10 +570,10 @@ void text_free(text_tok *t)
     pcre2_jit_stack_free(t->jstack);
     if (t->stemmer) sb_stemmer_delete(t->stemmer);
     strtab_free(&t->stop);
-    text_buf_free(&t->fix);
-    text_buf_free(&t->html);
-    text_buf_free(&t->norm);
-    text_buf_free(&t->tmp);
+    buf_free(&t->fix);
+    buf_free(&t->html);
+    buf_free(&t->norm);
+    buf_free(&t->tmp);
     free(t->u32);
     free(t->spans);
     free(t->al);
@@ -636,7 +611,7 @@ static int fold_segment(text_tok *t, const char *s, size_t n)
         if ((size_t)k < t->u32cap) {
             utf8proc_ssize_t b = utf8proc_reencode(t->u32, k, FOLD_OPTS);
             if (b < 0) return tfail(t, "normalisation failed: %s", utf8proc_errmsg(b));
-            if (text_buf_reserve(&t->norm, (size_t)b) < 0) return tfail(t, "out of memory");
+            if (buf_reserve(&t->norm, (size_t)b) < 0) return tfail(t, "out of memory");
             put(&t->norm, (const char *)t->u32, (size_t)b);
             return 0;
         }
@@ -675,7 +650,7 @@ static inline void lower_ascii(char *restrict d, const char *restrict s, size_t 
 static int normalise(text_tok *t, const char *s, size_t n, int ascii)
 {
     t->norm.len = 0;
-    if (text_buf_reserve(&t->norm, n) < 0) return tfail(t, "out of memory");
+    if (buf_reserve(&t->norm, n) < 0) return tfail(t, "out of memory");
     if (ascii) {
         lower_ascii(t->norm.p, s, n);
         t->norm.len = n;
@@ -694,7 +669,7 @@ static int normalise(text_tok *t, const char *s, size_t n, int ascii)
         while (a < n && (unsigned char)s[a] < 0x80) a++;
         if (a == n) break;
         size_t from = a > i ? a - 1 : a; /* keep the base with its marks */
-        if (text_buf_reserve(&t->norm, from - i) < 0) return tfail(t, "out of memory");
+        if (buf_reserve(&t->norm, from - i) < 0) return tfail(t, "out of memory");
         lower_ascii(t->norm.p + t->norm.len, s + i, from - i);
         t->norm.len += from - i;
         size_t b = a;
@@ -702,7 +677,7 @@ static int normalise(text_tok *t, const char *s, size_t n, int ascii)
         if (fold_segment(t, s + from, b - from) < 0) return -1;
         i = b;
     }
-    if (text_buf_reserve(&t->norm, n - i) < 0) return tfail(t, "out of memory");
+    if (buf_reserve(&t->norm, n - i) < 0) return tfail(t, "out of memory");
     lower_ascii(t->norm.p + t->norm.len, s + i, n - i);
     t->norm.len += n - i;
     return 0;
@@ -844,7 +819,7 @@ static inline __attribute__((always_inline)) int fast_next(text_tok *t, const ch
     return pcre_next(t, t->re, t->jit, p, n, start, ms, me);
 }
 
-long text_tokenize(text_tok *t, const char *s, size_t len, text_buf *out)
+long text_tokenize(text_tok *t, const char *s, size_t len, buf_t *out)
 {
     const size_t out0 = out->len; /* the tokens may add at most LINES_MAX bytes */
     const char *p = s;
@@ -895,7 +870,7 @@ long text_tokenize(text_tok *t, const char *s, size_t len, text_buf *out)
     int fast = t->fast;
     if (fast) {
         /* p is t->norm: pad it, and build the class bitmaps */
-        if (text_buf_reserve(&t->norm, LINES_PAD) < 0) return tfail(t, "out of memory");
+        if (buf_reserve(&t->norm, LINES_PAD) < 0) return tfail(t, "out of memory");
         p = t->norm.p; /* the reserve may have moved it */
         memset(t->norm.p + n, 0, LINES_PAD);
         size_t words = n / 64 + 2;
@@ -919,7 +894,7 @@ long text_tokenize(text_tok *t, const char *s, size_t len, text_buf *out)
         /* tokens straight to out: at most 2 bytes of output per input byte
          * (a number can touch the next token: 1.5x -> 1.5 x), plus 16 bytes
          * of slack for the 16-byte copies */
-        if (text_buf_reserve(out, 2 * n + 32) < 0) return tfail(t, "out of memory");
+        if (buf_reserve(out, 2 * n + 32) < 0) return tfail(t, "out of memory");
         char *d = out->p + out->len;
         size_t ms, me;
         int k;
@@ -983,7 +958,7 @@ long text_tokenize(text_tok *t, const char *s, size_t len, text_buf *out)
         for (size_t i = 0; t->user && i < tl; i++)
             if ((unsigned char)tk[i] <= ' ' || tk[i] == 0x7f) {
                 t->tmp.len = 0;
-                if (text_buf_reserve(&t->tmp, tl) < 0) return tfail(t, "out of memory");
+                if (buf_reserve(&t->tmp, tl) < 0) return tfail(t, "out of memory");
                 put(&t->tmp, tk, tl);
                 for (size_t j = i; j < tl; j++)
                     if ((unsigned char)t->tmp.p[j] <= ' ' || t->tmp.p[j] == 0x7f) t->tmp.p[j] = '_';
@@ -1006,7 +981,7 @@ long text_tokenize(text_tok *t, const char *s, size_t len, text_buf *out)
             }
             int mark = scope && word && !neg;
             if (out->len - out0 + tl + 6 > LINES_MAX) return too_long(t);
-            if (text_buf_reserve(out, tl + 6) < 0) return tfail(t, "out of memory");
+            if (buf_reserve(out, tl + 6) < 0) return tfail(t, "out of memory");
             if (ntok) out->p[out->len++] = ' ';
             size_t off = out->len;
             if (mark) put(out, "NOT_", 4);
@@ -1022,7 +997,7 @@ long text_tokenize(text_tok *t, const char *s, size_t len, text_buf *out)
             size_t need = 1;
             for (int j = 0; j < g; j++) need += t->spans[i + (size_t)j].len + 1;
             if (out->len - out0 + need > LINES_MAX) return too_long(t);
-            if (text_buf_reserve(out, need) < 0) return tfail(t, "out of memory");
+            if (buf_reserve(out, need) < 0) return tfail(t, "out of memory");
             if (ntok) out->p[out->len++] = ' ';
             for (int j = 0; j < g; j++) {
                 const tok_span *sp = &t->spans[i + (size_t)j];

@@ -4,7 +4,8 @@
  * marking and n-grams.  See docs/text.md for the exact rules.
  *
  * The library never exits: constructors return NULL and text_tokenize -1,
- * with a message for the caller to print.
+ * with a message for the caller to print.  Output goes into buf_t buffers
+ * (buf.h).
  */
 #ifndef SENTI_TEXT_H
 #define SENTI_TEXT_H
@@ -13,15 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* A growable byte buffer (zeroed = empty); free with text_buf_free. */
-typedef struct text_buf {
-    char *p;
-    size_t len, cap;
-} text_buf;
-
-void text_buf_free(text_buf *b);
-/* Make room for n more bytes; -1 on allocation failure. */
-int text_buf_reserve(text_buf *b, size_t n);
+#include "buf.h"
 
 typedef struct text_opts {
     const char *pattern; /* PCRE2 token pattern; NULL = the default */
@@ -64,7 +57,7 @@ int text_add_stopwords(text_tok *t, FILE *f, const char *name, char *err, size_t
  * text that folds to more characters than its bytes plus TEXT_FOLD_SLACK,
  * tokens and n-grams longer than LINES_MAX bytes (lines.h) in all, out of
  * memory).  Tokens never contain spaces, tabs or control bytes. */
-long text_tokenize(text_tok *t, const char *s, size_t len, text_buf *out);
+long text_tokenize(text_tok *t, const char *s, size_t len, buf_t *out);
 const char *text_error(const text_tok *t);
 /* Number of invalid UTF-8 sequences replaced so far. */
 unsigned long text_replaced(const text_tok *t);
@@ -80,13 +73,13 @@ int text_parse_rating(const char *s, size_t n, int *has_label, double *v);
 /* Low-level steps, exposed for tests. */
 /* Append s with each maximal invalid UTF-8 subpart replaced by U+FFFD;
  * returns the number replaced, or -1 on allocation failure. */
-long text_utf8_repair(const char *s, size_t len, text_buf *out);
+long text_utf8_repair(const char *s, size_t len, buf_t *out);
 /* 1 when s is valid UTF-8 (RFC 3629: no overlongs, surrogates or values
  * above U+10FFFF). */
 int text_utf8_valid(const char *s, size_t len);
 /* Append s with tags removed (each replaced by a space) and character
  * references decoded.  -1 on allocation failure. */
-int text_html_strip(const char *s, size_t len, text_buf *out);
+int text_html_strip(const char *s, size_t len, buf_t *out);
 /* 1 when the token is a negation word (not, no, never, ..., *n't). */
 int text_is_negation(const char *s, size_t len);
 

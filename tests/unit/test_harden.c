@@ -42,11 +42,11 @@ static void test_tokenize_padding(void)
     for (size_t n = 1; n < sizeof s; n += 1) {
         for (size_t i = 0; i < n; i++) s[i] = "Ab c\xc3\xa9 D'e 12,5 "[i % 17];
         text_tok *t = text_new(&o, err, sizeof err);
-        text_buf a = {0}, b = {0};
+        buf_t a = {0}, b = {0};
         long ka = text_tokenize(t, s, n, &a), kb = text_tokenize(slow, s, n, &b);
         if (ka != kb || a.len != b.len || (a.len && memcmp(a.p, b.p, a.len) != 0)) bad++;
-        text_buf_free(&a);
-        text_buf_free(&b);
+        buf_free(&a);
+        buf_free(&b);
         text_free(t);
     }
     text_free(slow);

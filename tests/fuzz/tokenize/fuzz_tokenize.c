@@ -39,7 +39,7 @@ static text_tok *get(unsigned o, int pcre_only)
     return tok[o][pcre_only];
 }
 
-static void check_output(const text_buf *b, size_t from)
+static void check_output(const buf_t *b, size_t from)
 {
     if (b->len == from) return;
     const char *s = b->p + from;
@@ -63,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(text, data + 1, size - 1);
     size_t n = size - 1;
 
-    text_buf a = {0}, b = {0};
+    buf_t a = {0}, b = {0};
     long ka = text_tokenize(get(o, 0), text, n, &a);
     long kb = text_tokenize(get(o, 1), text, n, &b);
     if (ka != kb) abort();
@@ -71,8 +71,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_output(&a, 0);
         if (a.len != b.len || (a.len && memcmp(a.p, b.p, a.len) != 0)) abort();
     }
-    text_buf_free(&a);
-    text_buf_free(&b);
+    buf_free(&a);
+    buf_free(&b);
 
     /* the same bytes as a file of lines, and each line's rating field */
     FILE *f = fmemopen(text, n ? n : 1, "r");
