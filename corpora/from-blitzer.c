@@ -17,7 +17,6 @@
 
 #include "cli.h"
 #include "convert.h"
-#include "text.h"
 
 #define NAME_MAX_LEN 63
 

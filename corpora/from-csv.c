@@ -16,7 +16,7 @@
 
 #include "cli.h"
 #include "convert.h"
-#include "text.h"
+#include "lines.h"
 
 static const char *sep_opt = "auto";
 static const char *rating_col = NULL;
@@ -104,9 +104,9 @@ typedef struct record {
 static inline void rec_put(record *rc, char c)
 {
     if (rc->n == rc->cap) {
-        if (rc->n >= TEXT_MAX_LINE)
+        if (rc->n >= LINES_MAX)
             die_at(rc->file, rc->line, "record longer than %zu bytes (the limit; an unterminated quote?)",
-                   TEXT_MAX_LINE);
+                   LINES_MAX);
         rc->cap = rc->cap ? 2 * rc->cap : 4096;
         rc->s = xrealloc(rc->s, rc->cap);
     }

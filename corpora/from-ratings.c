@@ -23,6 +23,7 @@
 #include "cli.h"
 #include "convert.h"
 #include "sparse.h"
+#include "strtab.h"
 
 static int by_user;
 static int id_labels;
@@ -61,55 +62,35 @@ static void usage(void)
  * ids: interned words, numbered in order of first appearance */
 
 typedef struct ids {
-    char **s;
+    strtab tab;    /* the words; an entry's rank is its id + 1 */
+    uint64_t *off; /* by id: where the word is in tab's arena */
     size_t *len;
     size_t n, cap;
-    uint32_t *tab; /* open addressing: id + 1, 0 = empty */
-    size_t tcap;
 } ids;
 
-static uint64_t hash_bytes(const char *s, size_t n)
+/* The word of an id, NUL-terminated. */
+static const char *id_str(const ids *d, size_t i)
 {
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
-    return h;
-}
-
-static void ids_grow(ids *d)
-{
-    size_t tcap = d->tcap ? d->tcap * 2 : 1024;
-    uint32_t *tab = xcalloc(tcap, sizeof *tab);
-    for (size_t i = 0; i < d->n; i++) {
-        size_t h = (size_t)hash_bytes(d->s[i], d->len[i]) & (tcap - 1);
-        while (tab[h]) h = (h + 1) & (tcap - 1);
-        tab[h] = (uint32_t)(i + 1);
-    }
-    free(d->tab);
-    d->tab = tab;
-    d->tcap = tcap;
+    return d->tab.arena + d->off[i];
 }
 
 static uint32_t ids_get(ids *d, const char *s, size_t n, const char *file, long line)
 {
-    if (2 * (d->n + 1) > d->tcap) ids_grow(d);
-    size_t h = (size_t)hash_bytes(s, n) & (d->tcap - 1);
-    while (d->tab[h]) {
-        uint32_t k = d->tab[h] - 1;
-        if (d->len[k] == n && memcmp(d->s[k], s, n) == 0) return k;
-        h = (h + 1) & (d->tcap - 1);
+    int added;
+    strtab_entry *e = strtab_add(&d->tab, s, n, strtab_hash(s, n), &added);
+    if (!e) {
+        if (d->tab.n >= 2147483647u) die_at(file, line, "more than 2147483647 distinct ids");
+        die("out of memory");
     }
-    if (d->n >= 2147483647u) die_at(file, line, "more than 2147483647 distinct ids");
+    if (!added) return e->rank - 1;
     if (d->n == d->cap) {
         d->cap = d->cap ? d->cap * 2 : 1024;
-        d->s = xreallocarray(d->s, d->cap, sizeof *d->s);
+        d->off = xreallocarray(d->off, d->cap, sizeof *d->off);
         d->len = xreallocarray(d->len, d->cap, sizeof *d->len);
     }
-    char *c = xmalloc(n + 1);
-    memcpy(c, s, n);
-    c[n] = '\0';
-    d->s[d->n] = c;
+    d->off[d->n] = e->off;
     d->len[d->n] = n;
-    d->tab[h] = (uint32_t)(d->n + 1);
+    e->rank = (uint32_t)d->n + 1;
     return (uint32_t)d->n++;
 }
 
@@ -126,7 +107,7 @@ static const ids *sort_ids;
 static int cmp_id(const void *a, const void *b)
 {
     uint32_t i = *(const uint32_t *)a, j = *(const uint32_t *)b;
-    const char *x = sort_ids->s[i], *y = sort_ids->s[j];
+    const char *x = id_str(sort_ids, i), *y = id_str(sort_ids, j);
     size_t nx = sort_ids->len[i], ny = sort_ids->len[j];
     int dx = all_digits(x, nx), dy = all_digits(y, ny);
     if (dx != dy) return dy - dx;
@@ -326,9 +307,9 @@ static void done(void)
     if (id_labels) {
         lab = xmallocarray(nr ? nr : 1, sizeof *lab);
         for (size_t i = 0; i < nr; i++)
-            if (parse_num(rows->s[rid[i]], rows->len[rid[i]], &lab[i]) != 0 || !isfinite(lab[i]))
+            if (parse_num(id_str(rows, rid[i]), rows->len[rid[i]], &lab[i]) != 0 || !isfinite(lab[i]))
                 die("--id-labels: the %s id '%s' is not a number", by_user ? "user" : "item",
-                    conv_excerpt(rows->s[rid[i]], rows->len[rid[i]]));
+                    conv_excerpt(id_str(rows, rid[i]), rows->len[rid[i]]));
     }
 
     if (nc && sparse_write_header(stdout, (uint32_t)nc, NULL) != 0) die_stdout();
@@ -342,8 +323,8 @@ static void done(void)
     if (key) {
         fprintf(key->f, "# senti-from-ratings key: lines are %ss, columns %ss; %zu lines, %zu columns, %zu ratings\n",
                 by_user ? "user" : "item", by_user ? "item" : "user", nr, nc, nrt);
-        for (size_t i = 0; i < nr; i++) fprintf(key->f, "line\t%zu\t%s\n", i + 1, rows->s[rid[i]]);
-        for (size_t i = 0; i < nc; i++) fprintf(key->f, "column\t%zu\t%s\n", i + 1, cols->s[cid[i]]);
+        for (size_t i = 0; i < nr; i++) fprintf(key->f, "line\t%zu\t%s\n", i + 1, id_str(rows, rid[i]));
+        for (size_t i = 0; i < nc; i++) fprintf(key->f, "column\t%zu\t%s\n", i + 1, id_str(cols, cid[i]));
         if (ferror(key->f)) cli_out_die(key);
         cli_out_commit(key);
     }

@@ -552,23 +552,25 @@ void cli_lines_open(cli_lines *in, const char *path)
     in->path = path;
     in->name = cli_name(path);
     in->ln = 0;
-    text_lines_init(&in->rd, in->f);
+    lines_init(&in->rd, in->f);
 }
 
 int cli_lines_next(cli_lines *in, char **line, size_t *len)
 {
-    int got = text_lines_next(&in->rd, line, len);
+    int got = lines_next(&in->rd, line, len);
     if (got > 0) {
         in->ln++;
         return 1;
     }
-    if (got == -2) die_at(in->name, in->ln + 1, "line longer than %zu bytes (the limit)", (size_t)TEXT_MAX_LINE);
-    if (got == -3) die_at(in->name, in->ln + 1, "gzip data is corrupt or ends early");
-    if (got < 0) die("%s: read error: %s", in->name, strerror(errno));
+    if (got < 0) {
+        char msg[512];
+        lines_error_at(msg, sizeof msg, got, errno, in->name, in->ln + 1);
+        die("%s", msg);
+    }
     return 0;
 }
 
-int cli_rated_next(cli_lines *in, cli_rated *r, const char *what, text_buf *copy, int flags, const char *hint)
+int cli_rated_next(cli_lines *in, cli_rated *r, const char *what, buf_t *copy, int flags, const char *hint)
 {
     char *line;
     size_t n;
@@ -576,7 +578,7 @@ int cli_rated_next(cli_lines *in, cli_rated *r, const char *what, text_buf *copy
         if (n && line[n - 1] == '\r') n--;
         if (n && line[0] == '#') {
             if (copy) {
-                if (text_buf_reserve(copy, n + 1) < 0) die("out of memory");
+                if (buf_reserve(copy, n + 1) < 0) die("out of memory");
                 memcpy(copy->p + copy->len, line, n);
                 copy->len += n;
                 copy->p[copy->len++] = '\n';
@@ -615,7 +617,7 @@ int cli_rated_next(cli_lines *in, cli_rated *r, const char *what, text_buf *copy
 
 void cli_lines_close(cli_lines *in)
 {
-    text_lines_free(&in->rd);
+    lines_free(&in->rd);
     xfclose(in->f, in->path);
 }
 

@@ -18,6 +18,7 @@
 #include <stdio.h>
 
 #include "buf.h"
+#include "lines.h"
 #include "text.h"
 
 #define SENTI_VERSION "0.1.0"
@@ -104,8 +105,8 @@ void xfclose(FILE *f, const char *path);
 /* Display name for messages: "-" becomes "(stdin)". */
 const char *cli_name(const char *path);
 
-/* The lines of one input file (text_lines, any length up to
- * TEXT_MAX_LINE) with the file's name and the line number, for the
+/* The lines of one input file (lines_reader, any length up to
+ * LINES_MAX) with the file's name and the line number, for the
  * programs that read text lines (senti-tokenize, -vocab, -bow, -eval,
  * -split, the Blitzer and OpinRank converters).  cli_lines_next gives the next line without its newline and
  * returns 1, or 0 at the end of the input; it dies with "name:line: line
@@ -114,7 +115,7 @@ typedef struct cli_lines {
     FILE *f;
     const char *path, *name;
     long ln;                /* number of the line last returned */
-    text_lines rd;
+    lines_reader rd;
 } cli_lines;
 void cli_lines_open(cli_lines *in, const char *path);
 int cli_lines_next(cli_lines *in, char **line, size_t *len);
@@ -134,13 +135,13 @@ void cli_lines_close(cli_lines *in);
 typedef struct cli_rated {
     int has;            /* 0: the rating was '?' */
     double label;
-    char *text;         /* after the TAB (the line's bytes, followed by TEXT_PAD readable bytes) */
+    char *text;         /* after the TAB (the line's bytes, followed by LINES_PAD readable bytes) */
     size_t tlen;
     char *line;         /* the whole line; the rating is line[0..rlen) */
     size_t rlen;
     char why[160];      /* CLI_RATED_SOFT: what is wrong with the line */
 } cli_rated;
-int cli_rated_next(cli_lines *in, cli_rated *r, const char *what, text_buf *copy, int flags, const char *hint);
+int cli_rated_next(cli_lines *in, cli_rated *r, const char *what, buf_t *copy, int flags, const char *hint);
 
 /* Dies with "what needs N GiB, more than the M GiB of memory of this
  * machine" when bytes exceed the physical memory (or RLIMIT_AS), before a

@@ -37,7 +37,7 @@ void frontend_free(frontend *f)
     free(f->vocab_bytes);
     text_free(f->tok);
     vocab_free(f->v);
-    text_buf_free(&f->toks);
+    buf_free(&f->toks);
     free(f->ranks);
     free(f->cols);
     free(f->vals);

@@ -39,7 +39,7 @@ typedef struct frontend {
     /* compiled */
     text_tok *tok;
     vocab *v;
-    text_buf toks;          /* tokens of the current text */
+    buf_t toks;          /* tokens of the current text */
     uint32_t *ranks;        /* scratch: ranks of the current text's tokens */
     size_t ranks_cap;
     uint32_t *cols;         /* the row: 0-based columns, increasing */

@@ -5,7 +5,7 @@
  * tests/unit/test_sparse.c, tests/sh/sparse.sh and tests/sh/header.sh. */
 #include "sparse.h"
 #include "buf.h"
-#include "text.h"
+#include "lines.h"
 
 #include <errno.h>
 #include <math.h>
@@ -17,7 +17,7 @@ struct sparse_reader {
     FILE *f;
     char *name;
     long line;
-    text_lines rd;      /* the lines of f (gzip data inflated) */
+    lines_reader rd;    /* the lines of f (gzip data inflated) */
     char *cbuf;         /* comment of the last row */
     size_t cbufcap;
     uint32_t *col;      /* row buffers */
@@ -52,7 +52,7 @@ sparse_reader *sparse_reader_new(FILE *f, const char *name)
     sparse_reader *r = calloc(1, sizeof *r);
     if (!r) return NULL;
     r->f = f;
-    text_lines_init(&r->rd, f);
+    lines_init(&r->rd, f);
     r->name = strdup(name ? name : "(stdin)");
     if (!r->name) {
         free(r);
@@ -66,7 +66,7 @@ void sparse_reader_free(sparse_reader *r)
 {
     if (!r) return;
     free(r->name);
-    text_lines_free(&r->rd);
+    lines_free(&r->rd);
     free(r->cbuf);
     free(r->col);
     free(r->val);
@@ -86,8 +86,8 @@ int sparse_reader_next_file(sparse_reader *r, FILE *f, const char *name)
     free(r->name);
     r->name = n;
     r->f = f;
-    text_lines_free(&r->rd);
-    text_lines_init(&r->rd, f);
+    lines_free(&r->rd);
+    lines_init(&r->rd, f);
     r->line = 0;
     return 0;
 }
@@ -767,15 +767,10 @@ int sparse_next(sparse_reader *r, sparse_row *row)
         errno = 0;
         char *line;
         size_t len;
-        int got = text_lines_next(&r->rd, &line, &len);
+        int got = lines_next(&r->rd, &line, &len);
         if (got == 0) return 0;
         r->line++;
-        if (got == -2) return fail(r, "line longer than %zu bytes (the limit)", TEXT_MAX_LINE);
-        if (got == -3) return fail(r, "gzip data is corrupt or ends early");
-        if (got < 0) {
-            if (errno == ENOMEM) return fail(r, "out of memory");
-            return fail(r, "read error: %s", strerror(errno ? errno : EIO));
-        }
+        if (got < 0) return fail(r, "%s", lines_error(got, errno));
         line[len] = 0; /* the '\n', or padding after the last line */
         int k = sparse_parse_line(r, line, len, row);
         if (k != 0) return k;

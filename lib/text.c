@@ -13,286 +13,15 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <zlib.h>
 #include <utf8proc.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
 
-#include "vocab.h"
+#include "lines.h"
+#include "strtab.h"
 
-/* ------------------------------------------------------------------------
- * buffers */
-
-void text_buf_free(text_buf *b)
-{
-    free(b->p);
-    b->p = NULL;
-    b->len = b->cap = 0;
-}
-
-int text_buf_reserve(text_buf *b, size_t n)
-{
-    if (b->cap - b->len > n) return 0;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap - b->len <= n) {
-        if (cap > SIZE_MAX / 2) return -1;
-        cap *= 2;
-    }
-    char *p = realloc(b->p, cap);
-    if (!p) return -1;
-    b->p = p;
-    b->cap = cap;
-    return 0;
-}
-
-/* ------------------------------------------------------------------------
- * block line reader */
-
-#define LINES_BLOCK (1u << 20)
-#define LINES_PAD TEXT_PAD
-
-void text_lines_init(text_lines *r, FILE *f)
-{
-    memset(r, 0, sizeof *r);
-    r->f = f;
-    r->fd = f ? fileno(f) : -1; /* -1 for a memory stream */
-}
-
-void text_lines_free(text_lines *r)
-{
-    if (r->z) inflateEnd(r->z);
-    free(r->z);
-    free(r->zin);
-    free(r->buf);
-    memset(r, 0, sizeof *r);
-}
-
-/* Up to n bytes of the stream as they come: read(2) returns what is
- * there (a line typed or piped is seen at once); a memory stream has no
- * descriptor and is read with fread.  0 at the end, -1 on an error. */
-static long raw_read(text_lines *r, char *dst, size_t n)
-{
-    if (r->fd >= 0) {
-        ssize_t k;
-        do k = read(r->fd, dst, n);
-        while (k < 0 && errno == EINTR);
-        return k < 0 ? -1 : (long)k;
-    }
-    size_t got = fread(dst, 1, n, r->f);
-    return got == 0 && ferror(r->f) ? -1 : (long)got;
-}
-
-#define GZ_IN (1u << 16)
-
-/* gzip data: the first got bytes (already read) become the inflater's
- * input; -1 (errno ENOMEM) when out of memory. */
-static int start_gzip(text_lines *r, const char *first, size_t got)
-{
-    z_stream *z = calloc(1, sizeof *z);
-    unsigned char *in = malloc(got > GZ_IN ? got : GZ_IN);
-    if (!z || !in || inflateInit2(z, 16 + MAX_WBITS) != Z_OK) {
-        free(z);
-        free(in);
-        errno = ENOMEM;
-        return -1;
-    }
-    memcpy(in, first, got);
-    r->z = z;
-    r->zin = in;
-    r->zin_cap = got > GZ_IN ? got : GZ_IN;
-    z->next_in = in;
-    z->avail_in = (uInt)got;
-    r->gzip = 1;
-    return 0;
-}
-
-/* Up to n bytes of the inflated stream; several gzip members one after
- * the other are one stream (as gzip -d gives them).  0 at the end, -1 on
- * a read error, -3 on data that is not gzip or ends early. */
-static long inflate_some(text_lines *r, char *dst, size_t n)
-{
-    z_stream *z = r->z;
-    if (n > (uInt)-1) n = (uInt)-1;
-    z->next_out = (unsigned char *)dst;
-    z->avail_out = (uInt)n;
-    for (;;) {
-        if (!z->avail_in && !r->zeof) {
-            long k = raw_read(r, (char *)r->zin, r->zin_cap);
-            if (k < 0) return -1;
-            if (k == 0) r->zeof = 1;
-            z->next_in = r->zin;
-            z->avail_in = (uInt)k;
-        }
-        if (r->zend) { /* between members: more data starts another */
-            if (!z->avail_in) return r->zeof ? 0 : (long)(n - z->avail_out);
-            if (inflateReset(z) != Z_OK) return -3;
-            r->zend = 0;
-        }
-        if (!z->avail_in && r->zeof) return -3; /* ends inside a member */
-        int rc = inflate(z, Z_NO_FLUSH);
-        if (rc == Z_STREAM_END) r->zend = 1;
-        else if (rc != Z_OK && rc != Z_BUF_ERROR) return -3;
-        size_t out = n - z->avail_out;
-        if (out) return (long)out;
-    }
-}
-
-/* A UTF-8 byte-order mark (EF BB BF) at the start of the stream is not
- * part of the first line. */
-static void skip_bom(text_lines *r, char **line, size_t *len)
-{
-    if (r->lines++ == 0 && *len >= 3 && memcmp(*line, "\xef\xbb\xbf", 3) == 0) {
-        *line += 3;
-        *len -= 3;
-    }
-}
-
-int text_lines_next(text_lines *r, char **line, size_t *len)
-{
-    if (!r->buf) { /* first call (no arithmetic on a NULL buffer) */
-        r->buf = malloc(LINES_BLOCK + LINES_PAD);
-        if (!r->buf) {
-            errno = ENOMEM;
-            return -1;
-        }
-        r->cap = LINES_BLOCK;
-        memset(r->buf, 0, LINES_PAD);
-    }
-    for (;;) {
-        char *b = r->buf + r->at;
-        size_t have = r->end - r->at;
-        char *nl = have > r->scanned ? memchr(b + r->scanned, '\n', have - r->scanned) : NULL;
-        if (nl) {
-            if ((size_t)(nl - b) > TEXT_MAX_LINE) return -2;
-            *line = b;
-            *len = (size_t)(nl - b);
-            r->at += *len + 1;
-            r->scanned = 0;
-            skip_bom(r, line, len);
-            return 1;
-        }
-        r->scanned = have;
-        if (have > TEXT_MAX_LINE) return -2;
-        if (r->eof) {
-            if (!have) return 0;
-            memset(b + have, 0, LINES_PAD);
-            *line = b;
-            *len = have;
-            r->at = r->end;
-            r->scanned = 0;
-            skip_bom(r, line, len);
-            return 1;
-        }
-        /* move the partial line to the front, grow when it fills the buffer */
-        if (r->at) {
-            memmove(r->buf, b, have);
-            r->at = 0;
-            r->end = have;
-        }
-        if (r->cap - r->end < LINES_BLOCK / 2) {
-            size_t cap = r->cap ? r->cap * 2 : LINES_BLOCK;
-            while (cap - r->end < LINES_BLOCK / 2) cap *= 2;
-            char *nb = realloc(r->buf, cap + LINES_PAD);
-            if (!nb) {
-                errno = ENOMEM;
-                return -1;
-            }
-            r->buf = nb;
-            r->cap = cap;
-        }
-        long got = r->z ? inflate_some(r, r->buf + r->end, r->cap - r->end)
-                        : raw_read(r, r->buf + r->end, r->cap - r->end);
-        if (got < 0) return (int)got;
-        if (!r->sniffed) { /* the first bytes tell whether the stream is gzip data */
-            r->sniffed = 1;
-            if (got >= 2 && (unsigned char)r->buf[r->end] == 0x1f && (unsigned char)r->buf[r->end + 1] == 0x8b) {
-                if (start_gzip(r, r->buf + r->end, (size_t)got) < 0) return -1;
-                continue;
-            }
-        }
-        r->end += (size_t)got;
-        if (got == 0) r->eof = 1;
-        /* the bytes after the data are readable; keep them defined */
-        memset(r->buf + r->end, 0, LINES_PAD);
-    }
-}
-
-long text_getline(char **pbuf, size_t *pcap, FILE *f)
-{
-    char *buf = *pbuf;
-    size_t cap = *pcap, len = 0;
-    long rc = -1;
-    for (;;) {
-        /* read in chunks that grow with the line; each chunk is filled
-         * with '\n' first, so that the NUL fgets() puts after the data is
-         * the last NUL of the chunk, even when the data holds NUL bytes */
-        size_t want = len < 512 ? 512 : len;
-        if (want > TEXT_MAX_LINE + 2 - len) want = TEXT_MAX_LINE + 2 - len;
-        if (len + want > cap) {
-            size_t ncap = cap ? cap : 128;
-            while (ncap < len + want) ncap *= 2;
-            char *nb = realloc(buf, ncap);
-            if (!nb) {
-                errno = ENOMEM;
-                rc = -2;
-                break;
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        char *p = buf + len;
-        memset(p, '\n', want);
-        if (!fgets(p, (int)want, f)) {
-            *p = 0;
-            if (len) rc = (long)len;
-            break;
-        }
-        const char *z = memchr(p, 0, want), *next; /* fgets always writes one */
-        while ((next = memchr(z + 1, 0, want - (size_t)(z + 1 - p))) != NULL) z = next;
-        size_t got = (size_t)(z - p);
-        len += got;
-        if ((got && p[got - 1] == '\n') || got + 1 < want) { /* newline, or end of input */
-            size_t body = len - (buf[len - 1] == '\n');
-            rc = body > TEXT_MAX_LINE ? -2 : (long)len;
-            break;
-        }
-        if (len > TEXT_MAX_LINE) {
-            rc = -2;
-            break;
-        }
-    }
-    *pbuf = buf;
-    *pcap = cap;
-    return rc;
-}
-
-void text_blank_bits(const char *s, size_t n, uint64_t *bits)
-{
-    size_t nw = n / 64 + 1; /* words that hold bits below n (and maybe past) */
-    for (size_t w = 0; w < nw; w++) {
-        const char *p = s + w * 64;
-        uint64_t m = 0;
-#ifdef __SSE2__
-        const __m128i sp = _mm_set1_epi8(' '), tb = _mm_set1_epi8('\t');
-        for (int k = 0; k < 4; k++) {
-            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
-            __m128i e = _mm_or_si128(_mm_cmpeq_epi8(v, sp), _mm_cmpeq_epi8(v, tb));
-            m |= (uint64_t)(uint16_t)_mm_movemask_epi8(e) << (16 * k);
-        }
-#else
-        for (int k = 0; k < 64; k++) m |= (uint64_t)(p[k] == ' ' || p[k] == '\t') << k;
-#endif
-        bits[w] = m;
-    }
-    /* everything from n on is blank */
-    size_t r = n & 63;
-    bits[n / 64] |= ~0ULL << r;
-    bits[nw] = ~0ULL;
-}
-
-static inline void put(text_buf *b, const char *s, size_t n)
+static inline void put(buf_t *b, const char *s, size_t n)
 {
     memcpy(b->p + b->len, s, n);
     b->len += n;
@@ -375,10 +104,10 @@ int text_utf8_valid(const char *s, size_t len)
     return 1;
 }
 
-long text_utf8_repair(const char *s, size_t len, text_buf *out)
+long text_utf8_repair(const char *s, size_t len, buf_t *out)
 {
     /* each invalid subpart (>= 1 byte) becomes 3 bytes */
-    if (len > SIZE_MAX / 3 - 1 || text_buf_reserve(out, 3 * len) < 0) return -1;
+    if (len > SIZE_MAX / 3 - 1 || buf_reserve(out, 3 * len) < 0) return -1;
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0, skip;
     long bad = 0;
@@ -507,12 +236,12 @@ static size_t html_entity(const char *s, size_t n, uint32_t *cp)
     return 0;
 }
 
-int text_html_strip(const char *s, size_t len, text_buf *out)
+int text_html_strip(const char *s, size_t len, buf_t *out)
 {
     /* the output is never longer than the input: a tag (>= 3 bytes)
      * becomes one space, and a reference's UTF-8 is never longer than the
      * reference ("&#9;" -> 1 byte, "&hellip;" -> 3, "&#x10000;" -> 4) */
-    if (text_buf_reserve(out, len + 4) < 0) return -1;
+    if (buf_reserve(out, len + 4) < 0) return -1;
     size_t i = 0;
     while (i < len) {
         char c = s[i];
@@ -631,7 +360,7 @@ static int ascii_next(const char *s, size_t n, size_t start, size_t *ms, size_t 
 }
 
 
-/* Bitmaps of a normalised line p[0..n) followed by TEXT_PAD readable
+/* Bitmaps of a normalised line p[0..n) followed by LINES_PAD readable
  * bytes: al = [a-z0-9], hi = bytes >= 0x80, wd = al and the apostrophes
  * between two [a-z0-9] (a word [a-z0-9]+(?:'[a-z0-9]+)* is a run of wd);
  * bits from n on are 0. */
@@ -739,9 +468,9 @@ struct text_tok {
     pcre2_match_context *mctx;
     pcre2_jit_stack *jstack;
     struct sb_stemmer *stemmer;
-    vocab_table stop;
+    strtab stop;
     int has_stop;
-    text_buf fix, html, norm, tmp;
+    buf_t fix, html, norm, tmp;
     int32_t *u32;
     size_t u32cap;
     tok_span *spans;
@@ -840,11 +569,11 @@ void text_free(text_tok *t)
     pcre2_match_context_free(t->mctx);
     pcre2_jit_stack_free(t->jstack);
     if (t->stemmer) sb_stemmer_delete(t->stemmer);
-    vocab_table_free(&t->stop);
-    text_buf_free(&t->fix);
-    text_buf_free(&t->html);
-    text_buf_free(&t->norm);
-    text_buf_free(&t->tmp);
+    strtab_free(&t->stop);
+    buf_free(&t->fix);
+    buf_free(&t->html);
+    buf_free(&t->norm);
+    buf_free(&t->tmp);
     free(t->u32);
     free(t->spans);
     free(t->al);
@@ -860,7 +589,7 @@ void text_free(text_tok *t)
 static int too_long(text_tok *t)
 {
     return tfail(t, "the tokens of this line exceed %zu bytes, the longest line senti reads (fewer --ngrams?)",
-                 TEXT_MAX_LINE);
+                 LINES_MAX);
 }
 
 /* Append the normalisation of valid UTF-8 s (one segment) to t->norm.
@@ -882,7 +611,7 @@ static int fold_segment(text_tok *t, const char *s, size_t n)
         if ((size_t)k < t->u32cap) {
             utf8proc_ssize_t b = utf8proc_reencode(t->u32, k, FOLD_OPTS);
             if (b < 0) return tfail(t, "normalisation failed: %s", utf8proc_errmsg(b));
-            if (text_buf_reserve(&t->norm, (size_t)b) < 0) return tfail(t, "out of memory");
+            if (buf_reserve(&t->norm, (size_t)b) < 0) return tfail(t, "out of memory");
             put(&t->norm, (const char *)t->u32, (size_t)b);
             return 0;
         }
@@ -921,7 +650,7 @@ static inline void lower_ascii(char *restrict d, const char *restrict s, size_t 
 static int normalise(text_tok *t, const char *s, size_t n, int ascii)
 {
     t->norm.len = 0;
-    if (text_buf_reserve(&t->norm, n) < 0) return tfail(t, "out of memory");
+    if (buf_reserve(&t->norm, n) < 0) return tfail(t, "out of memory");
     if (ascii) {
         lower_ascii(t->norm.p, s, n);
         t->norm.len = n;
@@ -940,7 +669,7 @@ static int normalise(text_tok *t, const char *s, size_t n, int ascii)
         while (a < n && (unsigned char)s[a] < 0x80) a++;
         if (a == n) break;
         size_t from = a > i ? a - 1 : a; /* keep the base with its marks */
-        if (text_buf_reserve(&t->norm, from - i) < 0) return tfail(t, "out of memory");
+        if (buf_reserve(&t->norm, from - i) < 0) return tfail(t, "out of memory");
         lower_ascii(t->norm.p + t->norm.len, s + i, from - i);
         t->norm.len += from - i;
         size_t b = a;
@@ -948,7 +677,7 @@ static int normalise(text_tok *t, const char *s, size_t n, int ascii)
         if (fold_segment(t, s + from, b - from) < 0) return -1;
         i = b;
     }
-    if (text_buf_reserve(&t->norm, n - i) < 0) return tfail(t, "out of memory");
+    if (buf_reserve(&t->norm, n - i) < 0) return tfail(t, "out of memory");
     lower_ascii(t->norm.p + t->norm.len, s + i, n - i);
     t->norm.len += n - i;
     return 0;
@@ -956,24 +685,21 @@ static int normalise(text_tok *t, const char *s, size_t n, int ascii)
 
 int text_add_stopwords(text_tok *t, FILE *f, const char *name, char *err, size_t errlen)
 {
-    char *line = NULL;
-    size_t cap = 0;
-    long got;
+    lines_reader rd;
+    lines_init(&rd, f);
+    char *line;
+    size_t len;
+    int got;
     long ln = 0;
     int rc = 0;
-    while ((got = text_getline(&line, &cap, f)) >= 0) {
+    while ((got = lines_next(&rd, &line, &len)) > 0) {
         ln++;
-        size_t a = 0, b = (size_t)got;
+        size_t a = 0, b = len;
         while (a < b && (line[a] == ' ' || line[a] == '\t')) a++;
-        while (b > a && (line[b - 1] == '\n' || line[b - 1] == '\r' || line[b - 1] == ' ' || line[b - 1] == '\t')) b--;
+        while (b > a && (line[b - 1] == '\r' || line[b - 1] == ' ' || line[b - 1] == '\t')) b--;
         if (a == b || line[a] == '#') continue;
         const char *w = line + a;
         size_t n = b - a;
-        if (ln == 1 && n >= 3 && memcmp(w, "\xef\xbb\xbf", 3) == 0) { /* a byte-order mark */
-            w += 3;
-            n -= 3;
-            if (!n) continue;
-        }
         if (memchr(w, 0, n)) {
             snprintf(err, errlen, "%s:%ld: NUL byte in a stop word", name, ln);
             rc = -1;
@@ -994,21 +720,18 @@ int text_add_stopwords(text_tok *t, FILE *f, const char *name, char *err, size_t
             n = t->norm.len;
         }
         int added;
-        if (!vocab_table_add(&t->stop, w, n, vocab_hash(w, n), &added)) {
+        if (!strtab_add(&t->stop, w, n, strtab_hash(w, n), &added)) {
             snprintf(err, errlen, "%s: out of memory", name);
             rc = -1;
             break;
         }
         t->has_stop = 1;
     }
-    if (rc == 0 && got == -2) {
-        snprintf(err, errlen, "%s:%ld: line longer than %zu bytes", name, ln + 1, TEXT_MAX_LINE);
-        rc = -1;
-    } else if (rc == 0 && ferror(f)) {
-        snprintf(err, errlen, "%s: read error", name);
+    if (rc == 0 && got < 0) {
+        lines_error_at(err, errlen, got, errno, name, ln + 1);
         rc = -1;
     }
-    free(line);
+    lines_free(&rd);
     return rc;
 }
 
@@ -1085,7 +808,7 @@ static inline __attribute__((always_inline)) int fast_next(text_tok *t, const ch
         } else {
             e = bits_next_clear(t->wd, q);
         }
-        /* u[e] and u[e + 1] are readable (TEXT_PAD) */
+        /* u[e] and u[e + 1] are readable (LINES_PAD) */
         unsigned char c = u[e];
         if (c < 0x80 && !((c == '\'' || c == '.' || c == ',') && u[e + 1] >= 0x80)) {
             *ms = q;
@@ -1096,9 +819,9 @@ static inline __attribute__((always_inline)) int fast_next(text_tok *t, const ch
     return pcre_next(t, t->re, t->jit, p, n, start, ms, me);
 }
 
-long text_tokenize(text_tok *t, const char *s, size_t len, text_buf *out)
+long text_tokenize(text_tok *t, const char *s, size_t len, buf_t *out)
 {
-    const size_t out0 = out->len; /* the tokens may add at most TEXT_MAX_LINE bytes */
+    const size_t out0 = out->len; /* the tokens may add at most LINES_MAX bytes */
     const char *p = s;
     size_t n = len;
     int ascii = ascii_only(p, n);
@@ -1147,9 +870,9 @@ long text_tokenize(text_tok *t, const char *s, size_t len, text_buf *out)
     int fast = t->fast;
     if (fast) {
         /* p is t->norm: pad it, and build the class bitmaps */
-        if (text_buf_reserve(&t->norm, TEXT_PAD) < 0) return tfail(t, "out of memory");
+        if (buf_reserve(&t->norm, LINES_PAD) < 0) return tfail(t, "out of memory");
         p = t->norm.p; /* the reserve may have moved it */
-        memset(t->norm.p + n, 0, TEXT_PAD);
+        memset(t->norm.p + n, 0, LINES_PAD);
         size_t words = n / 64 + 2;
         if (words > t->nbits) {
             size_t cap = words * 2;
@@ -1171,7 +894,7 @@ long text_tokenize(text_tok *t, const char *s, size_t len, text_buf *out)
         /* tokens straight to out: at most 2 bytes of output per input byte
          * (a number can touch the next token: 1.5x -> 1.5 x), plus 16 bytes
          * of slack for the 16-byte copies */
-        if (text_buf_reserve(out, 2 * n + 32) < 0) return tfail(t, "out of memory");
+        if (buf_reserve(out, 2 * n + 32) < 0) return tfail(t, "out of memory");
         char *d = out->p + out->len;
         size_t ms, me;
         int k;
@@ -1235,7 +958,7 @@ long text_tokenize(text_tok *t, const char *s, size_t len, text_buf *out)
         for (size_t i = 0; t->user && i < tl; i++)
             if ((unsigned char)tk[i] <= ' ' || tk[i] == 0x7f) {
                 t->tmp.len = 0;
-                if (text_buf_reserve(&t->tmp, tl) < 0) return tfail(t, "out of memory");
+                if (buf_reserve(&t->tmp, tl) < 0) return tfail(t, "out of memory");
                 put(&t->tmp, tk, tl);
                 for (size_t j = i; j < tl; j++)
                     if ((unsigned char)t->tmp.p[j] <= ' ' || t->tmp.p[j] == 0x7f) t->tmp.p[j] = '_';
@@ -1245,7 +968,7 @@ long text_tokenize(text_tok *t, const char *s, size_t len, text_buf *out)
         int neg = t->o.negate && word && text_is_negation(tk, tl);
         int keep = 1;
         if (t->o.min_len > 1 && utf8_count(tk, tl) < (size_t)t->o.min_len) keep = 0;
-        if (keep && t->has_stop && vocab_table_find(&t->stop, tk, tl, vocab_hash(tk, tl))) keep = 0;
+        if (keep && t->has_stop && strtab_find(&t->stop, tk, tl, strtab_hash(tk, tl))) keep = 0;
         if (keep) {
             if (t->stemmer && word) {
                 const sb_symbol *st = sb_stemmer_stem(t->stemmer, (const sb_symbol *)tk, (int)tl);
@@ -1257,8 +980,8 @@ long text_tokenize(text_tok *t, const char *s, size_t len, text_buf *out)
                 }
             }
             int mark = scope && word && !neg;
-            if (out->len - out0 + tl + 6 > TEXT_MAX_LINE) return too_long(t);
-            if (text_buf_reserve(out, tl + 6) < 0) return tfail(t, "out of memory");
+            if (out->len - out0 + tl + 6 > LINES_MAX) return too_long(t);
+            if (buf_reserve(out, tl + 6) < 0) return tfail(t, "out of memory");
             if (ntok) out->p[out->len++] = ' ';
             size_t off = out->len;
             if (mark) put(out, "NOT_", 4);
@@ -1273,8 +996,8 @@ long text_tokenize(text_tok *t, const char *s, size_t len, text_buf *out)
         for (size_t i = 0; i + (size_t)g <= t->nspans; i++) {
             size_t need = 1;
             for (int j = 0; j < g; j++) need += t->spans[i + (size_t)j].len + 1;
-            if (out->len - out0 + need > TEXT_MAX_LINE) return too_long(t);
-            if (text_buf_reserve(out, need) < 0) return tfail(t, "out of memory");
+            if (out->len - out0 + need > LINES_MAX) return too_long(t);
+            if (buf_reserve(out, need) < 0) return tfail(t, "out of memory");
             if (ntok) out->p[out->len++] = ' ';
             for (int j = 0; j < g; j++) {
                 const tok_span *sp = &t->spans[i + (size_t)j];

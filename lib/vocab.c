@@ -1,71 +1,20 @@
-/* vocab.c - string hash table, exact term counting in bounded memory
- * (sorted runs in one unlinked temporary file, merged k-way), vocabulary
- * files and the vocabulary digest (see vocab.h, docs/text.md). */
+/* vocab.c - exact term counting in bounded memory (sorted runs in one
+ * unlinked temporary file, merged k-way), vocabulary files and the
+ * vocabulary digest (see vocab.h, docs/text.md).  The terms are kept in a
+ * strtab; documents and files are read and split by lib/lines. */
 #include "vocab.h"
-#include "text.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
+#include "lines.h"
+
 /* ------------------------------------------------------------------------
- * hashing and the digest */
-
-static inline uint64_t mix64(uint64_t h)
-{
-    h ^= h >> 31;
-    h *= 0xbf58476d1ce4e5b9ULL;
-    h ^= h >> 29;
-    h *= 0x94d049bb133111ebULL;
-    h ^= h >> 32;
-    return h;
-}
-
-static inline uint64_t load64(const char *s)
-{
-    uint64_t w;
-    memcpy(&w, s, 8);
-    return w;
-}
-
-/* Bytes past the first 16 (long terms): a multiply-xor chain. */
-uint64_t vocab_hash_tail(const char *s, size_t n)
-{
-    uint64_t h = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)n * 0xff51afd7ed558ccdULL);
-    while (n >= 8) {
-        h = (h ^ load64(s)) * 0xc4ceb9fe1a85ec53ULL;
-        h ^= h >> 29;
-        s += 8;
-        n -= 8;
-    }
-    if (n) {
-        uint64_t w = 0;
-        memcpy(&w, s, n);
-        h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
-    }
-    return mix64(h);
-}
-
-void vocab_key_make(vocab_key *k, const char *s, size_t n)
-{
-    char pad[16] = {0};
-    memcpy(pad, s, n < 16 ? n : 16);
-    vocab_key_padded(k, pad, n < 16 ? n : 16);
-    k->s = s;
-    k->n = n;
-    if (n > 16) k->hash = vocab_key_hash_(k->w0, k->w1, n) ^ vocab_hash_tail(s + 16, n - 16);
-}
-
-uint64_t vocab_hash(const char *s, size_t n)
-{
-    vocab_key k;
-    vocab_key_make(&k, s, n);
-    return k.hash;
-}
+ * the digest */
 
 uint64_t vocab_digest_add(uint64_t h, const char *term, size_t n)
 {
@@ -90,109 +39,6 @@ void vocab_digest_hex(uint64_t h, char out[17])
 }
 
 /* ------------------------------------------------------------------------
- * string table */
-
-void vocab_table_free(vocab_table *t)
-{
-    free(t->slots);
-    free(t->arena);
-    memset(t, 0, sizeof *t);
-}
-
-void vocab_table_clear(vocab_table *t)
-{
-    if (t->slots) memset(t->slots, 0, (t->mask + 1) * sizeof *t->slots);
-    t->n = 0;
-    t->alen = 1;
-}
-
-size_t vocab_table_bytes(const vocab_table *t)
-{
-    return (t->slots ? (t->mask + 1) * sizeof *t->slots : 0) + t->acap;
-}
-
-vocab_term *vocab_table_find(const vocab_table *t, const char *s, size_t n, uint64_t hash)
-{
-    vocab_key k;
-    vocab_key_make(&k, s, n);
-    k.hash = hash;
-    return vocab_table_find_key(t, &k);
-}
-
-vocab_term *vocab_table_add(vocab_table *t, const char *s, size_t n, uint64_t hash, int *added)
-{
-    vocab_key k;
-    vocab_key_make(&k, s, n);
-    k.hash = hash;
-    return vocab_table_add_key(t, &k, added);
-}
-
-#define HUGE_PAGE ((size_t)2 << 20)
-
-static int table_rehash(vocab_table *t, size_t nslots)
-{
-    if (nslots > ((size_t)1 << 32)) return -1; /* indices are uint32_t */
-    size_t bytes = nslots * sizeof(vocab_term);
-    vocab_term *s;
-    if (bytes >= HUGE_PAGE) {
-        /* big tables: ask for huge pages (random probes miss the TLB) */
-        s = aligned_alloc(HUGE_PAGE, bytes);
-        if (s) madvise(s, bytes, MADV_HUGEPAGE);
-    } else {
-        s = aligned_alloc(64, bytes);
-    }
-    if (!s) return -1;
-    memset(s, 0, bytes);
-    size_t mask = nslots - 1;
-    for (size_t k = 0; t->slots && k <= t->mask; k++) {
-        const vocab_term *e = &t->slots[k];
-        if (!e->off) continue;
-        size_t i = (size_t)e->hash & mask;
-        while (s[i].off) i = (i + 1) & mask;
-        s[i] = *e;
-    }
-    free(t->slots);
-    t->slots = s;
-    t->mask = mask;
-    return 0;
-}
-
-vocab_term *vocab_table_insert_(vocab_table *t, const vocab_key *k, int *added)
-{
-    *added = 0;
-    size_t n = k->n;
-    if (t->n >= 0x7fffffffu || n > 0xffffffffu) return NULL;
-    /* grow at a load of 1/2 */
-    if (!t->slots || (t->n + 1) * 2 > t->mask + 1) {
-        if (table_rehash(t, t->slots ? (t->mask + 1) * 2 : 256) < 0) return NULL;
-    }
-    if (t->alen == 0) t->alen = 1; /* offset 0 marks empty slots */
-    if (t->acap < t->alen || t->acap - t->alen < n + 1) {
-        size_t cap = t->acap ? t->acap : 4096;
-        while (cap < t->alen || cap - t->alen < n + 1) cap *= 2;
-        char *na = realloc(t->arena, cap);
-        if (!na) return NULL;
-        t->arena = na;
-        t->acap = cap;
-    }
-    size_t i = (size_t)k->hash & t->mask;
-    while (t->slots[i].off) i = (i + 1) & t->mask;
-    vocab_term *e = &t->slots[i];
-    memset(e, 0, sizeof *e);
-    e->key[0] = k->w0;
-    e->key[1] = k->w1;
-    e->hash = k->hash;
-    e->off = t->alen;
-    e->len = (uint32_t)n;
-    if (n) memcpy(t->arena + t->alen, k->s, n);
-    t->arena[t->alen + n] = '\0';
-    t->alen += n + 1;
-    t->n++;
-    *added = 1;
-    return e;
-}
-
-/* ------------------------------------------------------------------------
  * sorting records: by term (runs of the counting phase) or by rank order
  * (decreasing df, then term) */
 
@@ -213,25 +59,25 @@ static inline int cmp_rec(int mode, const char *a, size_t na, uint64_t dfa,
 }
 
 /* qsort has no context argument: the table being sorted is passed here */
-static const vocab_table *sort_tab;
+static const strtab *sort_tab;
 
 static int cmp_idx_term(const void *x, const void *y)
 {
-    const vocab_term *a = &sort_tab->slots[*(const uint32_t *)x];
-    const vocab_term *b = &sort_tab->slots[*(const uint32_t *)y];
+    const strtab_entry *a = &sort_tab->slots[*(const uint32_t *)x];
+    const strtab_entry *b = &sort_tab->slots[*(const uint32_t *)y];
     return cmp_bytes(sort_tab->arena + a->off, a->len, sort_tab->arena + b->off, b->len);
 }
 
 static int cmp_idx_rank(const void *x, const void *y)
 {
-    const vocab_term *a = &sort_tab->slots[*(const uint32_t *)x];
-    const vocab_term *b = &sort_tab->slots[*(const uint32_t *)y];
+    const strtab_entry *a = &sort_tab->slots[*(const uint32_t *)x];
+    const strtab_entry *b = &sort_tab->slots[*(const uint32_t *)y];
     return cmp_rec(BY_RANK, sort_tab->arena + a->off, a->len, a->df,
                    sort_tab->arena + b->off, b->len, b->df);
 }
 
 /* Indices of the table's terms with df >= min_df, sorted; NULL on OOM. */
-static uint32_t *sorted_index(const vocab_table *t, int mode, uint64_t min_df, size_t *count)
+static uint32_t *sorted_index(const strtab *t, int mode, uint64_t min_df, size_t *count)
 {
     uint32_t *ix = malloc((t->n ? t->n : 1) * sizeof *ix);
     if (!ix) return NULL;
@@ -262,7 +108,7 @@ typedef struct run_list {
 } run_list;
 
 struct vocab_counter {
-    vocab_table tab;
+    strtab tab;
     size_t limit, peak;
     uint64_t ndoc;
     int fd;
@@ -597,8 +443,8 @@ static int spill_table(vocab_counter *c, run_list *list, int mode)
         return -1;
     }
     for (size_t i = 0; i < m; i++) {
-        const vocab_term *e = &c->tab.slots[ix[i]];
-        if (w_rec(&w, vocab_table_str(&c->tab, e), e->len, e->df, e->cf) < 0) {
+        const strtab_entry *e = &c->tab.slots[ix[i]];
+        if (w_rec(&w, strtab_str(&c->tab, e), e->len, e->df, e->cf) < 0) {
             free(ix);
             free(w.buf);
             return -1;
@@ -606,20 +452,20 @@ static int spill_table(vocab_counter *c, run_list *list, int mode)
     }
     free(ix);
     if (w_close(&w, list) < 0) return -1;
-    vocab_table_clear(&c->tab);
+    strtab_clear(&c->tab);
     return 0;
 }
 
 static void note_peak(vocab_counter *c)
 {
-    size_t b = vocab_table_bytes(&c->tab);
+    size_t b = strtab_bytes(&c->tab);
     if (b > c->peak) c->peak = b;
 }
 
 static int maybe_spill(vocab_counter *c)
 {
     note_peak(c);
-    if (vocab_table_bytes(&c->tab) <= c->limit || c->tab.n == 0) return 0;
+    if (strtab_bytes(&c->tab) <= c->limit || c->tab.n == 0) return 0;
     return spill_table(c, &c->runs, BY_TERM);
 }
 
@@ -645,7 +491,7 @@ vocab_counter *vocab_counter_new(size_t mem_limit, const char *tmpdir)
 void vocab_counter_free(vocab_counter *c)
 {
     if (!c) return;
-    vocab_table_free(&c->tab);
+    strtab_free(&c->tab);
     if (c->fd >= 0) close(c->fd);
     free(c->runs.r);
     free(c->bits);
@@ -685,26 +531,26 @@ static int reserve_bits(vocab_counter *c, size_t n)
 int vocab_counter_doc_padded(vocab_counter *c, const char *text, size_t len)
 {
     uint64_t doc = ++c->ndoc;
-    if (reserve_bits(c, text_blank_words(len)) < 0) return fail(c, "out of memory");
+    if (reserve_bits(c, lines_blank_words(len)) < 0) return fail(c, "out of memory");
     uint64_t *bits = c->bits;
-    text_blank_bits(text, len, bits);
-    text_tokens it;
-    text_tokens_init(&it, bits, len);
+    lines_blank_bits(text, len, bits);
+    lines_tokens it;
+    lines_tokens_init(&it, bits, len);
     /* tokens in batches of 64: the keys of a batch are hashed and their slots
      * prefetched before any is counted, so that the cache misses of a big
      * table overlap */
     enum { BATCH = 64 };
-    vocab_key k[BATCH];
+    strtab_key k[BATCH];
     for (;;) {
         size_t nb = 0, a, i;
-        while (nb < BATCH && text_tokens_next(&it, &a, &i)) {
-            vocab_key_padded(&k[nb], text + a, i - a);
+        while (nb < BATCH && lines_tokens_next(&it, &a, &i)) {
+            strtab_key_padded(&k[nb], text + a, i - a);
             if (c->tab.slots) __builtin_prefetch(&c->tab.slots[(size_t)k[nb].hash & c->tab.mask]);
             nb++;
         }
         for (size_t j = 0; j < nb; j++) {
             int added;
-            vocab_term *e = vocab_table_add_key(&c->tab, &k[j], &added);
+            strtab_entry *e = strtab_add_key(&c->tab, &k[j], &added);
             if (!e) return fail(c, "out of memory (or too many terms)");
             e->df += e->last != doc;
             e->last = doc;
@@ -718,23 +564,23 @@ int vocab_counter_doc_padded(vocab_counter *c, const char *text, size_t len)
 int vocab_counter_doc(vocab_counter *c, const char *text, size_t len)
 {
     /* copy to a buffer with the padding the fast path reads */
-    if (len + TEXT_PAD > c->padcap) {
+    if (len + LINES_PAD > c->padcap) {
         size_t cap = c->padcap ? c->padcap : 4096;
-        while (cap < len + TEXT_PAD) cap *= 2;
+        while (cap < len + LINES_PAD) cap *= 2;
         char *p = realloc(c->pad, cap);
         if (!p) return fail(c, "out of memory");
         c->pad = p;
         c->padcap = cap;
     }
     memcpy(c->pad, text, len);
-    memset(c->pad + len, 0, TEXT_PAD);
+    memset(c->pad + len, 0, LINES_PAD);
     return vocab_counter_doc_padded(c, c->pad, len);
 }
 
 int vocab_counter_add(vocab_counter *c, const char *term, size_t n, uint64_t df, uint64_t cf)
 {
     int added;
-    vocab_term *e = vocab_table_add(&c->tab, term, n, vocab_hash(term, n), &added);
+    strtab_entry *e = strtab_add(&c->tab, term, n, strtab_hash(term, n), &added);
     if (!e) return fail(c, "out of memory (or too many terms)");
     if (e->df + df < df || e->cf + cf < cf) return fail(c, "count overflow for a term");
     e->df += df;
@@ -794,8 +640,8 @@ static int emit_table(vocab_counter *c, uint64_t k, uint64_t min_df, vocab_emit_
     if (!ix) return fail(c, "out of memory");
     int rc = 0;
     for (size_t i = 0; i < m && (!k || i < k); i++) {
-        const vocab_term *e = &c->tab.slots[ix[i]];
-        rc = emit(arg, vocab_table_str(&c->tab, e), e->len, e->df, e->cf);
+        const strtab_entry *e = &c->tab.slots[ix[i]];
+        rc = emit(arg, strtab_str(&c->tab, e), e->len, e->df, e->cf);
         if (rc) break;
     }
     free(ix);
@@ -820,7 +666,7 @@ int vocab_counter_finish(vocab_counter *c, uint64_t k, uint64_t min_df, vocab_em
     while ((rc = m_next(&m)) > 0) {
         if (m.df < min_df) continue;
         int added;
-        vocab_term *e = vocab_table_add(&c->tab, m.term, m.tlen, vocab_hash(m.term, m.tlen), &added);
+        strtab_entry *e = strtab_add(&c->tab, m.term, m.tlen, strtab_hash(m.term, m.tlen), &added);
         if (!e) {
             rc = fail(c, "out of memory");
             break;
@@ -828,7 +674,7 @@ int vocab_counter_finish(vocab_counter *c, uint64_t k, uint64_t min_df, vocab_em
         e->df = m.df;
         e->cf = m.cf;
         note_peak(c);
-        if (vocab_table_bytes(&c->tab) > c->limit && (rc = spill_table(c, &ranked, BY_RANK)) < 0) break;
+        if (strtab_bytes(&c->tab) > c->limit && (rc = spill_table(c, &ranked, BY_RANK)) < 0) break;
     }
     m_free(&m);
     if (rc < 0) goto out;
@@ -911,14 +757,14 @@ vocab *vocab_load(FILE *f, const char *name, char *err, size_t errlen)
         return NULL;
     }
     uint64_t h = VOCAB_DIGEST_INIT;
-    char *line = NULL;
-    size_t cap = 0;
-    long got;
+    lines_reader rd;
+    lines_init(&rd, f);
+    char *line;
+    size_t n;
+    int got;
     long ln = 0;
-    while ((got = text_getline(&line, &cap, f)) >= 0) {
+    while ((got = lines_next(&rd, &line, &n)) > 0) {
         ln++;
-        size_t n = (size_t)got;
-        if (n && line[n - 1] == '\n') n--;
         if (n && line[n - 1] == '\r') n--;
         const char *tab = memchr(line, '\t', n);
         size_t tl = tab ? (size_t)(tab - line) : n;
@@ -942,7 +788,7 @@ vocab *vocab_load(FILE *f, const char *name, char *err, size_t errlen)
             goto fail;
         }
         int added;
-        vocab_term *e = vocab_table_add(&v->tab, line, tl, vocab_hash(line, tl), &added);
+        strtab_entry *e = strtab_add(&v->tab, line, tl, strtab_hash(line, tl), &added);
         if (!e) {
             snprintf(err, errlen, "%s:%ld: out of memory", name, ln);
             goto fail;
@@ -955,19 +801,15 @@ vocab *vocab_load(FILE *f, const char *name, char *err, size_t errlen)
         e->rank = ++v->dim;
         h = vocab_digest_add(h, line, tl);
     }
-    if (got == -2) {
-        snprintf(err, errlen, "%s:%ld: line longer than %zu bytes (the limit)", name, ln + 1, TEXT_MAX_LINE);
-        goto fail;
-    }
-    if (ferror(f)) {
-        snprintf(err, errlen, "%s: read error: %s", name, strerror(errno));
+    if (got < 0) {
+        lines_error_at(err, errlen, got, errno, name, ln + 1);
         goto fail;
     }
     if (v->dim == 0) {
         snprintf(err, errlen, "%s: empty vocabulary", name);
         goto fail;
     }
-    free(line);
+    lines_free(&rd);
     vocab_digest_hex(h, v->digest);
     /* the lookup index: load at most 1/3 (unknown tokens probe to an empty slot) */
     size_t ns = 16;
@@ -981,18 +823,18 @@ vocab *vocab_load(FILE *f, const char *name, char *err, size_t errlen)
     }
     v->mask = ns - 1;
     for (size_t k = 0; k <= v->tab.mask; k++) {
-        const vocab_term *e = &v->tab.slots[k];
+        const strtab_entry *e = &v->tab.slots[k];
         if (!e->off) continue;
         vocab_rkey *rk = &v->keys[e->rank - 1];
         rk->w1 = e->key[1];
-        rk->s = vocab_table_str(&v->tab, e);
+        rk->s = strtab_str(&v->tab, e);
         size_t i = (size_t)e->hash & v->mask;
         while (v->idx[i].rank) i = (i + 1) & v->mask;
         v->idx[i] = (vocab_islot){e->key[0], e->rank, e->len};
     }
     return v;
 fail:
-    free(line);
+    lines_free(&rd);
     vocab_free(v);
     return NULL;
 }
@@ -1000,7 +842,7 @@ fail:
 void vocab_free(vocab *v)
 {
     if (!v) return;
-    vocab_table_free(&v->tab);
+    strtab_free(&v->tab);
     free(v->idx);
     free(v->keys);
     free(v);
@@ -1013,8 +855,8 @@ uint32_t vocab_lookup(const vocab *v, const char *s, size_t n)
         memcpy(pad, s, n);
         return vocab_lookup_padded(v, pad, n);
     }
-    vocab_key k;
-    vocab_key_make(&k, s, n);
-    const vocab_term *e = vocab_table_find_key(&v->tab, &k);
+    strtab_key k;
+    strtab_key_make(&k, s, n);
+    const strtab_entry *e = strtab_find_key(&v->tab, &k);
     return e ? e->rank : 0;
 }

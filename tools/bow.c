@@ -11,7 +11,7 @@
 
 #include "cli.h"
 #include "sparse.h"
-#include "text.h"
+#include "lines.h"
 #include "vocab.h"
 
 static void usage(const char *vocab_path, int counts)
@@ -99,28 +99,20 @@ static void put_row(bow_state *s, int has, double label, size_t m)
 static size_t count_doc(bow_state *s, const char *text, size_t len, uint64_t *restrict bits,
                         float *restrict count)
 {
-    const uint64_t *restrict blank = s->blank;
     const vocab *v = s->v;
     const int counts = s->counts;
-    size_t m = 0, nw = len / 64 + 1;
-    uint64_t prev = 1; /* the byte before the text counts as blank */
-    for (size_t w = 0; w < nw; w++) {
-        uint64_t b = blank[w];
-        uint64_t starts = ~b & (b << 1 | prev);
-        prev = b >> 63;
-        while (starts) {
-            size_t a = w * 64 + (size_t)__builtin_ctzll(starts);
-            starts &= starts - 1;
-            size_t e = text_bits_next_set(blank, a), n = e - a;
-            uint32_t r = vocab_lookup_padded(v, text + a, n);
-            /* bit r (bit 0: unknown tokens), without branches: whether a
-             * token is known and new in the document is unpredictable */
-            uint64_t word = bits[r >> 6], bit = 1ULL << (r & 63);
-            uint64_t fresh = !(word & bit);
-            bits[r >> 6] = word | bit;
-            m += fresh;
-            if (counts) count[r] = (fresh ? 0.0f : count[r]) + 1.0f;
-        }
+    size_t m = 0, a, e;
+    lines_tokens it;
+    lines_tokens_init(&it, s->blank, len);
+    while (lines_tokens_next(&it, &a, &e)) {
+        uint32_t r = vocab_lookup_padded(v, text + a, e - a);
+        /* bit r (bit 0: unknown tokens), without branches: whether a
+         * token is known and new in the document is unpredictable */
+        uint64_t word = bits[r >> 6], bit = 1ULL << (r & 63);
+        uint64_t fresh = !(word & bit);
+        bits[r >> 6] = word | bit;
+        m += fresh;
+        if (counts) count[r] = (fresh ? 0.0f : count[r]) + 1.0f;
     }
     if (bits[0] & 1) { /* the unknown tokens are no column */
         bits[0] &= ~1ULL;
@@ -141,15 +133,15 @@ static void bow_file(bow_state *s, const char *path)
         long ln = in.ln;
         int has = r.has;
         double label = r.label;
-        /* the line is followed by TEXT_PAD readable bytes (text_lines) */
+        /* the line is followed by LINES_PAD readable bytes (lines_reader) */
         const char *text = r.text;
         size_t len = r.tlen;
-        if (text_blank_words(len) > s->nblank) {
+        if (lines_blank_words(len) > s->nblank) {
             free(s->blank);
-            s->nblank = text_blank_words(len) * 2;
+            s->nblank = lines_blank_words(len) * 2;
             s->blank = xmallocarray(s->nblank, sizeof *s->blank);
         }
-        text_blank_bits(text, len, s->blank);
+        lines_blank_bits(text, len, s->blank);
         size_t m = count_doc(s, text, len, bits, count);
         /* the set bits, in increasing order, are the document's columns */
         size_t k = 0;

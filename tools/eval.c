@@ -13,7 +13,6 @@
 #include "cli.h"
 #include "metrics.h"
 #include "rng.h"
-#include "text.h"
 
 /* most rating classes shown in a confusion matrix */
 #define EVAL_MAX_CLASSES 100

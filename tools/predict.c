@@ -18,7 +18,6 @@
 #include "model.h"
 #include "net.h"
 #include "sparse.h"
-#include "text.h"
 
 static void usage(long batch, long threads)
 {
@@ -162,7 +161,7 @@ static void predict_text(batcher *bt, frontend *fe, const char *path)
         }
         char *tab2 = memchr(text, '\t', tl);
         if (tab2) {
-            r.text[r.tlen] = 0; /* the line has TEXT_PAD bytes after it */
+            r.text[r.tlen] = 0; /* the line has LINES_PAD bytes after it */
             tl = (size_t)(tab2 - text);
             row.comment = tab2 + 1;
         }

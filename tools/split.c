@@ -20,7 +20,6 @@
 
 #include "cli.h"
 #include "rng.h"
-#include "text.h"
 
 typedef struct {
     size_t off, len; /* line bytes in the arena, without '\n' */

@@ -35,7 +35,7 @@ static void usage(const text_opts *o, const char *stopwords)
 
 #define OUT_FLUSH (1u << 20)
 
-static void flush_out(text_buf *out)
+static void flush_out(buf_t *out)
 {
     if (out->len && fwrite(out->p, 1, out->len, stdout) != out->len) die_stdout();
     out->len = 0;
@@ -43,7 +43,7 @@ static void flush_out(text_buf *out)
 
 static int line_buffered = -1;
 
-static void tokenize_file(text_tok *t, const char *path, text_buf *out)
+static void tokenize_file(text_tok *t, const char *path, buf_t *out)
 {
     cli_lines in;
     cli_lines_open(&in, path);
@@ -54,11 +54,11 @@ static void tokenize_file(text_tok *t, const char *path, text_buf *out)
         if (out->len >= OUT_FLUSH) flush_out(out);
         if (!cli_rated_next(&in, &r, "text", out, 0, NULL)) break;
         long ln = in.ln;
-        if (text_buf_reserve(out, r.rlen + 2) < 0) die("out of memory");
+        if (buf_reserve(out, r.rlen + 2) < 0) die("out of memory");
         memcpy(out->p + out->len, r.line, r.rlen + 1);
         out->len += r.rlen + 1;
         if (text_tokenize(t, r.text, r.tlen, out) < 0) die_at(name, ln, "%s", text_error(t));
-        if (text_buf_reserve(out, 1) < 0) die("out of memory");
+        if (buf_reserve(out, 1) < 0) die("out of memory");
         out->p[out->len++] = '\n';
         if (line_buffered) {
             flush_out(out);
@@ -115,14 +115,14 @@ int main(int argc, char **argv)
         if (text_add_stopwords(t, f, cli_name(stopwords), err, sizeof err) < 0) die("%s", err);
         xfclose(f, stopwords);
     }
-    text_buf out = {0};
+    buf_t out = {0};
     if (optind == argc) {
         tokenize_file(t, "-", &out);
     } else {
         for (int i = optind; i < argc; i++) tokenize_file(t, argv[i], &out);
     }
     flush_out(&out);
-    text_buf_free(&out);
+    buf_free(&out);
     cli_progress_end();
     if (text_replaced(t)) note("%lu invalid UTF-8 sequences replaced by U+FFFD", text_replaced(t));
     text_free(t);

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # gzip.sh - every program that reads lines takes gzip data as it takes
-# plain text (files and standard input, several members as one stream):
-# the same output bytes; corrupt or truncated gzip data is one line on
-# stderr with the line where it broke.
+# plain text (files and standard input, several members as one stream,
+# vocabulary and stop-word files too): the same output bytes; corrupt or
+# truncated gzip data is one line on stderr with the line where it broke.
 . "$(dirname "$0")/lib.sh"
 cd "$T" || exit 1
 D=$F/dae
@@ -30,6 +30,21 @@ both "senti-predict reads gzip" "$D/train.txt" train.gz senti-predict -m net.m
 senti-predict -m net.m "$D/train.txt" >p
 gzip -c p >p.gz
 both "senti-eval reads gzip" p p.gz senti-eval
+# vocabulary and stop-word files come through the same reader
+gzip -c voc >voc.gz
+senti-bow -v voc rev.tok >bow.plain
+senti-bow -v voc.gz rev.tok >bow.gz
+same bow.gz bow.plain "senti-bow -v takes a gzip'd vocabulary"
+printf '\357\273\277' | cat - voc >voc.bom
+senti-bow -v voc.bom rev.tok >bow.bom
+same bow.bom bow.plain "a byte-order mark before the vocabulary is skipped"
+printf 'the\nand\n' >stop
+gzip -c stop >stop.gz
+senti-tokenize -S stop "$X/reviews.tsv" >stop.plain
+senti-tokenize -S stop.gz "$X/reviews.tsv" >stop.gzout
+same stop.gzout stop.plain "senti-tokenize -S takes a gzip'd stop-word file"
+! cmp -s stop.plain rev.tok
+t_result $? "the stop words removed tokens"
 # standard input, and members one after the other
 gzip -c "$D/train.txt" | senti-cat >stdin.out
 senti-cat "$D/train.txt" >plain.out

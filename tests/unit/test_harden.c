@@ -10,7 +10,7 @@
  *    gigabytes;
  *  - sparse_csr_row did pointer arithmetic on NULL for a matrix without
  *    entries;
- *  - text_lines_next did the same on its first call;
+ *  - the line reader (now lines_next) did the same on its first call;
  *  - a worker thread that kern_threads added after earlier kern_parallel
  *    jobs ran the last job again on start, with an argument that was gone
  *    (test_dae crashed one run in ten). */
@@ -21,6 +21,7 @@
 
 #include "check.h"
 #include "kern.h"
+#include "lines.h"
 #include "model.h"
 #include "net.h"
 #include "sparse.h"
@@ -41,11 +42,11 @@ static void test_tokenize_padding(void)
     for (size_t n = 1; n < sizeof s; n += 1) {
         for (size_t i = 0; i < n; i++) s[i] = "Ab c\xc3\xa9 D'e 12,5 "[i % 17];
         text_tok *t = text_new(&o, err, sizeof err);
-        text_buf a = {0}, b = {0};
+        buf_t a = {0}, b = {0};
         long ka = text_tokenize(t, s, n, &a), kb = text_tokenize(slow, s, n, &b);
         if (ka != kb || a.len != b.len || (a.len && memcmp(a.p, b.p, a.len) != 0)) bad++;
-        text_buf_free(&a);
-        text_buf_free(&b);
+        buf_free(&a);
+        buf_free(&b);
         text_free(t);
     }
     text_free(slow);
@@ -99,12 +100,12 @@ static void test_lines_first_call(void)
     static const char empty[1] = "";
     FILE *f = fmemopen((void *)empty, 1, "r");
     fgetc(f);
-    text_lines r;
-    text_lines_init(&r, f);
+    lines_reader r;
+    lines_init(&r, f);
     char *line;
     size_t len;
-    CHECK(text_lines_next(&r, &line, &len) == 0, "empty input: no line");
-    text_lines_free(&r);
+    CHECK(lines_next(&r, &line, &len) == 0, "empty input: no line");
+    lines_free(&r);
     fclose(f);
 }
 

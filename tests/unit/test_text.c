@@ -10,10 +10,10 @@
 
 static const char *tok(text_tok *t, const char *s, size_t n)
 {
-    static text_buf b;
+    static buf_t b;
     b.len = 0;
     if (text_tokenize(t, s, n, &b) < 0) return "(error)";
-    if (text_buf_reserve(&b, 1) < 0) return "(oom)";
+    if (buf_reserve(&b, 1) < 0) return "(oom)";
     b.p[b.len] = '\0';
     return b.p;
 }
@@ -40,23 +40,23 @@ static void test_utf8(void)
         {"\xc3\xa9", 2, "\xc3\xa9", 0},
     };
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
-        text_buf b = {0};
+        buf_t b = {0};
         long bad = text_utf8_repair(c[i].in, c[i].n, &b);
         CHECK(bad == c[i].bad, "repair %zu: %ld replaced, want %ld", i, bad, c[i].bad);
         CHECK(b.len == strlen(c[i].out) && memcmp(b.p, c[i].out, b.len) == 0, "repair %zu output", i);
         CHECK(text_utf8_valid(b.p, b.len), "repair %zu is valid", i);
-        text_buf_free(&b);
+        buf_free(&b);
     }
 }
 
 static void test_html(void)
 {
     const char *in = "a<br />b &amp; &lt;i&gt; &#233;&#x41; &#0; &nope; x < y <b";
-    text_buf b = {0};
+    buf_t b = {0};
     CHECK(text_html_strip(in, strlen(in), &b) == 0, "html ok");
     const char *want = "a b & <i> \xc3\xa9" "A \xef\xbf\xbd &nope; x < y <b";
     CHECK(b.len == strlen(want) && memcmp(b.p, want, b.len) == 0, "html: '%.*s'", (int)b.len, b.p);
-    text_buf_free(&b);
+    buf_free(&b);
 }
 
 static void test_misc(void)
@@ -120,12 +120,12 @@ static void test_tokenize(void)
             char s[40];
             size_t n = (size_t)(rng_below(&r, 39));
             for (size_t i = 0; i < n; i++) s[i] = alpha[rng_below(&r, sizeof alpha - 1)];
-            text_buf x = {0}, y = {0};
+            buf_t x = {0}, y = {0};
             text_tokenize(ta, s, n, &x);
             text_tokenize(tb, s, n, &y);
             if (x.len != y.len || (x.len && memcmp(x.p, y.p, x.len) != 0)) diff++;
-            text_buf_free(&x);
-            text_buf_free(&y);
+            buf_free(&x);
+            buf_free(&y);
         }
         CHECK(diff == 0, "fast path differs from PCRE2 on %d strings", diff);
     }
@@ -172,15 +172,15 @@ static void test_tokenize(void)
                 memcpy(s + n, pc, l);
                 n += l;
             }
-            text_buf x = {0}, y = {0};
+            buf_t x = {0}, y = {0};
             long nx = text_tokenize(ta, s, n, &x), ny = text_tokenize(tb, s, n, &y);
             if (nx != ny || x.len != y.len || (x.len && memcmp(x.p, y.p, x.len) != 0)) {
                 if (!diff) fprintf(stderr, "differs on '%.*s': '%.*s' vs '%.*s'\n", (int)n, s, (int)x.len,
                                    x.p ? x.p : "", (int)y.len, y.p ? y.p : "");
                 diff++;
             }
-            text_buf_free(&x);
-            text_buf_free(&y);
+            buf_free(&x);
+            buf_free(&y);
         }
         CHECK(diff == 0, "scanner differs from PCRE2 on %d non-ASCII strings (mode %d)", diff, mode);
         text_free(ta);

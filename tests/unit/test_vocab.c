@@ -1,6 +1,7 @@
 /* test_vocab.c - lib/vocab: FNV-1a digest against its published test
- * vectors, the hash table under growth, counting against a naive count with
- * and without spilling (many runs, multi-pass merges), vocabulary files. */
+ * vectors, counting against a naive count with and without spilling (many
+ * runs, multi-pass merges), vocabulary files (the string table itself is
+ * tests/unit/test_strtab.c). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,31 +23,6 @@ static void test_digest(void)
     char hex[17];
     vocab_digest_hex(0x00ab000000000001ULL, hex);
     CHECK(strcmp(hex, "00ab000000000001") == 0, "hex %s", hex);
-}
-
-static void test_table(void)
-{
-    vocab_table t = {0};
-    char buf[32];
-    int added, ok = 1;
-    for (int i = 0; i < 20000; i++) {
-        int n = snprintf(buf, sizeof buf, "term%d", i * 7919);
-        vocab_term *e = vocab_table_add(&t, buf, (size_t)n, vocab_hash(buf, (size_t)n), &added);
-        if (!e || !added) ok = 0;
-        else e->rank = (uint32_t)i;
-    }
-    CHECK(ok && t.n == 20000, "20000 adds");
-    for (int i = 0; i < 20000; i++) {
-        int n = snprintf(buf, sizeof buf, "term%d", i * 7919);
-        vocab_term *e = vocab_table_find(&t, buf, (size_t)n, vocab_hash(buf, (size_t)n));
-        if (!e || e->rank != (uint32_t)i || strcmp(vocab_table_str(&t, e), buf) != 0) ok = 0;
-    }
-    CHECK(ok, "all found after growth");
-    CHECK(vocab_table_find(&t, "term1", 5, vocab_hash("term1", 5)) == NULL, "absent term");
-    CHECK(vocab_table_find(&t, "term", 4, vocab_hash("term", 4)) == NULL, "prefix absent");
-    vocab_table_add(&t, "", 0, vocab_hash("", 0), &added);
-    CHECK(added && vocab_table_find(&t, "", 0, vocab_hash("", 0)), "empty string storable");
-    vocab_table_free(&t);
 }
 
 /* naive reference: arrays indexed by term id */
@@ -164,7 +140,6 @@ static void test_load(void)
 int main(void)
 {
     test_digest();
-    test_table();
     test_counter(1 << 30, 0, 0, "in memory, all");
     test_counter(1 << 30, 25, 0, "in memory, top 25");
     test_counter(1 << 30, 0, 4, "in memory, min_df 4");

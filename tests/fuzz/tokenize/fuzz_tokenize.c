@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lines.h"
 #include "text.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -38,7 +39,7 @@ static text_tok *get(unsigned o, int pcre_only)
     return tok[o][pcre_only];
 }
 
-static void check_output(const text_buf *b, size_t from)
+static void check_output(const buf_t *b, size_t from)
 {
     if (b->len == from) return;
     const char *s = b->p + from;
@@ -62,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(text, data + 1, size - 1);
     size_t n = size - 1;
 
-    text_buf a = {0}, b = {0};
+    buf_t a = {0}, b = {0};
     long ka = text_tokenize(get(o, 0), text, n, &a);
     long kb = text_tokenize(get(o, 1), text, n, &b);
     if (ka != kb) abort();
@@ -70,19 +71,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_output(&a, 0);
         if (a.len != b.len || (a.len && memcmp(a.p, b.p, a.len) != 0)) abort();
     }
-    text_buf_free(&a);
-    text_buf_free(&b);
+    buf_free(&a);
+    buf_free(&b);
 
     /* the same bytes as a file of lines, and each line's rating field */
     FILE *f = fmemopen(text, n ? n : 1, "r");
     if (f) {
         if (!n) fgetc(f);
-        text_lines rd;
-        text_lines_init(&rd, f);
+        lines_reader rd;
+        lines_init(&rd, f);
         char *line;
         size_t len, total = 0;
         int got;
-        while ((got = text_lines_next(&rd, &line, &len)) > 0) {
+        while ((got = lines_next(&rd, &line, &len)) > 0) {
             total += len + 1;
             const char *tab = memchr(line, '\t', len);
             int has;
@@ -93,8 +94,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
          * gzip data comes back inflated, or as the error of bad data */
         int gz = n >= 2 && (unsigned char)text[0] == 0x1f && (unsigned char)text[1] == 0x8b;
         size_t bom = n >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
-        if (gz ? (got != 0 && got != -3) : (got != 0 || total < n - bom || total > n - bom + 1)) abort();
-        text_lines_free(&rd);
+        if (gz ? (got != 0 && got != LINES_ERR_GZIP) : (got != 0 || total < n - bom || total > n - bom + 1)) abort();
+        lines_free(&rd);
         fclose(f);
     }
     free(text);
