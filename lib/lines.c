@@ -15,7 +15,8 @@
 /* ------------------------------------------------------------------------
  * block line reader */
 
-#define LINES_BLOCK (1u << 20)
+#define LINES_BLOCK (1u << 20) /* the largest read */
+#define LINES_FIRST (1u << 16) /* the first read */
 
 void lines_init(lines_reader *r, FILE *f)
 {
@@ -117,12 +118,12 @@ static void skip_bom(lines_reader *r, char **line, size_t *len)
 int lines_next(lines_reader *r, char **line, size_t *len)
 {
     if (!r->buf) { /* first call (no arithmetic on a NULL buffer) */
-        r->buf = malloc(LINES_BLOCK + LINES_PAD);
+        r->buf = malloc(LINES_FIRST + LINES_PAD);
         if (!r->buf) {
             errno = ENOMEM;
             return LINES_ERR_READ;
         }
-        r->cap = LINES_BLOCK;
+        r->cap = r->block = LINES_FIRST;
         memset(r->buf, 0, LINES_PAD);
     }
     for (;;) {
@@ -156,9 +157,9 @@ int lines_next(lines_reader *r, char **line, size_t *len)
             r->at = 0;
             r->end = have;
         }
-        if (r->cap - r->end < LINES_BLOCK / 2) {
-            size_t cap = r->cap ? r->cap * 2 : LINES_BLOCK;
-            while (cap - r->end < LINES_BLOCK / 2) cap *= 2;
+        if (r->cap - r->end < r->block / 2) {
+            size_t cap = r->cap * 2;
+            while (cap - r->end < r->block / 2) cap *= 2;
             char *nb = realloc(r->buf, cap + LINES_PAD);
             if (!nb) {
                 errno = ENOMEM;
@@ -170,6 +171,7 @@ int lines_next(lines_reader *r, char **line, size_t *len)
         long got = r->z ? inflate_some(r, r->buf + r->end, r->cap - r->end)
                         : raw_read(r, r->buf + r->end, r->cap - r->end);
         if (got < 0) return (int)got;
+        if ((size_t)got == r->cap - r->end && r->block < LINES_BLOCK) r->block *= 2;
         if (!r->sniffed) { /* the first bytes tell whether the stream is gzip data */
             r->sniffed = 1;
             if (got >= 2 && (unsigned char)r->buf[r->end] == 0x1f && (unsigned char)r->buf[r->end + 1] == 0x8b) {

@@ -40,6 +40,8 @@ typedef struct lines_reader {
     FILE *f;
     char *buf;
     size_t cap;          /* usable bytes (LINES_PAD more are allocated) */
+    size_t block;        /* the free space a read asks for: 64 KiB at first, doubling
+                          * up to 1 MiB while reads fill it (a small input stays small) */
     size_t at, end;      /* unread data is buf[at..end) */
     size_t scanned;      /* buf[at..at+scanned) has no '\n' */
     int eof;

@@ -93,19 +93,39 @@ fuzz_one() {
         echo "fuzz $n: ok, replayed ${#inputs[@]} inputs ($nreg regression)" >"$res"
         return
     fi
-    local t0=$SECONDS rc execs
-    "$bin" -max_total_time="$secs" -runs="${FUZZ_RUNS:--1}" -timeout=10 -rss_limit_mb=2048 -max_len=8192 -print_final_stats=1 \
-        -artifact_prefix="$out/crashes/$n/" "$out/corpus/$n" "tests/fuzz/$n/seeds" >"$log" 2>&1
-    rc=$?
-    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-    echo "${execs:-0}" >"$out/$n.execs"
+    # libFuzzer runs in rounds of FUZZ_ROUND executions (default 40000),
+    # each a fresh process on the corpus grown so far: a whole-program
+    # harness leaks what a program holds at an error exit (as _exit()
+    # would drop it), some 20 KB a run, which would reach the RSS limit
+    # within a few minutes of one long process
+    local t0=$SECONDS rc=0 execs=0 round=${FUZZ_ROUND:-40000} left k
+    local runs=${FUZZ_RUNS:--1}
+    [ -z "$runs" ] && runs=-1
+    : >"$log"
+    while :; do
+        left=$((secs - (SECONDS - t0)))
+        [ "$left" -le 0 ] && break
+        k=$round
+        if [ "$runs" -ge 0 ]; then
+            [ $((runs - execs)) -le 0 ] && break
+            [ $((runs - execs)) -lt "$k" ] && k=$((runs - execs))
+        fi
+        "$bin" -max_total_time="$left" -runs="$k" -timeout=10 -rss_limit_mb=2048 -max_len=8192 -print_final_stats=1 \
+            -artifact_prefix="$out/crashes/$n/" "$out/corpus/$n" "tests/fuzz/$n/seeds" >"$log.round" 2>&1
+        rc=$?
+        execs=$((execs + $(sed -n 's/^stat::number_of_executed_units: *//p' "$log.round" | tail -1 | grep . || echo 0)))
+        tail -n 20 "$log.round" >>"$log"
+        [ $rc -ne 0 ] && { cat "$log.round" >>"$log"; break; }
+    done
+    rm -f "$log.round"
+    echo "$execs" >"$out/$n.execs"
     if [ $rc -ne 0 ]; then
         {
-            echo "fuzz $n: FAILED after ${execs:-0} executions, input in $out/crashes/$n/:"
+            echo "fuzz $n: FAILED after $execs executions, input in $out/crashes/$n/:"
             grep -E 'ERROR|runtime error|SUMMARY|Test unit written' "$log" | head -6 | sed 's/^/    /'
         } >"$res"
     else
-        echo "fuzz $n: ok, ${execs:-0} executions in $((SECONDS - t0)) s, corpus $(find "$out/corpus/$n" -type f | wc -l) inputs, $nreg regression inputs replayed" >"$res"
+        echo "fuzz $n: ok, $execs executions in $((SECONDS - t0)) s, corpus $(find "$out/corpus/$n" -type f | wc -l) inputs, $nreg regression inputs replayed" >"$res"
     fi
 }
 
