@@ -9,6 +9,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* ---------------------------------------------------------------------- */
 /* Codes and their text */
@@ -239,6 +242,8 @@ void hash_index_free(hash_index *x)
     free(x->sub_id);
     free(x->stamp);
     free(x->dist);
+    free(x->cand);
+    free(x->cand_d);
     free(x);
 }
 
@@ -253,6 +258,12 @@ int hash_index_add(hash_index *x, const uint64_t *code)
         uint16_t *dp = realloc(x->dist, cap * sizeof *dp);
         if (!dp) return -1;
         x->dist = dp;
+        uint8_t *d8 = realloc(x->cand_d, cap * HASH_SCAN_QUERIES);
+        if (!d8) return -1;
+        x->cand_d = d8;
+        uint32_t *cp = realloc(x->cand, cap * HASH_SCAN_QUERIES * sizeof *cp);
+        if (!cp) return -1;
+        x->cand = cp;
         x->cap = cap;
     }
     memcpy(x->code + x->n * x->words, code, x->words * sizeof *code);
@@ -415,6 +426,234 @@ size_t hash_knn_scan(hash_index *x, const uint64_t *q, size_t k, hash_hit *hits)
     if (have_popcnt()) return knn_scan_popcnt(x, q, k, hits);
 #endif
     return knn_scan(x, q, k, hits);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Several queries per pass, distances in bytes (up to 255 bits) */
+
+/* Rows per block of the index: 2048 64-bit codes are 16 KiB, so a block
+ * stays in the first-level cache while the queries go over it. */
+#define SCAN_BLOCK 2048
+
+/* d[r - r0] = distance of q to row r, for r in [r0, r1). */
+static inline __attribute__((always_inline)) void dist_block8(const uint64_t *code, size_t W, size_t r0, size_t r1,
+                                                              const uint64_t *q, uint8_t *d)
+{
+    if (W == 1) {
+        uint64_t q0 = q[0];
+        for (size_t r = r0; r < r1; r++) d[r - r0] = (uint8_t)__builtin_popcountll(q0 ^ code[r]);
+    } else if (W == 2) {
+        uint64_t q0 = q[0], q1 = q[1];
+        for (size_t r = r0; r < r1; r++)
+            d[r - r0] = (uint8_t)(__builtin_popcountll(q0 ^ code[2 * r]) + __builtin_popcountll(q1 ^ code[2 * r + 1]));
+    } else {
+        for (size_t r = r0; r < r1; r++) d[r - r0] = (uint8_t)hash_dist(q, code + r * W, W);
+    }
+}
+
+/* The i of d[0..len) with d[i] <= t: row r0 + i into cand, d[i] into cd,
+ * in row order; their number. */
+static size_t collect_le(const uint8_t *d, size_t len, uint8_t t, uint32_t r0, uint32_t *cand, uint8_t *cd)
+{
+    size_t c = 0, i = 0;
+#ifdef __SSE2__
+    __m128i tv = _mm_set1_epi8((char)t);
+    for (; i + 16 <= len; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(d + i));
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v, tv), v));
+        while (m) {
+            size_t j = i + (size_t)__builtin_ctz(m);
+            cand[c] = r0 + (uint32_t)j, cd[c++] = d[j];
+            m &= m - 1;
+        }
+    }
+#endif
+    for (; i < len; i++)
+        if (d[i] <= t) cand[c] = r0 + (uint32_t)i, cd[c++] = d[i];
+    return c;
+}
+
+/* A first threshold for the k nearest of n rows: the distance within which
+ * about twice the share k/n of a sample of the rows lies (k/n of them
+ * exactly when every row is in the sample).  The sample is runs of 64
+ * rows, one run in every stride, so that it reads whole cache lines. */
+static inline __attribute__((always_inline)) uint32_t sample_threshold(const hash_index *x, const uint64_t *q,
+                                                                       size_t k)
+{
+    size_t n = x->n, W = x->words, stride = n / (64 * k);
+    if (stride < 1) stride = 1;
+    if (stride > 16) stride = 16;
+    uint32_t h[256] = {0}, t = 0;
+    size_t got = 0;
+    for (size_t r0 = 0; r0 < n; r0 += 64 * stride)
+        for (size_t r = r0; r < r0 + 64 && r < n; r++) h[hash_dist(q, x->code + r * W, W)]++, got++;
+    size_t want = stride == 1 ? k : 2 * (k * got / n) + 2, seen = h[0];
+    while (seen < want && t < x->bits) seen += h[++t];
+    return t;
+}
+
+/* The k nearest of the c candidates (rows cand in row order, distances cd,
+ * at least k of them, including every row nearer than the k-th) by
+ * (distance, row) into hits: a counting sort, stable. */
+static void sort_candidates(const uint32_t *cand, const uint8_t *cd, size_t c, uint32_t B, size_t k, hash_hit *hits)
+{
+    uint32_t h[256] = {0};
+    for (size_t i = 0; i < c; i++) h[cd[i]]++;
+    uint32_t dk = 0;
+    size_t below = 0;
+    while (below + h[dk] < k) below += h[dk++];
+    size_t at = k - below;
+    uint32_t start[256], pos = 0;
+    for (uint32_t v = 0; v <= dk && v <= B; v++) start[v] = pos, pos += h[v];
+    for (size_t i = 0; i < c; i++) {
+        uint32_t v = cd[i];
+        if (v < dk) hits[start[v]++] = (hash_hit){cand[i], v};
+        else if (v == dk && at) hits[start[v]++] = (hash_hit){cand[i], v}, at--;
+    }
+}
+
+#ifdef HASH_POPCNT
+__attribute__((target("avx2,popcnt"))) static void dist64_avx2(const uint64_t *code, size_t r0, size_t r1,
+                                                                uint64_t q0, uint8_t *d);
+#endif
+
+/* Query i's distances to block [r0, r1) into d (avx2: 64-bit codes by
+ * dist64_avx2, only where the processor has it). */
+static inline __attribute__((always_inline)) void dist_block(const hash_index *x, const uint64_t *q, size_t r0,
+                                                             size_t r1, uint8_t *d, int avx2)
+{
+#ifdef HASH_POPCNT
+    if (avx2) {
+        dist64_avx2(x->code, r0, r1, q[0], d);
+        return;
+    }
+#endif
+    (void)avx2;
+    dist_block8(x->code, x->words, r0, r1, q, d);
+}
+
+static inline __attribute__((always_inline)) size_t knn_scan_many(hash_index *x, const uint64_t *q, size_t nq,
+                                                                  size_t k, hash_hit *hits, int avx2)
+{
+    size_t n = x->n, W = x->words;
+    if (!k || !n || !nq) return 0;
+    size_t kk = k < n ? k : n, c[HASH_SCAN_QUERIES];
+    uint32_t t[HASH_SCAN_QUERIES];
+    uint8_t d[SCAN_BLOCK];
+    for (size_t i = 0; i < nq; i++) t[i] = sample_threshold(x, q + i * W, kk), c[i] = 0;
+    /* query i's candidates at cand + i * n, cand_d + i * n */
+    for (size_t r0 = 0; r0 < n; r0 += SCAN_BLOCK) {
+        size_t r1 = r0 + SCAN_BLOCK < n ? r0 + SCAN_BLOCK : n;
+        for (size_t i = 0; i < nq; i++) {
+            dist_block(x, q + i * W, r0, r1, d, avx2);
+            c[i] += collect_le(d, r1 - r0, (uint8_t)t[i], (uint32_t)r0, x->cand + i * n + c[i], x->cand_d + i * n + c[i]);
+        }
+    }
+    for (size_t i = 0; i < nq; i++) {
+        uint32_t *cand = x->cand + i * n;
+        uint8_t *cd = x->cand_d + i * n;
+        while (c[i] < kk) { /* the sample misled: a wider threshold, and again */
+            t[i] += 1 + t[i] / 4;
+            if (t[i] > x->bits) t[i] = x->bits;
+            c[i] = 0;
+            for (size_t r0 = 0; r0 < n; r0 += SCAN_BLOCK) {
+                size_t r1 = r0 + SCAN_BLOCK < n ? r0 + SCAN_BLOCK : n;
+                dist_block(x, q + i * W, r0, r1, d, avx2);
+                c[i] += collect_le(d, r1 - r0, (uint8_t)t[i], (uint32_t)r0, cand + c[i], cd + c[i]);
+            }
+        }
+        sort_candidates(cand, cd, c[i], x->bits, kk, hits + i * k);
+    }
+    return kk;
+}
+
+#ifdef HASH_POPCNT
+#include <immintrin.h>
+
+static int have_avx2(void)
+{
+    static int have = -1;
+    if (have < 0) {
+        __builtin_cpu_init();
+        have = __builtin_cpu_supports("avx2") ? 1 : 0;
+    }
+    return have;
+}
+
+/* dist_block8 for 64-bit codes with AVX2: 32 rows per step, each row's
+ * popcount from a 16-entry nibble table (vpshufb) summed by vpsadbw; the
+ * eight sums of 4 rows are shifted into one vector, lane j byte v holding
+ * row 4v + j, and put back in row order by a byte shuffle within each
+ * 128-bit half and an interleave of the halves' 16-bit units. */
+__attribute__((target("avx2,popcnt"))) static void dist64_avx2(const uint64_t *code, size_t r0, size_t r1,
+                                                                uint64_t q0, uint8_t *d)
+{
+    const __m256i lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3, 1, 2,
+                                         2, 3, 2, 3, 3, 4);
+    const __m256i low = _mm256_set1_epi8(0x0f), zero = _mm256_setzero_si256();
+    const __m256i qv = _mm256_set1_epi64x((long long)q0);
+    const __m256i order = _mm256_setr_epi8(0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15, 0, 8, 1, 9, 2, 10, 3,
+                                           11, 4, 12, 5, 13, 6, 14, 7, 15);
+    size_t r = r0;
+    for (; r + 32 <= r1; r += 32) {
+        __m256i acc = zero;
+#pragma GCC unroll 8
+        for (int v = 0; v < 8; v++) {
+            __m256i x = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(const void *)(code + r + 4 * v)), qv);
+            __m256i c = _mm256_add_epi8(_mm256_shuffle_epi8(lut, _mm256_and_si256(x, low)),
+                                        _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(x, 4), low)));
+            acc = _mm256_or_si256(acc, _mm256_slli_epi64(_mm256_sad_epu8(c, zero), 8 * v));
+        }
+        acc = _mm256_shuffle_epi8(acc, order);
+        __m128i h0 = _mm256_castsi256_si128(acc), h1 = _mm256_extracti128_si256(acc, 1);
+        _mm_storeu_si128((__m128i *)(void *)(d + r - r0), _mm_unpacklo_epi16(h0, h1));
+        _mm_storeu_si128((__m128i *)(void *)(d + r - r0 + 16), _mm_unpackhi_epi16(h0, h1));
+    }
+    for (; r < r1; r++) d[r - r0] = (uint8_t)__builtin_popcountll(q0 ^ code[r]);
+}
+
+__attribute__((target("popcnt"))) static size_t knn_scan_many_popcnt(hash_index *x, const uint64_t *q, size_t nq,
+                                                                      size_t k, hash_hit *hits)
+{
+    return knn_scan_many(x, q, nq, k, hits, 0);
+}
+__attribute__((target("avx2,popcnt"))) static size_t knn_scan_many_avx2(hash_index *x, const uint64_t *q, size_t nq,
+                                                                         size_t k, hash_hit *hits)
+{
+    return knn_scan_many(x, q, nq, k, hits, 1);
+}
+#endif
+
+static int simd_on = 1;
+int hash_simd(int on)
+{
+    int was = simd_on;
+    simd_on = on;
+    return was;
+}
+
+size_t hash_knn_scan_many(hash_index *x, const uint64_t *q, size_t nq, size_t k, hash_hit *hits)
+{
+    if (nq > HASH_SCAN_QUERIES) nq = HASH_SCAN_QUERIES;
+    if (x->bits > 255) {
+        size_t got = 0;
+        for (size_t i = 0; i < nq; i++) got = hash_knn_scan(x, q + i * x->words, k, hits + i * k);
+        return got;
+    }
+#ifdef HASH_POPCNT
+    if (simd_on && x->words == 1 && have_avx2()) return knn_scan_many_avx2(x, q, nq, k, hits);
+    if (have_popcnt()) return knn_scan_many_popcnt(x, q, nq, k, hits);
+#endif
+    return knn_scan_many(x, q, nq, k, hits, 0);
+}
+
+size_t hash_knn_naive(const hash_index *x, const uint64_t *q, size_t k, hash_hit *hits)
+{
+    size_t cnt = 0;
+    if (!k) return 0;
+    for (size_t r = 0; r < x->n; r++)
+        offer(hits, &cnt, k, (uint32_t)r, hash_dist_naive(q, x->code + r * x->words, x->bits));
+    return cnt;
 }
 
 /* C(n, r), saturating at 2^62. */

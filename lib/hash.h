@@ -84,8 +84,14 @@ typedef struct hash_index {
     uint32_t *sub_id;
     uint32_t *stamp;    /* n: query stamp of a visited row */
     uint32_t now;
-    uint16_t *dist;     /* n: the scan's distances */
+    uint16_t *dist;     /* n: the scan's distances (over 255 bits) */
+    uint32_t *cand;     /* HASH_SCAN_QUERIES * cap: candidate rows of a pass (up to 255 bits) */
+    uint8_t *cand_d;    /* HASH_SCAN_QUERIES * cap: their distances */
 } hash_index;
+
+/* Queries searched together by hash_knn_scan_many: one pass over the index
+ * serves them all. */
+#define HASH_SCAN_QUERIES 8
 
 hash_index *hash_index_new(uint32_t bits);
 void hash_index_free(hash_index *x);
@@ -103,5 +109,21 @@ typedef struct hash_hit {
  * (built), probing ever larger radii; the same answer. */
 size_t hash_knn_scan(hash_index *x, const uint64_t *q, size_t k, hash_hit *hits);
 size_t hash_knn_mih(hash_index *x, const uint64_t *q, size_t k, hash_hit *hits);
+/* nq <= HASH_SCAN_QUERIES queries (q: nq codes of x->words words one after
+ * the other) at once: query i's min(k, n) hits into hits + i * k, exactly
+ * hash_knn_scan's.  Up to 255 bits: for each query a threshold T from a
+ * histogram of the distances to a sample of the rows; then the index is
+ * read in blocks that stay in cache while each query's distances to the
+ * block go into bytes (AVX2 for 64-bit codes where the processor has it)
+ * and the rows within its T are kept (SSE2 compare and mask); if fewer
+ * than k are, T grows and that query's pass is made again; a counting sort
+ * of the kept rows by distance gives the hits.  Over 255 bits:
+ * hash_knn_scan per query.  Returns min(k, n). */
+size_t hash_knn_scan_many(hash_index *x, const uint64_t *q, size_t nq, size_t k, hash_hit *hits);
+/* Let hash_knn_scan_many use AVX2 where the processor has it (on: 1, the
+ * default) or not (0), for tests of both paths; returns the setting before. */
+int hash_simd(int on);
+/* The reference: every row's hash_dist_naive, kept sorted by insertion. */
+size_t hash_knn_naive(const hash_index *x, const uint64_t *q, size_t k, hash_hit *hits);
 
 #endif

@@ -2,7 +2,8 @@
 # hash.sh - semantic hashing: senti-encode --bits (header tied to the
 # model, codes = activations above 0.5, stack models, the same codes for
 # the same seed) and senti-search (a hand-checked answer, an independent
-# brute-force reference in awk, scan = multi-index hashing on random codes
+# brute-force reference in awk, scan (several queries per pass or one) =
+# multi-index hashing on random codes
 # of odd lengths and on a real small corpus, streaming, refused files).
 . "$(dirname "$0")/lib.sh"
 D=$F/dae
@@ -86,6 +87,15 @@ for B in 37 64 101; do
     brute "$T/r.idx" "$T/r.q" 7 >"$T/r.ref"
     senti-search -q -k 7 --method scan -i "$T/r.idx" "$T/r.q" >"$T/r.scan"
     same "$T/r.ref" "$T/r.scan" "B=$B: scan = brute force"
+    for b in 1 3; do
+        senti-search -q -k 7 --method scan -b $b -i "$T/r.idx" "$T/r.q" >"$T/r.b"
+        same "$T/r.scan" "$T/r.b" "B=$B: scan with -b $b queries per pass = -b 8"
+    done
+    # a pass of queries from two files: numbered across them
+    head -11 "$T/r.q" >"$T/r.q1"
+    { head -1 "$T/r.q"; tail -n +12 "$T/r.q"; } >"$T/r.q2"
+    senti-search -q -k 7 -i "$T/r.idx" "$T/r.q1" "$T/r.q2" >"$T/r.two"
+    same "$T/r.scan" "$T/r.two" "B=$B: queries split over two files, passes across them"
     for m in 1 3 0; do
         senti-search -q -k 7 --method mih -m $m -i "$T/r.idx" "$T/r.q" >"$T/r.mih"
         same "$T/r.scan" "$T/r.mih" "B=$B: mih with -m $m = scan"
