@@ -482,7 +482,7 @@ static inline __attribute__((always_inline)) uint32_t sample_threshold(const has
 {
     size_t n = x->n, W = x->words, stride = n / (64 * k);
     if (stride < 1) stride = 1;
-    if (stride > 16) stride = 16;
+    if (stride > 64) stride = 64;
     uint32_t h[256] = {0}, t = 0;
     size_t got = 0;
     for (size_t r0 = 0; r0 < n; r0 += 64 * stride)
@@ -513,23 +513,24 @@ static void sort_candidates(const uint32_t *cand, const uint8_t *cd, size_t c, u
 }
 
 #ifdef HASH_POPCNT
-__attribute__((target("avx2,popcnt"))) static void dist64_avx2(const uint64_t *code, size_t r0, size_t r1,
-                                                                uint64_t q0, uint8_t *d);
+__attribute__((target("avx2,popcnt"))) static size_t scan64_avx2(const uint64_t *code, size_t r0, size_t r1,
+                                                                  uint64_t q0, uint8_t t, uint32_t *cand,
+                                                                  uint8_t *cd);
 #endif
 
-/* Query i's distances to block [r0, r1) into d (avx2: 64-bit codes by
- * dist64_avx2, only where the processor has it). */
-static inline __attribute__((always_inline)) void dist_block(const hash_index *x, const uint64_t *q, size_t r0,
-                                                             size_t r1, uint8_t *d, int avx2)
+/* The rows of block [r0, r1) within distance t of q into cand, cd (in row
+ * order); their number.  d: room for the block's distances.  avx2: 64-bit
+ * codes by scan64_avx2, only where the processor has it. */
+static inline __attribute__((always_inline)) size_t scan_block(const hash_index *x, const uint64_t *q, size_t r0,
+                                                               size_t r1, uint32_t t, uint8_t *d, uint32_t *cand,
+                                                               uint8_t *cd, int avx2)
 {
 #ifdef HASH_POPCNT
-    if (avx2) {
-        dist64_avx2(x->code, r0, r1, q[0], d);
-        return;
-    }
+    if (avx2) return scan64_avx2(x->code, r0, r1, q[0], (uint8_t)t, cand, cd);
 #endif
     (void)avx2;
     dist_block8(x->code, x->words, r0, r1, q, d);
+    return collect_le(d, r1 - r0, (uint8_t)t, (uint32_t)r0, cand, cd);
 }
 
 static inline __attribute__((always_inline)) size_t knn_scan_many(hash_index *x, const uint64_t *q, size_t nq,
@@ -544,10 +545,8 @@ static inline __attribute__((always_inline)) size_t knn_scan_many(hash_index *x,
     /* query i's candidates at cand + i * n, cand_d + i * n */
     for (size_t r0 = 0; r0 < n; r0 += SCAN_BLOCK) {
         size_t r1 = r0 + SCAN_BLOCK < n ? r0 + SCAN_BLOCK : n;
-        for (size_t i = 0; i < nq; i++) {
-            dist_block(x, q + i * W, r0, r1, d, avx2);
-            c[i] += collect_le(d, r1 - r0, (uint8_t)t[i], (uint32_t)r0, x->cand + i * n + c[i], x->cand_d + i * n + c[i]);
-        }
+        for (size_t i = 0; i < nq; i++)
+            c[i] += scan_block(x, q + i * W, r0, r1, t[i], d, x->cand + i * n + c[i], x->cand_d + i * n + c[i], avx2);
     }
     for (size_t i = 0; i < nq; i++) {
         uint32_t *cand = x->cand + i * n;
@@ -558,8 +557,7 @@ static inline __attribute__((always_inline)) size_t knn_scan_many(hash_index *x,
             c[i] = 0;
             for (size_t r0 = 0; r0 < n; r0 += SCAN_BLOCK) {
                 size_t r1 = r0 + SCAN_BLOCK < n ? r0 + SCAN_BLOCK : n;
-                dist_block(x, q + i * W, r0, r1, d, avx2);
-                c[i] += collect_le(d, r1 - r0, (uint8_t)t[i], (uint32_t)r0, cand + c[i], cd + c[i]);
+                c[i] += scan_block(x, q + i * W, r0, r1, t[i], d, cand + c[i], cd + c[i], avx2);
             }
         }
         sort_candidates(cand, cd, c[i], x->bits, kk, hits + i * k);
@@ -580,13 +578,16 @@ static int have_avx2(void)
     return have;
 }
 
-/* dist_block8 for 64-bit codes with AVX2: 32 rows per step, each row's
- * popcount from a 16-entry nibble table (vpshufb) summed by vpsadbw; the
- * eight sums of 4 rows are shifted into one vector, lane j byte v holding
- * row 4v + j, and put back in row order by a byte shuffle within each
- * 128-bit half and an interleave of the halves' 16-bit units. */
-__attribute__((target("avx2,popcnt"))) static void dist64_avx2(const uint64_t *code, size_t r0, size_t r1,
-                                                                uint64_t q0, uint8_t *d)
+/* dist_block8 and collect_le in one for 64-bit codes with AVX2: 32 rows
+ * per step, each row's popcount from a 16-entry nibble table (vpshufb)
+ * summed by vpsadbw; the eight sums of 4 rows are shifted into one vector,
+ * lane j byte v holding row 4v + j, and put back in row order by a byte
+ * shuffle within each 128-bit half and an interleave of the halves' 16-bit
+ * units (only for the steps that keep a row); then the rows within t are
+ * kept.  Returns their number. */
+__attribute__((target("avx2,popcnt"))) static size_t scan64_avx2(const uint64_t *code, size_t r0, size_t r1,
+                                                                  uint64_t q0, uint8_t t, uint32_t *cand,
+                                                                  uint8_t *cd)
 {
     const __m256i lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3, 1, 2,
                                          2, 3, 2, 3, 3, 4);
@@ -594,22 +595,38 @@ __attribute__((target("avx2,popcnt"))) static void dist64_avx2(const uint64_t *c
     const __m256i qv = _mm256_set1_epi64x((long long)q0);
     const __m256i order = _mm256_setr_epi8(0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15, 0, 8, 1, 9, 2, 10, 3,
                                            11, 4, 12, 5, 13, 6, 14, 7, 15);
-    size_t r = r0;
+    const __m256i tv = _mm256_set1_epi8((char)t);
+    uint8_t d[32];
+    size_t r = r0, c = 0;
     for (; r + 32 <= r1; r += 32) {
         __m256i acc = zero;
 #pragma GCC unroll 8
         for (int v = 0; v < 8; v++) {
             __m256i x = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(const void *)(code + r + 4 * v)), qv);
-            __m256i c = _mm256_add_epi8(_mm256_shuffle_epi8(lut, _mm256_and_si256(x, low)),
+            __m256i n = _mm256_add_epi8(_mm256_shuffle_epi8(lut, _mm256_and_si256(x, low)),
                                         _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(x, 4), low)));
-            acc = _mm256_or_si256(acc, _mm256_slli_epi64(_mm256_sad_epu8(c, zero), 8 * v));
+            acc = _mm256_or_si256(acc, _mm256_slli_epi64(_mm256_sad_epu8(n, zero), 8 * v));
         }
+        /* the mask in lane order first: most steps keep no row */
+        if (!_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_min_epu8(acc, tv), acc))) continue;
         acc = _mm256_shuffle_epi8(acc, order);
         __m128i h0 = _mm256_castsi256_si128(acc), h1 = _mm256_extracti128_si256(acc, 1);
-        _mm_storeu_si128((__m128i *)(void *)(d + r - r0), _mm_unpacklo_epi16(h0, h1));
-        _mm_storeu_si128((__m128i *)(void *)(d + r - r0 + 16), _mm_unpackhi_epi16(h0, h1));
+        __m128i lo = _mm_unpacklo_epi16(h0, h1), hi = _mm_unpackhi_epi16(h0, h1); /* rows r..r+15, r+16..r+31 */
+        _mm_storeu_si128((__m128i *)(void *)d, lo);
+        _mm_storeu_si128((__m128i *)(void *)(d + 16), hi);
+        __m256i all = _mm256_setr_m128i(lo, hi);
+        uint32_t m = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_min_epu8(all, tv), all));
+        while (m) {
+            unsigned j = (unsigned)__builtin_ctz(m);
+            cand[c] = (uint32_t)(r + j), cd[c++] = d[j];
+            m &= m - 1;
+        }
     }
-    for (; r < r1; r++) d[r - r0] = (uint8_t)__builtin_popcountll(q0 ^ code[r]);
+    for (; r < r1; r++) {
+        uint8_t e = (uint8_t)__builtin_popcountll(q0 ^ code[r]);
+        if (e <= t) cand[c] = (uint32_t)r, cd[c++] = e;
+    }
+    return c;
 }
 
 __attribute__((target("popcnt"))) static size_t knn_scan_many_popcnt(hash_index *x, const uint64_t *q, size_t nq,

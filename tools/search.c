@@ -77,13 +77,14 @@ static void answer(void)
     if (sq.flush && fflush(stdout) == EOF) die_stdout();
 }
 
-/* auto: multi-index hashing from this many index rows, a scan below */
-#define MIH_FROM 65536
+/* auto is the scan: multi-index hashing was the slower on every index
+ * measured (docs/hash.md: 6400 and 75000 rows of trained codes, 200000 and
+ * 1000000 rows of uniform random codes) */
 
 static const opt_def defs[] = {
     {.name = "index", .key = 'i', .kind = OPT_TEXT, .var = &opt.index, .meta = "FILE", .help = "codes file of the corpus to search ('-' = stdin)", .dflt = "required"},
     {.name = "neighbours", .key = 'k', .kind = OPT_LONG, .var = &opt.k, .meta = "N", .help = "neighbours per query (fewer when the index is smaller)", .lo = 1, .hi = 1000000},
-    {.name = "method", .kind = OPT_CALL, .var = &opt.method, .meta = "NAME", .help = "scan (every row), mih (multi-index hashing) or auto\n(mih from 65536 index rows)", .parse = parse_method, .show = show_method, .want = "scan, mih or auto"},
+    {.name = "method", .kind = OPT_CALL, .var = &opt.method, .meta = "NAME", .help = "scan (every row), mih (multi-index hashing) or auto\n(the scan: the faster on every index measured)", .parse = parse_method, .show = show_method, .want = "scan, mih or auto"},
     {.name = "substrings", .key = 'm', .kind = OPT_LONG, .var = &opt.substrings, .meta = "M", .help = "mih: substrings of the code (0: about log2(rows) bits\neach)", .lo = 0, .hi = 128},
     {.name = "batch", .key = 'b', .kind = OPT_LONG, .var = &opt.batch, .meta = "N", .help = "scan: queries read before one pass over the index\nanswers them all (1 with --line-buffered)", .lo = 1, .hi = HASH_SCAN_QUERIES},
     {.name = "line-buffered", .kind = OPT_FLAG, .var = &opt.line_buffered, .help = "answer and flush each query as soon as it is read\n(always on a terminal)"},
@@ -141,7 +142,7 @@ int main(int argc, char **argv)
     xfclose(f, opt.index);
 
     int method = opt.method;
-    if (method == M_AUTO) method = x->n >= MIH_FROM ? M_MIH : M_SCAN;
+    if (method == M_AUTO) method = M_SCAN;
     if (method == M_MIH && hash_index_build_mih(x, (int)opt.substrings) < 0) die("out of memory");
     int flush = opt.line_buffered || isatty(STDOUT_FILENO);
 
