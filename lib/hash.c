@@ -23,6 +23,13 @@ void hash_pack(const float *h, uint32_t bits, float thresh, uint64_t *code)
         if (h[j] > thresh) code[j >> 6] |= (uint64_t)1 << (j & 63);
 }
 
+void hash_pack_thresh(const float *h, uint32_t bits, const float *thresh, uint64_t *code)
+{
+    memset(code, 0, hash_words(bits) * sizeof *code);
+    for (uint32_t j = 0; j < bits; j++)
+        if (h[j] > thresh[j]) code[j >> 6] |= (uint64_t)1 << (j & 63);
+}
+
 void hash_to_hex(const uint64_t *code, uint32_t bits, char *hex)
 {
     static const char digit[] = "0123456789abcdef";
@@ -77,11 +84,90 @@ uint32_t hash_dist_naive(const uint64_t *a, const uint64_t *b, uint32_t bits)
 }
 
 /* ---------------------------------------------------------------------- */
+/* Thresholds at the medians */
+
+/* a[nth] of a[0..n) as if sorted, reordering a (Wirth's selection: Hoare
+ * partitions around the element at nth until it is in place). */
+static float select_nth(float *a, size_t n, size_t nth)
+{
+    long l = 0, m = (long)n - 1, k = (long)nth;
+    while (l < m) {
+        float x = a[k];
+        long i = l, j = m;
+        do {
+            while (a[i] < x) i++;
+            while (x < a[j]) j--;
+            if (i <= j) {
+                float t = a[i];
+                a[i] = a[j], a[j] = t;
+                i++, j--;
+            }
+        } while (i <= j);
+        if (j < k) l = i;
+        if (k < i) m = j;
+    }
+    return a[k];
+}
+
+void hash_medians(const float *h, size_t n, uint32_t bits, float *med, float *tmp)
+{
+    for (uint32_t j = 0; j < bits; j++) {
+        if (!n) {
+            med[j] = 0.5f;
+            continue;
+        }
+        for (size_t r = 0; r < n; r++) tmp[r] = h[r * bits + j];
+        med[j] = select_nth(tmp, n, (n - 1) / 2);
+    }
+}
+
+static int float_cmp(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return x < y ? -1 : x > y;
+}
+
+void hash_medians_naive(const float *h, size_t n, uint32_t bits, float *med, float *tmp)
+{
+    for (uint32_t j = 0; j < bits; j++) {
+        if (!n) {
+            med[j] = 0.5f;
+            continue;
+        }
+        for (size_t r = 0; r < n; r++) tmp[r] = h[r * bits + j];
+        qsort(tmp, n, sizeof *tmp, float_cmp);
+        med[j] = tmp[(n - 1) / 2];
+    }
+}
+
+/* ---------------------------------------------------------------------- */
 /* Codes files */
 
 int hash_write_header(FILE *f, uint32_t bits, const char *model)
 {
     return fprintf(f, "# senti codes bits=%" PRIu32 " model=%s\n", bits, model) < 0 ? -1 : 0;
+}
+
+/* FNV-1a, 64 bits */
+static uint64_t fnv1a(const char *s, size_t len)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+    return h;
+}
+
+int hash_write_header_thresh(FILE *f, uint32_t bits, const char *model, const float *thresh)
+{
+    if (!thresh) return hash_write_header(f, bits, model);
+    size_t cap = (size_t)bits * 18 + 1, len = 0;
+    char *text = malloc(cap);
+    if (!text) return -1;
+    for (uint32_t j = 0; j < bits; j++)
+        len += (size_t)snprintf(text + len, cap - len, "%s%.9g", j ? " " : "", (double)thresh[j]);
+    int rc = fprintf(f, "# senti codes bits=%" PRIu32 " model=%s thresh=%016" PRIx64 "\n# senti thresholds %s\n", bits,
+                     model, fnv1a(text, len), text) < 0 ? -1 : 0;
+    free(text);
+    return rc;
 }
 
 struct hash_reader {
@@ -91,11 +177,13 @@ struct hash_reader {
     char *line;
     size_t cap;
     uint32_t bits;
-    char model[17];
-    int seen_header;
+    char model[17], thresh[17]; /* thresh: "" when the header has none */
+    int seen_header, have_th;   /* have_th: the thresholds line is read */
     uint32_t want_bits;
-    char want_model[17];
+    char want_model[17], want_thresh[17];
+    int want_thresh_set;
     const char *want_what;
+    float *th;
     uint64_t code[HASH_MAX_BITS / 64];
     char err[HASH_ERR_LEN + 128];
 };
@@ -113,6 +201,7 @@ void hash_reader_free(hash_reader *r)
 {
     if (!r) return;
     free(r->line);
+    free(r->th);
     free(r);
 }
 
@@ -126,6 +215,14 @@ void hash_reader_expect(hash_reader *r, uint32_t bits, const char *model, const 
 const char *hash_reader_error(const hash_reader *r) { return r->err; }
 uint32_t hash_reader_bits(const hash_reader *r) { return r->bits; }
 const char *hash_reader_model(const hash_reader *r) { return r->model; }
+const char *hash_reader_thresh(const hash_reader *r) { return r->thresh; }
+const float *hash_reader_thresholds(const hash_reader *r) { return r->have_th ? r->th : NULL; }
+
+void hash_reader_expect_thresh(hash_reader *r, const char *thresh)
+{
+    r->want_thresh_set = thresh != NULL;
+    snprintf(r->want_thresh, sizeof r->want_thresh, "%s", thresh ? thresh : "");
+}
 long hash_reader_line(const hash_reader *r) { return r->row_ln; }
 
 static int fail(hash_reader *r, const char *fmt, ...)
@@ -151,7 +248,7 @@ static int is_hex16(const char *s)
 static int parse_header(hash_reader *r, char *s)
 {
     long bits = -1;
-    char model[17] = "";
+    char model[17] = "", thresh[17] = "";
     char *save = NULL;
     for (char *w = strtok_r(s, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
         if (!strncmp(w, "bits=", 5)) {
@@ -163,20 +260,55 @@ static int parse_header(hash_reader *r, char *s)
         } else if (!strncmp(w, "model=", 6)) {
             if (!is_hex16(w + 6)) return fail(r, "bad header field '%s' (model is 16 lowercase hex digits)", w);
             memcpy(model, w + 6, 17);
+        } else if (!strncmp(w, "thresh=", 7)) {
+            if (!is_hex16(w + 7)) return fail(r, "bad header field '%s' (thresh is 16 lowercase hex digits)", w);
+            memcpy(thresh, w + 7, 17);
         }
     }
     if (bits < 0) return fail(r, "codes header without bits=");
     if (!model[0]) return fail(r, "codes header without model=");
-    if (r->seen_header && ((uint32_t)bits != r->bits || strcmp(model, r->model)))
-        return fail(r, "header bits=%ld model=%s disagrees with the earlier bits=%" PRIu32 " model=%s", bits, model,
-                    r->bits, r->model);
+    if (r->seen_header && ((uint32_t)bits != r->bits || strcmp(model, r->model) || strcmp(thresh, r->thresh)))
+        return fail(r, "header bits=%ld model=%s%s%s disagrees with the earlier bits=%" PRIu32 " model=%s%s%s", bits,
+                    model, thresh[0] ? " thresh=" : "", thresh, r->bits, r->model, r->thresh[0] ? " thresh=" : "",
+                    r->thresh);
     if (r->want_bits && (uint32_t)bits != r->want_bits)
         return fail(r, "codes of %ld bits, %s has %" PRIu32, bits, r->want_what, r->want_bits);
     if (r->want_model[0] && strcmp(model, r->want_model))
         return fail(r, "model digest %s differs from %s's %s", model, r->want_what, r->want_model);
+    if (r->want_thresh_set && strcmp(thresh, r->want_thresh)) {
+        if (!thresh[0]) return fail(r, "codes without thresholds, %s's have thresh=%s (encode with --thresholds)", r->want_what, r->want_thresh);
+        if (!r->want_thresh[0]) return fail(r, "codes with thresh=%s, %s's have none", thresh, r->want_what);
+        return fail(r, "thresholds digest %s differs from %s's %s", thresh, r->want_what, r->want_thresh);
+    }
+    if (!r->seen_header) r->have_th = 0;
     r->bits = (uint32_t)bits;
     memcpy(r->model, model, 17);
+    memcpy(r->thresh, thresh, 17);
     r->seen_header = 1;
+    return 0;
+}
+
+/* "t1 ... tB" after a header with thresh=: 0, or -1 with the message. */
+static int parse_thresholds(hash_reader *r, char *s)
+{
+    if (!r->thresh[0]) return fail(r, "thresholds line after a header without thresh=");
+    char digest[17];
+    snprintf(digest, sizeof digest, "%016" PRIx64, fnv1a(s, strlen(s)));
+    if (strcmp(digest, r->thresh)) return fail(r, "thresholds digest %s differs from the header's thresh=%s", digest, r->thresh);
+    if (!r->th && !(r->th = malloc(HASH_MAX_BITS * sizeof *r->th))) return fail(r, "out of memory");
+    uint32_t j = 0;
+    for (char *p = s; *p;) {
+        char *end;
+        errno = 0;
+        double v = strtod(p, &end); /* not strtof: its ERANGE for subnormal floats */
+        if (end == p || errno || !isfinite(v) || fabs(v) > 3.4e38 || (*end && *end != ' '))
+            return fail(r, "bad threshold %u", j + 1);
+        if (j == r->bits) return fail(r, "more than bits=%" PRIu32 " thresholds", r->bits);
+        r->th[j++] = (float)v;
+        p = *end ? end + 1 : end;
+    }
+    if (j != r->bits) return fail(r, "%u thresholds, bits=%" PRIu32 " needs as many", j, r->bits);
+    r->have_th = 1;
     return 0;
 }
 
@@ -203,7 +335,14 @@ int hash_reader_next(hash_reader *r, const uint64_t **code, const char **label, 
         }
         if (!r->seen_header)
             return fail(r, "no '# senti codes bits=B model=D' header (codes come from senti-encode --bits)");
+        static const char ttag[] = "# senti thresholds ";
+        if (!strncmp(s, ttag, sizeof ttag - 1)) {
+            if (parse_thresholds(r, s + sizeof ttag - 1) < 0) return -1;
+            continue;
+        }
         if (s[0] == '#') continue;
+        if (r->thresh[0] && !r->have_th)
+            return fail(r, "no '# senti thresholds' line after a header with thresh=");
         char *tab = strchr(s, '\t');
         if (!tab) return fail(r, "no tab between the label and the code");
         if (tab == s) return fail(r, "empty label");

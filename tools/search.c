@@ -94,7 +94,8 @@ static const opt_prog prog = {
     "-i INDEX [OPTION]... [QUERIES]...",
     "Find, for each query code (files, or stdin when none or '-'), its k nearest\n"
     "rows of INDEX by Hamming distance; both are codes files from\n"
-    "senti-encode --bits with the same bits and model.  Writes per neighbour\n"
+    "senti-encode --bits with the same bits, model and thresholds.  Writes per\n"
+    "neighbour "
     "\"query<TAB>row<TAB>distance<TAB>label\": the query's and the row's data line\n"
     "numbers (from 1; queries counted across the files), nearest first, ties\n"
     "by row.\n",
@@ -135,8 +136,9 @@ int main(int argc, char **argv)
     if (got < 0) die("%s", hash_reader_error(r));
     if (!hash_reader_bits(r)) die("%s: no '# senti codes' header: an empty index", cli_name(opt.index));
     uint32_t bits = hash_reader_bits(r);
-    char model[17];
+    char model[17], thresh[17];
     strcpy(model, hash_reader_model(r));
+    strcpy(thresh, hash_reader_thresh(r));
     if (!x && !(x = hash_index_new(bits))) die("out of memory");
     hash_reader_free(r);
     xfclose(f, opt.index);
@@ -161,6 +163,7 @@ int main(int argc, char **argv)
         hash_reader *q = hash_reader_new(qf, cli_name(queries[i]));
         if (!q) die("out of memory");
         hash_reader_expect(q, bits, model, "the index");
+        hash_reader_expect_thresh(q, thresh);
         while ((got = hash_reader_next(q, &code, &label, &comment)) == 1) {
             memcpy(sq.qcode + sq.nb++ * x->words, code, x->words * sizeof *code);
             if (sq.nb == sq.batch) answer();

@@ -60,6 +60,84 @@ int main(void)
         uint64_t z[2] = {0, 0}, o[2] = {~0ull, 1};
         CHECK(hash_dist(z, o, 2) == 65 && hash_dist_naive(z, o, 65) == 65, "distance 65 over two words");
     }
+    /* medians (quickselect = sorting) and per-bit thresholds */
+    {
+        static const size_t ns[] = {0, 1, 2, 3, 10, 101, 1000};
+        enum { HB = 7 };
+        float *h = malloc(1000 * HB * sizeof *h), tmp[1000], m1[HB], m2[HB];
+        int bad = 0, bad_pack = 0, bad_half = 0;
+        for (size_t t = 0; t < sizeof ns / sizeof *ns; t++) {
+            size_t n = ns[t];
+            for (size_t i = 0; i < n * HB; i++) /* ties: a few values, or saturated sigmoid-like ones */
+                h[i] = i % 2 ? (float)(rng_uniform(&g) < 0.5 ? 0.0 : 1.0 - 1e-7 * (double)(i % 5)) : (float)(rng_uniform(&g) * 4) / 4;
+            hash_medians(h, n, HB, m1, tmp);
+            hash_medians_naive(h, n, HB, m2, tmp);
+            bad += memcmp(m1, m2, sizeof m1) != 0;
+            for (size_t r = 0; r < n; r++) {
+                uint64_t c[1];
+                hash_pack_thresh(h + r * HB, HB, m1, c);
+                for (uint32_t j = 0; j < HB; j++) bad_pack += hash_bit(c, j) != (h[r * HB + j] > m1[j]);
+            }
+            for (uint32_t j = 0; j < HB && n; j++) { /* at most half above, at least half at or below */
+                size_t above = 0;
+                for (size_t r = 0; r < n; r++) above += h[r * HB + j] > m1[j];
+                bad_half += above > n / 2;
+            }
+        }
+        CHECK(!bad, "medians by selection = medians by sorting (%d differ)", bad);
+        CHECK(!bad_pack, "per-bit thresholds: bit j is h[j] > thresh[j] (%d wrong)", bad_pack);
+        CHECK(!bad_half, "at most half the rows above the median (%d units not)", bad_half);
+        float e[1];
+        hash_medians(h, 0, 1, e, tmp);
+        CHECK(e[0] == 0.5f, "no rows: the threshold is 0.5");
+        float col[4] = {3, 1, 2, 4};
+        hash_medians(col, 4, 1, e, tmp);
+        CHECK(e[0] == 2.0f, "median of 3 1 2 4 is the lower middle, 2 (got %g)", (double)e[0]);
+        free(h);
+    }
+    /* the thresholds in the header: written, read back exactly, tampering refused */
+    {
+        float th[5] = {0.5f, 1e-40f, 0.999132693f, 0.0f, 0.25f};
+        FILE *f = tmpfile();
+        hash_write_header_thresh(f, 5, "00000000000000aa", th);
+        fputs("1\t88\n", f);
+        rewind(f);
+        hash_reader *r = hash_reader_new(f, "t");
+        const uint64_t *c;
+        const char *l, *cm;
+        CHECK(hash_reader_next(r, &c, &l, &cm) == 1, "a row after the thresholds: %s", hash_reader_error(r));
+        const float *got = hash_reader_thresholds(r);
+        CHECK(got && !memcmp(got, th, sizeof th), "thresholds read back bit for bit (subnormal included)");
+        CHECK(strlen(hash_reader_thresh(r)) == 16, "thresh= digest in the header");
+        hash_reader_free(r);
+        fclose(f);
+        f = tmpfile();
+        hash_write_header_thresh(f, 5, "00000000000000aa", th);
+        rewind(f);
+        char text[512];
+        size_t len = fread(text, 1, sizeof text - 1, f);
+        text[len] = '\0';
+        char *p = strstr(text, " 0.25");
+        p[4] = '6'; /* 0.26 */
+        fclose(f);
+        f = tmpfile();
+        fputs(text, f);
+        fputs("1\t88\n", f);
+        rewind(f);
+        r = hash_reader_new(f, "t");
+        CHECK(hash_reader_next(r, &c, &l, &cm) < 0 && strstr(hash_reader_error(r), "t:2: thresholds digest"),
+              "a changed threshold is refused: %s", hash_reader_error(r));
+        hash_reader_free(r);
+        fclose(f);
+        f = tmpfile();
+        fputs("# senti codes bits=5 model=00000000000000aa thresh=0123456789abcdef\n1\t88\n", f);
+        rewind(f);
+        r = hash_reader_new(f, "t");
+        CHECK(hash_reader_next(r, &c, &l, &cm) < 0 && strstr(hash_reader_error(r), "t:2: no '# senti thresholds'"),
+              "thresh= without the line is refused: %s", hash_reader_error(r));
+        hash_reader_free(r);
+        fclose(f);
+    }
     /* refused hex */
     {
         uint64_t c[2];
