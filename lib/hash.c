@@ -363,6 +363,8 @@ int hash_reader_next(hash_reader *r, const uint64_t **code, const char **label, 
 /* ---------------------------------------------------------------------- */
 /* The index */
 
+static void dedup_free(hash_index *x);
+
 hash_index *hash_index_new(uint32_t bits)
 {
     if (bits < 1 || bits > HASH_MAX_BITS) return NULL;
@@ -383,6 +385,7 @@ void hash_index_free(hash_index *x)
     free(x->dist);
     free(x->cand);
     free(x->cand_d);
+    dedup_free(x);
     free(x);
 }
 
@@ -615,19 +618,25 @@ static size_t collect_le(const uint8_t *d, size_t len, uint8_t t, uint32_t r0, u
 /* A first threshold for the k nearest of n rows: the distance within which
  * about twice the share k/n of a sample of the rows lies (k/n of them
  * exactly when every row is in the sample).  The sample is runs of 64
- * rows, one run in every stride, so that it reads whole cache lines. */
-static inline __attribute__((always_inline)) uint32_t sample_threshold(const hash_index *x, const uint64_t *q,
-                                                                       size_t k)
+ * entries of code[0..cn), one run in every stride, so that it reads whole
+ * cache lines; entry u stands for ustart[u + 1] - ustart[u] rows (one each
+ * when ustart is NULL), n rows in all. */
+static inline __attribute__((always_inline)) uint32_t sample_threshold(const uint64_t *code, size_t cn, size_t W,
+                                                                       uint32_t B, const uint32_t *ustart, size_t n,
+                                                                       const uint64_t *q, size_t k)
 {
-    size_t n = x->n, W = x->words, stride = n / (64 * k);
+    size_t stride = cn / (64 * k);
     if (stride < 1) stride = 1;
     if (stride > 64) stride = 64;
-    uint32_t h[256] = {0}, t = 0;
-    size_t got = 0;
-    for (size_t r0 = 0; r0 < n; r0 += 64 * stride)
-        for (size_t r = r0; r < r0 + 64 && r < n; r++) h[hash_dist(q, x->code + r * W, W)]++, got++;
+    size_t h[256] = {0}, got = 0;
+    for (size_t r0 = 0; r0 < cn; r0 += 64 * stride)
+        for (size_t r = r0; r < r0 + 64 && r < cn; r++) {
+            size_t w = ustart ? ustart[r + 1] - ustart[r] : 1;
+            h[hash_dist(q, code + r * W, W)] += w, got += w;
+        }
+    uint32_t t = 0;
     size_t want = stride == 1 ? k : 2 * (k * got / n) + 2, seen = h[0];
-    while (seen < want && t < x->bits) seen += h[++t];
+    while (seen < want && t < B) seen += h[++t];
     return t;
 }
 
@@ -657,19 +666,81 @@ __attribute__((target("avx2,popcnt"))) static size_t scan64_avx2(const uint64_t 
                                                                   uint8_t *cd);
 #endif
 
-/* The rows of block [r0, r1) within distance t of q into cand, cd (in row
- * order); their number.  d: room for the block's distances.  avx2: 64-bit
+/* The entries of block [r0, r1) of code within distance t of q into cand,
+ * cd (in order); their number.  d: room for the block's distances.  avx2: 64-bit
  * codes by scan64_avx2, only where the processor has it. */
-static inline __attribute__((always_inline)) size_t scan_block(const hash_index *x, const uint64_t *q, size_t r0,
-                                                               size_t r1, uint32_t t, uint8_t *d, uint32_t *cand,
-                                                               uint8_t *cd, int avx2)
+static inline __attribute__((always_inline)) size_t scan_block(const uint64_t *code, size_t W, const uint64_t *q,
+                                                               size_t r0, size_t r1, uint32_t t, uint8_t *d,
+                                                               uint32_t *cand, uint8_t *cd, int avx2)
 {
 #ifdef HASH_POPCNT
-    if (avx2) return scan64_avx2(x->code, r0, r1, q[0], (uint8_t)t, cand, cd);
+    if (avx2) return scan64_avx2(code, r0, r1, q[0], (uint8_t)t, cand, cd);
 #endif
     (void)avx2;
-    dist_block8(x->code, x->words, r0, r1, q, d);
+    dist_block8(code, W, r0, r1, q, d);
     return collect_le(d, r1 - r0, (uint8_t)t, (uint32_t)r0, cand, cd);
+}
+
+static int hit_cmp(const void *a, const void *b)
+{
+    const hash_hit *p = a, *q = b;
+    if (p->dist != q->dist) return p->dist < q->dist ? -1 : 1;
+    return p->row < q->row ? -1 : p->row > q->row;
+}
+
+static int u32_cmp(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Reorder a[0..n) so that a[k] is where sorting would put it, nothing
+ * greater before it and nothing smaller after it (Wirth's selection). */
+static void select_u32(uint32_t *a, size_t n, size_t k)
+{
+    long l = 0, m = (long)n - 1, kk = (long)k;
+    while (l < m) {
+        uint32_t x = a[kk];
+        long i = l, j = m;
+        do {
+            while (a[i] < x) i++;
+            while (x < a[j]) j--;
+            if (i <= j) {
+                uint32_t t = a[i];
+                a[i] = a[j], a[j] = t;
+                i++, j--;
+            }
+        } while (i <= j);
+        if (j < kk) l = i;
+        if (kk < i) m = j;
+    }
+}
+
+/* sort_candidates for candidates that are distinct codes: cand[i] is a
+ * distinct code whose rows are x->urows[ustart[u]..ustart[u + 1]) (at least
+ * k rows in all, every row nearer than the k-th among them).  The rows
+ * nearer than the k-th distance dk sorted by (distance, row), then the
+ * smallest rows at dk; tmp has room for n rows. */
+static void expand_candidates(const hash_index *x, const uint32_t *cand, const uint8_t *cd, size_t c, size_t k,
+                              hash_hit *hits, uint32_t *tmp)
+{
+    const uint32_t *us = x->ustart, *ur = x->urows;
+    size_t h[256] = {0};
+    for (size_t i = 0; i < c; i++) h[cd[i]] += us[cand[i] + 1] - us[cand[i]];
+    uint32_t dk = 0;
+    size_t below = 0;
+    while (below + h[dk] < k) below += h[dk++];
+    size_t at = k - below, p = 0, b = 0;
+    for (size_t i = 0; i < c; i++) {
+        if (cd[i] < dk)
+            for (uint32_t j = us[cand[i]]; j < us[cand[i] + 1]; j++) hits[p++] = (hash_hit){ur[j], cd[i]};
+        else if (cd[i] == dk)
+            for (uint32_t j = us[cand[i]]; j < us[cand[i] + 1]; j++) tmp[b++] = ur[j];
+    }
+    qsort(hits, p, sizeof *hits, hit_cmp);
+    if (b > at) select_u32(tmp, b, at - 1);
+    qsort(tmp, at, sizeof *tmp, u32_cmp);
+    for (size_t i = 0; i < at; i++) hits[p + i] = (hash_hit){tmp[i], dk};
 }
 
 static inline __attribute__((always_inline)) size_t knn_scan_many(hash_index *x, const uint64_t *q, size_t nq,
@@ -677,29 +748,41 @@ static inline __attribute__((always_inline)) size_t knn_scan_many(hash_index *x,
 {
     size_t n = x->n, W = x->words;
     if (!k || !n || !nq) return 0;
-    size_t kk = k < n ? k : n, c[HASH_SCAN_QUERIES];
+    /* the distinct codes when there are few enough (hash_index_dedup) */
+    int uniq = x->un > 0;
+    const uint64_t *code = uniq ? x->ucode : x->code;
+    const uint32_t *us = uniq ? x->ustart : NULL;
+    size_t cn = uniq ? x->un : n;
+    size_t kk = k < n ? k : n, c[HASH_SCAN_QUERIES], rows[HASH_SCAN_QUERIES];
     uint32_t t[HASH_SCAN_QUERIES];
     uint8_t d[SCAN_BLOCK];
-    for (size_t i = 0; i < nq; i++) t[i] = sample_threshold(x, q + i * W, kk), c[i] = 0;
+    for (size_t i = 0; i < nq; i++) t[i] = sample_threshold(code, cn, W, x->bits, us, n, q + i * W, kk), c[i] = 0;
     /* query i's candidates at cand + i * n, cand_d + i * n */
-    for (size_t r0 = 0; r0 < n; r0 += SCAN_BLOCK) {
-        size_t r1 = r0 + SCAN_BLOCK < n ? r0 + SCAN_BLOCK : n;
+    for (size_t r0 = 0; r0 < cn; r0 += SCAN_BLOCK) {
+        size_t r1 = r0 + SCAN_BLOCK < cn ? r0 + SCAN_BLOCK : cn;
         for (size_t i = 0; i < nq; i++)
-            c[i] += scan_block(x, q + i * W, r0, r1, t[i], d, x->cand + i * n + c[i], x->cand_d + i * n + c[i], avx2);
+            c[i] += scan_block(code, W, q + i * W, r0, r1, t[i], d, x->cand + i * n + c[i], x->cand_d + i * n + c[i],
+                               avx2);
     }
     for (size_t i = 0; i < nq; i++) {
         uint32_t *cand = x->cand + i * n;
         uint8_t *cd = x->cand_d + i * n;
-        while (c[i] < kk) { /* the sample misled: a wider threshold, and again */
+        for (;;) {
+            rows[i] = c[i];
+            if (uniq)
+                for (size_t j = rows[i] = 0; j < c[i]; j++) rows[i] += us[cand[j] + 1] - us[cand[j]];
+            if (rows[i] >= kk) break;
+            /* the sample misled: a wider threshold, and again */
             t[i] += 1 + t[i] / 4;
             if (t[i] > x->bits) t[i] = x->bits;
             c[i] = 0;
-            for (size_t r0 = 0; r0 < n; r0 += SCAN_BLOCK) {
-                size_t r1 = r0 + SCAN_BLOCK < n ? r0 + SCAN_BLOCK : n;
-                c[i] += scan_block(x, q + i * W, r0, r1, t[i], d, cand + c[i], cd + c[i], avx2);
+            for (size_t r0 = 0; r0 < cn; r0 += SCAN_BLOCK) {
+                size_t r1 = r0 + SCAN_BLOCK < cn ? r0 + SCAN_BLOCK : cn;
+                c[i] += scan_block(code, W, q + i * W, r0, r1, t[i], d, cand + c[i], cd + c[i], avx2);
             }
         }
-        sort_candidates(cand, cd, c[i], x->bits, kk, hits + i * k);
+        if (uniq) expand_candidates(x, cand, cd, c[i], kk, hits + i * k, x->utmp);
+        else sort_candidates(cand, cd, c[i], x->bits, kk, hits + i * k);
     }
     return kk;
 }
@@ -788,8 +871,69 @@ int hash_simd(int on)
     return was;
 }
 
+typedef struct {
+    uint64_t code;
+    uint32_t row;
+} coded;
+
+static int coded_cmp(const void *a, const void *b)
+{
+    const coded *p = a, *q = b;
+    if (p->code != q->code) return p->code < q->code ? -1 : 1;
+    return p->row < q->row ? -1 : p->row > q->row;
+}
+
+static void dedup_free(hash_index *x)
+{
+    free(x->ucode);
+    free(x->ustart);
+    free(x->urows);
+    free(x->utmp);
+    x->ucode = NULL, x->ustart = x->urows = x->utmp = NULL;
+    x->un = 0;
+}
+
+int hash_index_dedup(hash_index *x, double most)
+{
+    dedup_free(x);
+    x->u_for = x->n;
+    if (x->words != 1 || x->bits > 255 || x->n < 2) return 0;
+    size_t n = x->n;
+    coded *s = malloc(n * sizeof *s);
+    if (!s) return -1;
+    for (size_t r = 0; r < n; r++) s[r] = (coded){x->code[r], (uint32_t)r};
+    qsort(s, n, sizeof *s, coded_cmp);
+    size_t un = 1;
+    for (size_t r = 1; r < n; r++) un += s[r].code != s[r - 1].code;
+    if ((double)un > most * (double)n) {
+        free(s);
+        return 0;
+    }
+    x->ucode = malloc(un * sizeof *x->ucode);
+    x->ustart = malloc((un + 1) * sizeof *x->ustart);
+    x->urows = malloc(n * sizeof *x->urows);
+    x->utmp = malloc(n * sizeof *x->utmp);
+    if (!x->ucode || !x->ustart || !x->urows || !x->utmp) {
+        free(s);
+        dedup_free(x);
+        return -1;
+    }
+    size_t u = 0;
+    for (size_t r = 0; r < n; r++) {
+        if (r == 0 || s[r].code != s[r - 1].code) x->ucode[u] = s[r].code, x->ustart[u++] = (uint32_t)r;
+        x->urows[r] = s[r].row;
+    }
+    x->ustart[un] = (uint32_t)n;
+    x->un = un;
+    free(s);
+    return 0;
+}
+
 size_t hash_knn_scan_many(hash_index *x, const uint64_t *q, size_t nq, size_t k, hash_hit *hits)
 {
+    if (x->u_for != x->n) { /* rows were added: the distinct codes again (without them if out of memory) */
+        if (hash_index_dedup(x, HASH_DEDUP_MOST) < 0) dedup_free(x);
+    }
     if (nq > HASH_SCAN_QUERIES) nq = HASH_SCAN_QUERIES;
     if (x->bits > 255) {
         size_t got = 0;

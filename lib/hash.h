@@ -109,7 +109,17 @@ typedef struct hash_index {
     uint16_t *dist;     /* n: the scan's distances (over 255 bits) */
     uint32_t *cand;     /* HASH_SCAN_QUERIES * cap: candidate rows of a pass (up to 255 bits) */
     uint8_t *cand_d;    /* HASH_SCAN_QUERIES * cap: their distances */
+    /* the distinct codes (hash_index_dedup; un = 0: the scan reads every row) */
+    size_t un, u_for;   /* distinct codes; the n they were found for */
+    uint64_t *ucode;    /* un codes, ascending */
+    uint32_t *ustart;   /* un + 1: code u's rows are urows[ustart[u]..ustart[u + 1]) */
+    uint32_t *urows;    /* n row numbers, ascending within a code */
+    uint32_t *utmp;     /* n: room for rows of one query */
 } hash_index;
+
+/* The scan reads the distinct codes instead of the rows when they are at
+ * most this share of the rows. */
+#define HASH_DEDUP_MOST 0.8
 
 /* Queries searched together by hash_knn_scan_many: one pass over the index
  * serves them all. */
@@ -139,9 +149,18 @@ size_t hash_knn_mih(hash_index *x, const uint64_t *q, size_t k, hash_hit *hits);
  * block go into bytes (AVX2 for 64-bit codes where the processor has it)
  * and the rows within its T are kept (SSE2 compare and mask); if fewer
  * than k are, T grows and that query's pass is made again; a counting sort
- * of the kept rows by distance gives the hits.  Over 255 bits:
+ * of the kept rows by distance gives the hits.  When the index has few
+ * distinct codes (hash_index_dedup) the pass reads those and the kept
+ * codes are expanded to their rows, sorted by (distance, row).  Over 255 bits:
  * hash_knn_scan per query.  Returns min(k, n). */
 size_t hash_knn_scan_many(hash_index *x, const uint64_t *q, size_t nq, size_t k, hash_hit *hits);
+/* Find the distinct codes of an index of up to 64 bits, for
+ * hash_knn_scan_many to read each once (and expand it to its rows), if
+ * they are at most the share `most` of the rows; otherwise (or over 64
+ * bits) none.  hash_knn_scan_many calls it with HASH_DEDUP_MOST whenever
+ * rows were added since; most = 0 turns it off until then.  0, or -1 out
+ * of memory (then none). */
+int hash_index_dedup(hash_index *x, double most);
 /* Let hash_knn_scan_many use AVX2 where the processor has it (on: 1, the
  * default) or not (0), for tests of both paths; returns the setting before. */
 int hash_simd(int on);

@@ -220,6 +220,59 @@ int main(void)
         }
         hash_index_free(x);
     }
+    /* an index of few distinct codes: the scan reads those and expands them
+     * to their rows, = the reference; and the same with the rows read */
+    static const uint32_t dbits[] = {16, 40, 64};
+    for (size_t s = 0; s < sizeof dbits / sizeof *dbits; s++) {
+        uint32_t B = dbits[s];
+        enum { N = 3000 };
+        hash_index *x = hash_index_new(B);
+        uint64_t pool[40], q[HASH_SCAN_QUERIES];
+        for (int i = 0; i < 40; i++) random_code(&g, B, &pool[i], i % 4 ? 0.5 : 0.1);
+        for (int r = 0; r < N; r++) {
+            uint64_t c = pool[(size_t)(rng_uniform(&g) * 40)];
+            if (r % 50 == 0) random_code(&g, B, &c, 0.5);
+            hash_index_add(x, &c);
+        }
+        size_t ks[] = {1, 10, 100, 2999, 5000, 77};
+        int bad = 0, used = 0, bad_off = 0;
+        for (int t = 0; t < 48; t++) {
+            size_t k = ks[t % 6], nq = 1 + (size_t)t % HASH_SCAN_QUERIES, want = k < N ? k : N;
+            for (size_t i = 0; i < nq; i++) {
+                if ((t + i) % 3 == 0) random_code(&g, B, &q[i], 0.5);
+                else q[i] = pool[(t * 7 + (int)i) % 40] ^ (t % 2 ? 1 : 0);
+            }
+            hash_hit *ref = malloc(k * sizeof *ref), *hm = malloc(nq * k * sizeof *hm);
+            for (int simd = 0; simd < 2; simd++) {
+                hash_simd(simd);
+                bad += hash_knn_scan_many(x, q, nq, k, hm) != want;
+                used += x->un > 0 && x->un <= 100;
+                for (size_t i = 0; i < nq; i++) {
+                    hash_knn_naive(x, &q[i], k, ref);
+                    bad += memcmp(ref, hm + i * k, want * sizeof *ref) != 0;
+                }
+            }
+            hash_index_dedup(x, 0); /* off until rows are added */
+            bad_off += hash_knn_scan_many(x, q, nq, k, hm) != want || x->un != 0;
+            for (size_t i = 0; i < nq; i++) {
+                hash_knn_naive(x, &q[i], k, ref);
+                bad_off += memcmp(ref, hm + i * k, want * sizeof *ref) != 0;
+            }
+            hash_index_dedup(x, HASH_DEDUP_MOST);
+            free(ref);
+            free(hm);
+        }
+        CHECK(used == 96, "B=%u: the scan read the %zu distinct codes of %d rows (%d of 96 passes)", B, x->un, N, used);
+        CHECK(!bad, "B=%u, few distinct codes: scan of 1..%d queries = reference (%d bad)", B, HASH_SCAN_QUERIES, bad);
+        CHECK(!bad_off, "B=%u, few distinct codes, read row by row: = reference (%d bad)", B, bad_off);
+        uint64_t extra = pool[0];
+        hash_index_add(x, &extra);
+        hash_hit h1[5], h2[5];
+        hash_knn_scan_many(x, &extra, 1, 5, h1);
+        hash_knn_naive(x, &extra, 5, h2);
+        CHECK(x->u_for == N + 1 && !memcmp(h1, h2, sizeof h1), "B=%u: a row added: the distinct codes found again", B);
+        hash_index_free(x);
+    }
     /* a pass over an index with few rows, and an empty one */
     {
         hash_index *x = hash_index_new(8);
