@@ -10,7 +10,7 @@ set cbrange [STATS_min:STATS_max]
 set palette defined (0 "#b2182b", 0.5 "#dddddd", 1 "#2166ac")
 set cblabel "rating"
 set multiplot layout 1,2 title sprintf("%s: %d reviews (the queries), coloured by rating", corpus, STATS_records)
-set title "senti: 2-unit top layer of the deep autoencoder"
+set title "senti: 2-unit top layer of the deep autoencoder (softplus, scaled)"
 set xlabel "unit 1"
 set ylabel "unit 2"
 plot dat using 2:3:1 with points pt 7 ps 0.4 lc palette notitle

@@ -24,10 +24,13 @@
 #   reviews are not read.  Settings are chosen with it.
 #
 # A bag of the VOCAB_K most frequent idx terms; layer 1: 256 rectifiers
-# (masking noise); layer 2: B sigmoid units with code noise on the layer-1
-# codes; then the two fine-tuned as one deep autoencoder (--stack) with code
-# noise, and senti-encode --bits with each bit's threshold at its unit's
-# median over the index (BALANCE=1; BALANCE=0: 0.5).  Every step is a file
+# (masking noise); layer 2: B sigmoid units on the layer-1 codes; then the
+# two fine-tuned as one deep autoencoder (--stack), and senti-encode --bits
+# with each bit's threshold at its unit's median over the index (BALANCE=1;
+# BALANCE=0: 0.5).  Code noise CODE_NOISE on the code layer in both
+# trainings: 0, which with the medians did best on the validation split
+# (docs/hash.md; the models do not depend on BALANCE, but a change of
+# CODE_NOISE needs the B<B> directories removed).  Every step is a file
 # under $(R), so an interrupted run resumes.  The tables go to
 # docs/results/hash/$(CORPUS).md, the map to docs/results/hash/map-*.png.
 
@@ -44,7 +47,7 @@ PY ?= /usr/bin/python3
 SEED ?= 1
 THREADS ?= 1
 VOCAB_K ?= 2000
-CODE_NOISE ?= 2
+CODE_NOISE ?= 0
 BALANCE ?= 1
 ifeq ($(CORPUS),imdb)
 BITS ?= 32 64
@@ -57,10 +60,13 @@ L1_OPTS ?= -H 256 -n mask:0.25 -l 0.05 -E 10
 L2_OPTS ?= -a sigmoid --code-noise $(CODE_NOISE) -n none -l 0.05 -E 20
 STACK_OPTS ?= --code-noise $(CODE_NOISE) -n mask:0.1 -l 0.1 -E 30
 endif
-# the map: a top layer of 2 sigmoid units without code noise
-MAP_L2_OPTS ?= -a sigmoid -n none -l 0.05 -E 20
+# the map: a top layer of 2 softplus units without code noise (2 sigmoid or
+# tanh units saturate: every review at the same corner, docs/hash.md)
+MAP_L2_OPTS ?= -a softplus -n none -l 0.05 -E 20
 MAP_STACK_OPTS ?= -n mask:0.1 -l 0.1 -E 30
 ENC_BITS := --bits$(if $(filter 1,$(BALANCE)), --balance)
+# the other codes of B<B>: with the index's thresholds when balanced
+ENC_OTHER = --bits$(if $(filter 1,$(BALANCE)), --thresholds $(R)/B$*/idx.codes)
 export PATH := $(BIN):$(PATH)
 S := -s $(SEED) -t $(THREADS)
 TITLE := $(CORPUS)$(if $(VALID), (validation split of train))
@@ -129,9 +135,9 @@ $(R)/B%/stack.model: $(R)/l1.model $(R)/B%/l2.model $(R)/idx.svm
 $(R)/B%/idx.codes: $(R)/B%/stack.model $(R)/idx.svm
 	senti-encode $(ENC_BITS) -m $< $(R)/idx.svm >$@.tmp && mv $@.tmp $@
 $(R)/B%/lab.codes: $(R)/B%/stack.model $(R)/lab.svm $(R)/B%/idx.codes
-	senti-encode --bits --thresholds $(R)/B$*/idx.codes -m $< $(R)/lab.svm >$@.tmp && mv $@.tmp $@
+	senti-encode $(ENC_OTHER) -m $< $(R)/lab.svm >$@.tmp && mv $@.tmp $@
 $(R)/B%/q.codes: $(R)/B%/stack.model $(R)/q.svm $(R)/B%/idx.codes
-	senti-encode --bits --thresholds $(R)/B$*/idx.codes -m $< $(R)/q.svm >$@.tmp && mv $@.tmp $@
+	senti-encode $(ENC_OTHER) -m $< $(R)/q.svm >$@.tmp && mv $@.tmp $@
 # precision: the 100 nearest labelled rows of each query
 $(R)/B%/nn: $(R)/B%/lab.codes $(R)/B%/q.codes
 	senti-search -q -k 100 -i $< $(R)/B$*/q.codes >$@.tmp && mv $@.tmp $@
@@ -150,7 +156,7 @@ $(PUBLISH)/$(CORPUS)$(if $(VALID),-valid).md: $(foreach b,$(BITS),$(R)/B$(b)/nn 
 	  echo "below the middle); P exact: with its rating."; \
 	  echo "queries/s: senti-search's search time (CPU, 10 neighbours among all index rows)"; \
 	  echo "and numpy float32 cosine over the LSA vectors of the same rows, one query"; \
-	  echo "at a time and all queries in one matrix product, 1 thread."; echo; \
+	  echo "at a time and 1000 queries per matrix product, 1 thread."; echo; \
 	  $(PY) $(P)/hash-eval $(R) $(BITS); } >$@.tmp && mv $@.tmp $@
 	@cat $@
 
