@@ -1,5 +1,5 @@
 # pipelines/hash-map.gp - the 2-D maps of pipelines/hash.mk side by side:
-# the 2-unit top layer of the deep autoencoder and LSA's first two
+# a 2-unit layer on the first layer's codes and LSA's first two
 # components, one point per review coloured by its rating.
 #   gnuplot -e "dat='map.dat'; out='map.png'; corpus='blitzer'" hash-map.gp
 # dat: "rating unit1 unit2 lsa1 lsa2" lines (pipelines/hash-map).
@@ -10,7 +10,7 @@ set cbrange [STATS_min:STATS_max]
 set palette defined (0 "#b2182b", 0.5 "#dddddd", 1 "#2166ac")
 set cblabel "rating"
 set multiplot layout 1,2 title sprintf("%s: %d reviews (the queries), coloured by rating", corpus, STATS_records)
-set title "senti: 2-unit top layer of the deep autoencoder (softplus, scaled)"
+set title "senti: 2 softplus units on the first layer's codes (scaled)"
 set xlabel "unit 1"
 set ylabel "unit 2"
 plot dat using 2:3:1 with points pt 7 ps 0.4 lc palette notitle

@@ -20,8 +20,8 @@
 #   rows only, so that every neighbour has a rating; the speed over all
 #   75000.
 # VALID=1 replaces q by a held-out fifth of the train reviews (senti-split
-#   --ratio 0.8 -s 2; by movie on IMDB) and lab by the rest; the test
-#   reviews are not read.  Settings are chosen with it.
+#   --ratio 0.8 -s VALID_SEED, default 2; by movie on IMDB) and lab by the
+#   rest; the test reviews are not read.  Settings are chosen with it.
 #
 # A bag of the VOCAB_K most frequent idx terms; layer 1: 256 rectifiers
 # (masking noise); layer 2: B sigmoid units on the layer-1 codes; then the
@@ -41,7 +41,8 @@ BIN ?= $(top)/bin
 DATA ?= $(top)/data
 CORPUS ?= blitzer
 VALID ?=
-R ?= $(top)/results/hash/$(CORPUS)$(if $(VALID),-valid)
+VALID_SEED ?= 2
+R ?= $(top)/results/hash/$(CORPUS)$(if $(VALID),-valid$(VALID_SEED))
 PUBLISH ?= $(top)/docs/results/hash
 PY ?= /usr/bin/python3
 SEED ?= 1
@@ -60,16 +61,16 @@ L1_OPTS ?= -H 256 -n mask:0.25 -l 0.05 -E 10
 L2_OPTS ?= -a sigmoid --code-noise $(CODE_NOISE) -n none -l 0.05 -E 20
 STACK_OPTS ?= --code-noise $(CODE_NOISE) -n mask:0.1 -l 0.1 -E 30
 endif
-# the map: a top layer of 2 softplus units without code noise (2 sigmoid or
-# tanh units saturate: every review at the same corner, docs/hash.md)
+# the map: a top layer of 2 softplus units pretrained on the layer-1 codes,
+# not fine-tuned (2 sigmoid or tanh units saturate, every review at the
+# same corner; fine-tuned, the 2 softplus units die: docs/hash.md)
 MAP_L2_OPTS ?= -a softplus -n none -l 0.05 -E 20
-MAP_STACK_OPTS ?= -n mask:0.1 -l 0.1 -E 30
 ENC_BITS := --bits$(if $(filter 1,$(BALANCE)), --balance)
 # the other codes of B<B>: with the index's thresholds when balanced
 ENC_OTHER = --bits$(if $(filter 1,$(BALANCE)), --thresholds $(R)/B$*/idx.codes)
 export PATH := $(BIN):$(PATH)
 S := -s $(SEED) -t $(THREADS)
-TITLE := $(CORPUS)$(if $(VALID), (validation split of train))
+TITLE := $(CORPUS)$(if $(VALID), (validation split $(VALID_SEED) of train))
 
 .PHONY: all map
 .DELETE_ON_ERROR:
@@ -89,7 +90,7 @@ $(R)/q.tok: $(R)/test.raw.tok
 	cp $< $@
 else
 $(R)/lab.tok $(R)/q.tok &: $(R)/train.raw.tok $(DATA)/imdb/train.groups
-	senti-split -q --ratio 0.8 -s 2 -g $(DATA)/imdb/train.groups --train $(R)/lab.tok --test $(R)/q.tok $<
+	senti-split -q --ratio 0.8 -s $(VALID_SEED) -g $(DATA)/imdb/train.groups --train $(R)/lab.tok --test $(R)/q.tok $<
 endif
 $(R)/idx.tok: $(R)/lab.tok $(R)/unsup.raw.tok
 	cat $^ >$@.tmp && mv $@.tmp $@
@@ -108,7 +109,7 @@ $(R)/q.tok: $(R)/test.tok
 	cp $< $@
 else
 $(R)/lab.tok $(R)/q.tok &: $(R)/train.tok
-	senti-split -q --ratio 0.8 -s 2 --train $(R)/lab.tok --test $(R)/q.tok $<
+	senti-split -q --ratio 0.8 -s $(VALID_SEED) --train $(R)/lab.tok --test $(R)/q.tok $<
 endif
 $(R)/idx.tok: $(R)/lab.tok
 	cp $< $@
@@ -145,11 +146,11 @@ $(R)/B%/nn: $(R)/B%/lab.codes $(R)/B%/q.codes
 $(R)/B%/speed.note: $(R)/B%/idx.codes $(R)/B%/q.codes
 	senti-search -k 10 -i $< $(R)/B$*/q.codes 2>$@.tmp >$(R)/B$*/speed.out && mv $@.tmp $@
 
-$(PUBLISH)/$(CORPUS)$(if $(VALID),-valid).md: $(foreach b,$(BITS),$(R)/B$(b)/nn $(R)/B$(b)/speed.note) \
+$(PUBLISH)/$(CORPUS)$(if $(VALID),-valid$(VALID_SEED)).md: $(foreach b,$(BITS),$(R)/B$(b)/nn $(R)/B$(b)/speed.note) \
 		$(R)/idx.tok $(R)/lab.tok $(R)/q.tok $(P)/hash-eval
 	@mkdir -p $(@D)
 	{ echo "# Semantic hashing on $(TITLE) (pipelines/hash.mk)"; echo; \
-	  echo "Made by \`make hash CORPUS=$(CORPUS)$(if $(VALID), VALID=1) BITS=\"$(BITS)\" SEED=$(SEED)\` on $$(date -u +%Y-%m-%d), 1 thread;"; \
+	  echo "Made by \`make hash CORPUS=$(CORPUS)$(if $(VALID), VALID=1 VALID_SEED=$(VALID_SEED)) BITS=\"$(BITS)\" SEED=$(SEED)\` on $$(date -u +%Y-%m-%d), 1 thread;"; \
 	  echo "vocabulary $(VOCAB_K), layer 1 \`$(L1_OPTS)\`, layer 2 \`-H B $(L2_OPTS)\`,"; \
 	  echo "fine-tuning \`--stack $(STACK_OPTS)\`, \`senti-encode $(ENC_BITS)\`."; \
 	  echo "P pol: share of neighbours with the query's polarity (rating above or"; \
@@ -160,17 +161,15 @@ $(PUBLISH)/$(CORPUS)$(if $(VALID),-valid).md: $(foreach b,$(BITS),$(R)/B$(b)/nn 
 	  $(PY) $(P)/hash-eval $(R) $(BITS); } >$@.tmp && mv $@.tmp $@
 	@cat $@
 
-all: $(PUBLISH)/$(CORPUS)$(if $(VALID),-valid).md
+all: $(PUBLISH)/$(CORPUS)$(if $(VALID),-valid$(VALID_SEED)).md
 
 # --- the map ------------------------------------------------------------
 $(R)/map/l2.model: $(R)/h1.svm
 	@mkdir -p $(@D)
 	senti-pretrain -q -H 2 $(MAP_L2_OPTS) $(S) -o $@ $<
-$(R)/map/stack.model: $(R)/l1.model $(R)/map/l2.model $(R)/idx.svm
-	senti-pretrain -q --stack $(R)/l1.model,$(R)/map/l2.model $(MAP_STACK_OPTS) $(S) -o $@ $(R)/idx.svm
-$(R)/map/q.act: $(R)/map/stack.model $(R)/q.svm
-	senti-encode -m $< $(R)/q.svm >$@.tmp && mv $@.tmp $@
-$(PUBLISH)/map-$(CORPUS).png: $(R)/map/q.act $(R)/idx.tok $(R)/q.tok $(P)/hash-map
+$(R)/map/q.act: $(R)/l1.model $(R)/map/l2.model $(R)/q.svm
+	senti-encode -m $(R)/l1.model $(R)/q.svm | senti-encode -m $(R)/map/l2.model >$@.tmp && mv $@.tmp $@
+$(PUBLISH)/map-$(CORPUS).png: $(R)/map/q.act $(R)/idx.tok $(R)/q.tok $(P)/hash-map $(P)/hash-map.gp
 	@mkdir -p $(@D)
 	$(PY) $(P)/hash-map $(R) $(R)/map/map.dat
 	gnuplot -e "dat='$(R)/map/map.dat'; out='$@.tmp'; corpus='$(CORPUS)'" $(P)/hash-map.gp && mv $@.tmp $@
