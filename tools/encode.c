@@ -7,12 +7,17 @@
  * layer trained on this output only accepts input encoded by this layer.
  * A stack model (senti-pretrain --stack) encodes through all its layers.
  * --bits writes the top layer's activations thresholded at 0.5 as packed
- * binary codes (lib/hash, docs/format.md) for senti-search. */
+ * binary codes (lib/hash, docs/format.md) for senti-search; --balance puts
+ * each bit's threshold at its unit's median over the input (held in memory
+ * until the end) and writes the thresholds into the codes header, and
+ * --thresholds CODES takes them from such a file, so that queries are
+ * coded as the index was. */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "cli.h"
 #include "dae.h"
 #include "hash.h"
@@ -34,6 +39,10 @@ static void usage(long threads)
            "      --bits            write binary codes: each top-layer activation (as\n"
            "                        written, scaled unless --raw) > 0.5 is a 1 bit\n"
            "                        ('# senti codes' format, for senti-search)\n"
+           "      --balance         --bits: each bit's threshold at its unit's median\n"
+           "                        over the input (written in the header) [0.5]\n"
+           "      --thresholds F    --bits: the thresholds of the codes file F (written\n"
+           "                        with --balance by this model) [0.5]\n"
            "      --no-header       write no '# senti sparse' header line\n"
            "      --unlabeled-as X  write the number X for unlabeled ('?') rows\n"
            "                        [none: '?']\n"
@@ -51,8 +60,32 @@ static void usage(long threads)
 /* The layers input goes through: one, or a stack's; tmp holds the codes
  * between layers. */
 static dae *const *layers;
-static int nlayers, bits_out;
+static int nlayers, bits_out, balance;
 static float *tmp[2];
+static const float *thresh; /* --bits: per-unit thresholds, NULL: 0.5 */
+/* --balance: every row's activations and its label and comment text (at
+ * text_at[row]: "label\0comment\0", comment empty if none) until the end */
+static struct {
+    float *h;
+    size_t n, cap;
+    buf_t text;
+    size_t *text_at;
+} held;
+
+/* One codes line. */
+static void write_code(const char *lab, const float *h, uint32_t H, const char *comment)
+{
+    uint64_t code[HASH_MAX_BITS / 64];
+    char hex[HASH_MAX_BITS / 4 + 1];
+    if (thresh) hash_pack_thresh(h, H, thresh, code);
+    else hash_pack(h, H, 0.5f, code);
+    hash_to_hex(code, H, hex);
+    fputs(lab, stdout);
+    fputc('\t', stdout);
+    fputs(hex, stdout);
+    if (comment && *comment) fprintf(stdout, "\t%s", comment);
+    if (fputc('\n', stdout) == EOF) die_stdout();
+}
 
 /* Encode the rows of batch b and write them (labels and comments kept,
  * exact zeros left out; or as binary codes). */
@@ -66,23 +99,28 @@ static void flush(sparse_csr *b, float *out, uint32_t *oc, float *ov, int scaled
         else dae_forward_dense(layers[l], b->rows, tmp[(l - 1) % 2], dst, scaled);
     }
     for (size_t r = 0; r < b->rows && bits_out; r++) {
-        uint64_t code[HASH_MAX_BITS / 64];
-        char hex[HASH_MAX_BITS / 4 + 1];
         sparse_row in;
         sparse_csr_row(b, r, &in);
-        hash_pack(out + r * H, (uint32_t)H, 0.5f, code);
-        hash_to_hex(code, (uint32_t)H, hex);
         int has = in.has_label;
         double label = in.label;
         if (!has && w->unlabeled_as_set) has = 1, label = w->unlabeled_as;
         char lab[32];
         if (has) sparse_format_double(lab, label);
         else strcpy(lab, "?");
-        fputs(lab, stdout);
-        fputc('\t', stdout);
-        fputs(hex, stdout);
-        if (in.comment) fprintf(stdout, "\t%s", in.comment);
-        if (fputc('\n', stdout) == EOF) die_stdout();
+        if (!balance) {
+            write_code(lab, out + r * H, (uint32_t)H, in.comment);
+            continue;
+        }
+        if (held.n == held.cap) {
+            held.cap = held.cap ? 2 * held.cap : 1024;
+            held.h = xreallocarray(held.h, held.cap * H, sizeof *held.h);
+            held.text_at = xreallocarray(held.text_at, held.cap, sizeof *held.text_at);
+        }
+        memcpy(held.h + held.n * H, out + r * H, H * sizeof *held.h);
+        held.text_at[held.n++] = held.text.len;
+        const char *cm = in.comment ? in.comment : "";
+        if (buf_add(&held.text, lab, strlen(lab) + 1) < 0 || buf_add(&held.text, cm, strlen(cm) + 1) < 0)
+            die("out of memory");
     }
     for (size_t r = 0; r < b->rows && !bits_out; r++) {
         size_t k = 0;
@@ -105,9 +143,11 @@ int main(int argc, char **argv)
     int raw = 0, zero_based = 0;
     sparse_writer w;
     sparse_writer_init(&w, stdout);
-    enum { O_RAW = 256, O_NOHEADER, O_UNLABELED, O_ZERO, O_BITS };
+    enum { O_RAW = 256, O_NOHEADER, O_UNLABELED, O_ZERO, O_BITS, O_BALANCE, O_THRESH };
+    const char *thresh_path = NULL;
     static const struct option opts[] = {
         {"model", required_argument, 0, 'm'},   {"raw", no_argument, 0, O_RAW}, {"bits", no_argument, 0, O_BITS},
+        {"balance", no_argument, 0, O_BALANCE}, {"thresholds", required_argument, 0, O_THRESH},
         {"no-header", no_argument, 0, O_NOHEADER}, {"unlabeled-as", required_argument, 0, O_UNLABELED},
         {"zero-based", no_argument, 0, O_ZERO},  {"threads", required_argument, 0, 't'},
         {"quiet", no_argument, 0, 'q'},          {"help", no_argument, 0, 'h'},
@@ -118,6 +158,8 @@ int main(int argc, char **argv)
         case 'm': model_path = optarg; break;
         case O_RAW: raw = 1; break;
         case O_BITS: bits_out = 1; break;
+        case O_BALANCE: balance = 1; break;
+        case O_THRESH: thresh_path = optarg; break;
         case O_NOHEADER: w.no_header = 1; break;
         case O_UNLABELED:
             w.unlabeled_as = cli_parse_double("--unlabeled-as", optarg, -1e300, 1e300);
@@ -132,6 +174,8 @@ int main(int argc, char **argv)
         }
     }
     if (!model_path) die_usage("no layer model: give -m FILE");
+    if ((balance || thresh_path) && !bits_out) die_usage("--balance and --thresholds go with --bits");
+    if (balance && thresh_path) die_usage("--balance or --thresholds, not both");
     kern_threads((int)threads);
     char err[MODEL_ERR_LEN];
     cli_input_add(model_path);
@@ -178,7 +222,26 @@ int main(int argc, char **argv)
     float *out = xmallocarray((size_t)ROWS * H, sizeof *out);
     uint32_t *oc = xmallocarray(H, sizeof *oc);
     float *ov = xmallocarray(H, sizeof *ov);
-    if (bits_out ? hash_write_header(stdout, H, digest) < 0 : sparse_writer_header(&w, H, digest) < 0) die_stdout();
+    float *thresh_own = NULL;
+    if (thresh_path) { /* the thresholds of the index's codes */
+        FILE *tf = xfopen(thresh_path, "r");
+        hash_reader *tr = hash_reader_new(tf, cli_name(thresh_path));
+        if (!tr) die("out of memory");
+        hash_reader_expect(tr, H, digest, "the model");
+        const uint64_t *tc;
+        const char *l, *cm;
+        if (hash_reader_next(tr, &tc, &l, &cm) < 0) die("%s", hash_reader_error(tr));
+        if (!hash_reader_thresholds(tr))
+            die("%s: no thresholds in the header (codes written with --bits --balance)", cli_name(thresh_path));
+        thresh_own = xmallocarray(H, sizeof *thresh_own);
+        memcpy(thresh_own, hash_reader_thresholds(tr), H * sizeof *thresh_own);
+        thresh = thresh_own;
+        hash_reader_free(tr);
+        xfclose(tf, thresh_path);
+    }
+    if (bits_out && !balance ? hash_write_header_thresh(stdout, H, digest, thresh) < 0
+        : !bits_out && sparse_writer_header(&w, H, digest) < 0)
+        die_stdout();
     sparse_reader *r = NULL;
     for (int i = 0; i < nfiles; i++) {
         FILE *f = xfopen(files[i], "r");
@@ -204,6 +267,22 @@ int main(int argc, char **argv)
         xfclose(f, files[i]);
     }
     flush(batch, out, oc, ov, !raw, &w);
+    if (balance) { /* the medians, then every row's code */
+        float *med = xmallocarray(H, sizeof *med), *col = xmallocarray(held.n ? held.n : 1, sizeof *col);
+        hash_medians(held.h, held.n, H, med, col);
+        thresh = med;
+        if (hash_write_header_thresh(stdout, H, digest, med) < 0) die_stdout();
+        for (size_t i = 0; i < held.n; i++) {
+            const char *lab = held.text.p + held.text_at[i];
+            write_code(lab, held.h + i * H, H, lab + strlen(lab) + 1);
+        }
+        free(col);
+        free(med);
+        free(held.h);
+        free(held.text_at);
+        buf_free(&held.text);
+    }
+    free(thresh_own);
     sparse_reader_free(r);
     sparse_csr_free(batch);
     free(out);

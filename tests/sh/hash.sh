@@ -2,7 +2,8 @@
 # hash.sh - semantic hashing: senti-encode --bits (header tied to the
 # model, codes = activations above 0.5, stack models, the same codes for
 # the same seed) and senti-search (a hand-checked answer, an independent
-# brute-force reference in awk, scan = multi-index hashing on random codes
+# brute-force reference in awk, scan (several queries per pass or one) =
+# multi-index hashing on random codes
 # of odd lengths and on a real small corpus, streaming, refused files).
 . "$(dirname "$0")/lib.sh"
 D=$F/dae
@@ -43,6 +44,55 @@ senti-encode --bits -m "$T/st" "$D/valid.txt" >"$T/st.codes"
 ok "stack model: 13-bit codes (4 hex digits, last padding bits zero)" \
     awk -F'\t' 'NR == 1 && !/^# senti codes bits=13 model=/ {exit 1} NR > 1 && $2 !~ /^[0-9a-f][0-9a-f][0-9a-f][08]$/ {exit 1}' "$T/st.codes"
 ok "stack model: one code per row" test "$(grep -vc '^#' "$T/st.codes")" -eq 40
+
+# balanced bits: thresholds at each unit's median over the index, kept in
+# its header; the queries take them from it
+senti-encode --bits --balance -m "$T/l1" "$D/train.txt" >"$T/bidx"
+ok "--balance: header with thresh= and the thresholds line" \
+    awk 'NR == 1 && !(/^# senti codes bits=16 model=[0-9a-f]+ thresh=[0-9a-f]+$/ && length($NF) == 23) {exit 1}
+         NR == 2 && !(/^# senti thresholds / && NF == 19) {exit 1}' "$T/bidx"
+# the medians, independently: each unit's (n-1)/2-th smallest activation
+senti-encode -m "$T/l1" "$D/train.txt" | awk -v f="$T/col" '!/^#/ { n++; for (j = 1; j <= 16; j++) a[j, n] = 0
+        sub(/ #.*/, ""); for (i = 2; i <= NF; i++) { split($i, p, ":"); a[p[1], n] = p[2] } }
+    END { for (j = 1; j <= 16; j++) {
+            for (r = 1; r <= n; r++) print a[j, r] >f
+            close(f)
+            m = int((n - 1) / 2) + 1; k = 0
+            while ((("sort -g " f) | getline v) > 0) if (++k == m) med = v
+            close("sort -g " f); printf "%s%s", (j > 1 ? " " : ""), med }
+          print "" }' >"$T/med.ref"
+sed -n '2s/^# senti thresholds //p' "$T/bidx" >"$T/med.got"
+# (the sparse output prints the shortest text of each float, the header %.9g: the same floats)
+ok "--balance: the thresholds are the medians of the activations" awk -v a="$(cat "$T/med.ref")" -v b="$(cat "$T/med.got")" \
+    'BEGIN { n = split(a, x, " "); if (n != 16 || split(b, y, " ") != n) exit 1
+             for (i = 1; i <= n; i++) { d = x[i] - y[i]; if (d < 0) d = -d; if (d > 1e-7 * (x[i] < 0 ? -x[i] : x[i]) + 1e-30) exit 1 } }'
+ok "--balance: every bit on for at most half the rows" awk -F'\t' '!/^#/ { n++
+        for (d = 0; d < 4; d++) { v = index("0123456789abcdef", substr($2, d + 1, 1)) - 1
+            for (k = 0; k < 4; k++) if (int(v / 2 ^ (3 - k)) % 2) on[4 * d + k]++ } }
+    END { for (j = 0; j < 16; j++) if (on[j] > n / 2) exit 1 }' "$T/bidx"
+senti-encode --bits --thresholds "$T/bidx" -m "$T/l1" "$D/valid.txt" >"$T/bq"
+ok "--thresholds: the index's header" test "$(head -2 "$T/bq")" = "$(head -2 "$T/bidx")"
+senti-encode -m "$T/l1" "$D/valid.txt" | awk -v th="$(cat "$T/med.got")" 'BEGIN { split(th, t, " ") }
+    !/^#/ { split("", b); sub(/ #.*/, "")
+    for (i = 2; i <= NF; i++) { split($i, a, ":"); if (a[2] + 0 > t[a[1]] + 0) b[a[1]] = 1 }
+    for (j = 1; j <= 16; j++) if (!(j in b) && 0 > t[j] + 0) b[j] = 1
+    s = ""; for (d = 0; d < 4; d++) { v = 0; for (k = 1; k <= 4; k++) v = 2 * v + (4 * d + k in b); s = s sprintf("%x", v) }
+    print s }' >"$T/bq.ref"
+grep -v '^#' "$T/bq" | cut -f2 >"$T/bq.got"
+same "$T/bq.ref" "$T/bq.got" "--thresholds: bit j is activation j above threshold j"
+senti-search -q -k 3 -i "$T/bidx" "$T/bq" >"$T/bq.nn"
+ok "search of balanced codes" test "$(wc -l <"$T/bq.nn")" -eq 120
+expect_fail 1 "q:1: codes without thresholds, the index's have thresh=" "plain queries against a balanced index" \
+    senti-search -i "$T/bidx" "$T/q"
+expect_fail 1 "bq:1: codes with thresh=[0-9a-f]*, the index's have none" "balanced queries against a plain index" \
+    senti-search -i "$T/idx" "$T/bq"
+expect_fail 1 "idx: no thresholds in the header" "--thresholds from codes without them" \
+    senti-encode --bits --thresholds "$T/idx" -m "$T/l1" "$D/valid.txt"
+expect_fail 1 "bidx:1: model digest" "--thresholds of another model's codes" \
+    senti-encode --bits --thresholds "$T/bidx" -m "$T/l1c" "$D/valid.txt"
+expect_fail 2 "go with --bits" "--balance without --bits" senti-encode --balance -m "$T/l1" "$D/valid.txt"
+senti-encode --bits --balance -m "$T/l1" "$D/train.txt" >"$T/bidx2"
+same "$T/bidx" "$T/bidx2" "--balance: the same codes again"
 
 # --- senti-search --------------------------------------------------------
 run senti-search --help
@@ -86,6 +136,15 @@ for B in 37 64 101; do
     brute "$T/r.idx" "$T/r.q" 7 >"$T/r.ref"
     senti-search -q -k 7 --method scan -i "$T/r.idx" "$T/r.q" >"$T/r.scan"
     same "$T/r.ref" "$T/r.scan" "B=$B: scan = brute force"
+    for b in 1 3; do
+        senti-search -q -k 7 --method scan -b $b -i "$T/r.idx" "$T/r.q" >"$T/r.b"
+        same "$T/r.scan" "$T/r.b" "B=$B: scan with -b $b queries per pass = -b 8"
+    done
+    # a pass of queries from two files: numbered across them
+    head -11 "$T/r.q" >"$T/r.q1"
+    { head -1 "$T/r.q"; tail -n +12 "$T/r.q"; } >"$T/r.q2"
+    senti-search -q -k 7 -i "$T/r.idx" "$T/r.q1" "$T/r.q2" >"$T/r.two"
+    same "$T/r.scan" "$T/r.two" "B=$B: queries split over two files, passes across them"
     for m in 1 3 0; do
         senti-search -q -k 7 --method mih -m $m -i "$T/r.idx" "$T/r.q" >"$T/r.mih"
         same "$T/r.scan" "$T/r.mih" "B=$B: mih with -m $m = scan"
