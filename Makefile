@@ -11,9 +11,11 @@
 #   make tune CORPUS=... [BUDGET=s]   choose its settings on a validation
 #                   part, then make its table with them
 #   make cf         collaborative filtering on MovieLens (pipelines/cf.mk)
-#   make hash       semantic hashing on Blitzer (pipelines/hash.mk, docs/hash.md)
+#   make hash       semantic hashing on Blitzer, CORPUS=imdb on IMDB
+#                   (pipelines/hash.mk, docs/hash.md)
 #   make bench      benchmarks against peers (bench/; BENCH=NAME for one)
-#   make fuzz       libFuzzer campaigns (tests/fuzz/; FUZZ_SECONDS, FUZZ=NAME)
+#   make fuzz       libFuzzer campaigns (tests/fuzz/; FUZZ_SECONDS, FUZZ_RUNS,
+#                   FUZZ=NAME)
 #   make deps       install every Debian package (build, tests, experiments)
 #   make install    programs, man pages and docs under PREFIX [/usr/local]
 #                   (DESTDIR honoured); make uninstall removes them
