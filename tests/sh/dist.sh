@@ -58,6 +58,10 @@ expect_fail 1 '^test_dist: input\.svm:3: bad line$' "die on rank 0: one line, ex
 ok "die on rank 0: no partial file" test -z "$(ls -A "$T/o")"
 expect_fail 1 '^test_dist: input\.svm:3: bad line$' "die on rank 2 of 3: one line" \
     mpi 3 "$tdist" die 2 "$T/o/model"
+# (rank 0 of 3 may be killed before it removes its file on a loaded
+# machine: not checked here, see docs/scale.md; the SIGINT checks below
+# must see only their own run's files)
+rm -f "$T"/o/* "$T"/o/.[!.]*
 # the same error on every rank: still one line (rank 0's)
 expect_fail 1 '^test_dist: input\.svm:3: bad line$' "die on every rank: one line" mpi 2 "$tdist" dieall
 run mpi 2 "$tdist" usage
