@@ -3,6 +3,9 @@
  * hashing).  See hash.h. */
 #include "hash.h"
 
+#include "lines.h"
+#include "model.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -86,28 +89,31 @@ uint32_t hash_dist_naive(const uint64_t *a, const uint64_t *b, uint32_t bits)
 /* ---------------------------------------------------------------------- */
 /* Thresholds at the medians */
 
-/* a[nth] of a[0..n) as if sorted, reordering a (Wirth's selection: Hoare
- * partitions around the element at nth until it is in place). */
-static float select_nth(float *a, size_t n, size_t nth)
-{
-    long l = 0, m = (long)n - 1, k = (long)nth;
-    while (l < m) {
-        float x = a[k];
-        long i = l, j = m;
-        do {
-            while (a[i] < x) i++;
-            while (x < a[j]) j--;
-            if (i <= j) {
-                float t = a[i];
-                a[i] = a[j], a[j] = t;
-                i++, j--;
-            }
-        } while (i <= j);
-        if (j < k) l = i;
-        if (k < i) m = j;
+/* Wirth's selection, for a type T: reorders a[0..n) so that a[nth] is where
+ * sorting would put it, nothing greater before it and nothing smaller after
+ * it (Hoare partitions around the element at nth until it is in place). */
+#define HASH_SELECT(name, T)                                                                                      \
+    static void name(T *a, size_t n, size_t nth)                                                                 \
+    {                                                                                                            \
+        long l = 0, m = (long)n - 1, k = (long)nth;                                                              \
+        while (l < m) {                                                                                          \
+            T x = a[k];                                                                                          \
+            long i = l, j = m;                                                                                   \
+            do {                                                                                                 \
+                while (a[i] < x) i++;                                                                            \
+                while (x < a[j]) j--;                                                                            \
+                if (i <= j) {                                                                                    \
+                    T t = a[i];                                                                                  \
+                    a[i] = a[j], a[j] = t;                                                                       \
+                    i++, j--;                                                                                    \
+                }                                                                                                \
+            } while (i <= j);                                                                                    \
+            if (j < k) l = i;                                                                                    \
+            if (k < i) m = j;                                                                                    \
+        }                                                                                                        \
     }
-    return a[k];
-}
+HASH_SELECT(select_float, float)
+HASH_SELECT(select_u32, uint32_t)
 
 void hash_medians(const float *h, size_t n, uint32_t bits, float *med, float *tmp)
 {
@@ -117,7 +123,8 @@ void hash_medians(const float *h, size_t n, uint32_t bits, float *med, float *tm
             continue;
         }
         for (size_t r = 0; r < n; r++) tmp[r] = h[r * bits + j];
-        med[j] = select_nth(tmp, n, (n - 1) / 2);
+        select_float(tmp, n, (n - 1) / 2);
+        med[j] = tmp[(n - 1) / 2];
     }
 }
 
@@ -143,39 +150,29 @@ void hash_medians_naive(const float *h, size_t n, uint32_t bits, float *med, flo
 /* ---------------------------------------------------------------------- */
 /* Codes files */
 
-int hash_write_header(FILE *f, uint32_t bits, const char *model)
+int hash_write_header(FILE *f, uint32_t bits, const char *digest)
 {
-    return fprintf(f, "# senti codes bits=%" PRIu32 " model=%s\n", bits, model) < 0 ? -1 : 0;
+    return fprintf(f, "# senti codes bits=%" PRIu32 " model=%s\n", bits, digest) < 0 ? -1 : 0;
 }
 
-/* FNV-1a, 64 bits */
-static uint64_t fnv1a(const char *s, size_t len)
+int hash_write_header_thresh(FILE *f, uint32_t bits, const char *digest, const float *thresh)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-    return h;
-}
-
-int hash_write_header_thresh(FILE *f, uint32_t bits, const char *model, const float *thresh)
-{
-    if (!thresh) return hash_write_header(f, bits, model);
+    if (!thresh) return hash_write_header(f, bits, digest);
     size_t cap = (size_t)bits * 18 + 1, len = 0;
     char *text = malloc(cap);
     if (!text) return -1;
     for (uint32_t j = 0; j < bits; j++)
         len += (size_t)snprintf(text + len, cap - len, "%s%.9g", j ? " " : "", (double)thresh[j]);
     int rc = fprintf(f, "# senti codes bits=%" PRIu32 " model=%s thresh=%016" PRIx64 "\n# senti thresholds %s\n", bits,
-                     model, fnv1a(text, len), text) < 0 ? -1 : 0;
+                     digest, model_fnv1a(MODEL_FNV_INIT, text, len), text) < 0 ? -1 : 0;
     free(text);
     return rc;
 }
 
 struct hash_reader {
-    FILE *f;
+    lines_reader rd;
     const char *name;
     long ln, row_ln;
-    char *line;
-    size_t cap;
     uint32_t bits;
     char model[17], thresh[17]; /* thresh: "" when the header has none */
     int seen_header, have_th;   /* have_th: the thresholds line is read */
@@ -192,7 +189,7 @@ hash_reader *hash_reader_new(FILE *f, const char *name)
 {
     hash_reader *r = calloc(1, sizeof *r);
     if (!r) return NULL;
-    r->f = f;
+    lines_init(&r->rd, f);
     r->name = name;
     return r;
 }
@@ -200,15 +197,15 @@ hash_reader *hash_reader_new(FILE *f, const char *name)
 void hash_reader_free(hash_reader *r)
 {
     if (!r) return;
-    free(r->line);
+    lines_free(&r->rd);
     free(r->th);
     free(r);
 }
 
-void hash_reader_expect(hash_reader *r, uint32_t bits, const char *model, const char *what)
+void hash_reader_expect(hash_reader *r, uint32_t bits, const char *digest, const char *what)
 {
     r->want_bits = bits;
-    snprintf(r->want_model, sizeof r->want_model, "%s", model ? model : "");
+    snprintf(r->want_model, sizeof r->want_model, "%s", digest ? digest : "");
     r->want_what = what;
 }
 
@@ -248,7 +245,7 @@ static int is_hex16(const char *s)
 static int parse_header(hash_reader *r, char *s)
 {
     long bits = -1;
-    char model[17] = "", thresh[17] = "";
+    char digest[17] = "", thresh[17] = "";
     char *save = NULL;
     for (char *w = strtok_r(s, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
         if (!strncmp(w, "bits=", 5)) {
@@ -259,22 +256,22 @@ static int parse_header(hash_reader *r, char *s)
                 return fail(r, "bad header field '%s' (bits must be 1..%d)", w, HASH_MAX_BITS);
         } else if (!strncmp(w, "model=", 6)) {
             if (!is_hex16(w + 6)) return fail(r, "bad header field '%s' (model is 16 lowercase hex digits)", w);
-            memcpy(model, w + 6, 17);
+            memcpy(digest, w + 6, 17);
         } else if (!strncmp(w, "thresh=", 7)) {
             if (!is_hex16(w + 7)) return fail(r, "bad header field '%s' (thresh is 16 lowercase hex digits)", w);
             memcpy(thresh, w + 7, 17);
         }
     }
     if (bits < 0) return fail(r, "codes header without bits=");
-    if (!model[0]) return fail(r, "codes header without model=");
-    if (r->seen_header && ((uint32_t)bits != r->bits || strcmp(model, r->model) || strcmp(thresh, r->thresh)))
+    if (!digest[0]) return fail(r, "codes header without model=");
+    if (r->seen_header && ((uint32_t)bits != r->bits || strcmp(digest, r->model) || strcmp(thresh, r->thresh)))
         return fail(r, "header bits=%ld model=%s%s%s disagrees with the earlier bits=%" PRIu32 " model=%s%s%s", bits,
-                    model, thresh[0] ? " thresh=" : "", thresh, r->bits, r->model, r->thresh[0] ? " thresh=" : "",
+                    digest, thresh[0] ? " thresh=" : "", thresh, r->bits, r->model, r->thresh[0] ? " thresh=" : "",
                     r->thresh);
     if (r->want_bits && (uint32_t)bits != r->want_bits)
         return fail(r, "codes of %ld bits, %s has %" PRIu32, bits, r->want_what, r->want_bits);
-    if (r->want_model[0] && strcmp(model, r->want_model))
-        return fail(r, "model digest %s differs from %s's %s", model, r->want_what, r->want_model);
+    if (r->want_model[0] && strcmp(digest, r->want_model))
+        return fail(r, "model digest %s differs from %s's %s", digest, r->want_what, r->want_model);
     if (r->want_thresh_set && strcmp(thresh, r->want_thresh)) {
         if (!thresh[0]) return fail(r, "codes without thresholds, %s's have thresh=%s (encode with --thresholds)", r->want_what, r->want_thresh);
         if (!r->want_thresh[0]) return fail(r, "codes with thresh=%s, %s's have none", thresh, r->want_what);
@@ -282,7 +279,7 @@ static int parse_header(hash_reader *r, char *s)
     }
     if (!r->seen_header) r->have_th = 0;
     r->bits = (uint32_t)bits;
-    memcpy(r->model, model, 17);
+    memcpy(r->model, digest, 17);
     memcpy(r->thresh, thresh, 17);
     r->seen_header = 1;
     return 0;
@@ -293,7 +290,7 @@ static int parse_thresholds(hash_reader *r, char *s)
 {
     if (!r->thresh[0]) return fail(r, "thresholds line after a header without thresh=");
     char digest[17];
-    snprintf(digest, sizeof digest, "%016" PRIx64, fnv1a(s, strlen(s)));
+    snprintf(digest, sizeof digest, "%016" PRIx64, model_fnv1a(MODEL_FNV_INIT, s, strlen(s)));
     if (strcmp(digest, r->thresh)) return fail(r, "thresholds digest %s differs from the header's thresh=%s", digest, r->thresh);
     if (!r->th && !(r->th = malloc(HASH_MAX_BITS * sizeof *r->th))) return fail(r, "out of memory");
     uint32_t j = 0;
@@ -315,19 +312,17 @@ static int parse_thresholds(hash_reader *r, char *s)
 int hash_reader_next(hash_reader *r, const uint64_t **code, const char **label, const char **comment)
 {
     for (;;) {
-        errno = 0;
-        ssize_t n = getline(&r->line, &r->cap, r->f);
-        if (n < 0) {
-            if (ferror(r->f)) {
-                snprintf(r->err, sizeof r->err, "%s: read error: %s", r->name, strerror(errno ? errno : EIO));
-                return -1;
-            }
-            return 0;
+        char *s;
+        size_t n;
+        int got = lines_next(&r->rd, &s, &n);
+        if (got < 0) {
+            lines_error_at(r->err, sizeof r->err, got, errno, r->name, r->ln + 1);
+            return -1;
         }
+        if (got == 0) return 0;
         r->ln++;
-        char *s = r->line;
-        if (n > 0 && s[n - 1] == '\n') s[--n] = '\0';
-        if ((size_t)n != strlen(s)) return fail(r, "NUL byte in the line");
+        s[n] = '\0';
+        if (memchr(s, '\0', n)) return fail(r, "NUL byte in the line");
         static const char tag[] = "# senti codes";
         if (!strncmp(s, tag, sizeof tag - 1) && (s[sizeof tag - 1] == ' ' || s[sizeof tag - 1] == '\0')) {
             if (parse_header(r, s + sizeof tag - 1) < 0) return -1;
@@ -692,28 +687,6 @@ static int u32_cmp(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
     return x < y ? -1 : x > y;
-}
-
-/* Reorder a[0..n) so that a[k] is where sorting would put it, nothing
- * greater before it and nothing smaller after it (Wirth's selection). */
-static void select_u32(uint32_t *a, size_t n, size_t k)
-{
-    long l = 0, m = (long)n - 1, kk = (long)k;
-    while (l < m) {
-        uint32_t x = a[kk];
-        long i = l, j = m;
-        do {
-            while (a[i] < x) i++;
-            while (x < a[j]) j--;
-            if (i <= j) {
-                uint32_t t = a[i];
-                a[i] = a[j], a[j] = t;
-                i++, j--;
-            }
-        } while (i <= j);
-        if (j < kk) l = i;
-        if (kk < i) m = j;
-    }
 }
 
 /* sort_candidates for candidates that are distinct codes: cand[i] is a
