@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "cli.h"
+#include "train.h"
 
 int cf_scale_parse(const char *arg, cf_scale *s)
 {
@@ -53,38 +53,24 @@ size_t cf_normalize(sparse_csr *m, const cf_scale *s, int center, double *mean)
     return bad;
 }
 
+/* train_input.check: every value of the row on the scale ctx */
+static const char *cf_check_row(const sparse_row *row, const void *ctx, char *msg, size_t size)
+{
+    const cf_scale *s = ctx;
+    for (size_t e = 0; e < row->n; e++)
+        if (!(row->val[e] >= s->lo && row->val[e] <= s->hi)) {
+            char v[32];
+            sparse_format_float(v, row->val[e]);
+            snprintf(msg, size, "rating %s (index %u) outside the scale [%g, %g]", v, row->col[e] + 1, s->lo, s->hi);
+            return msg;
+        }
+    return NULL;
+}
+
 sparse_csr *cf_read(const char *const *paths, int n, const cf_scale *s, int keep_comments)
 {
-    sparse_csr *m = sparse_csr_new();
-    if (!m) die("out of memory");
-    m->keep_comments = keep_comments;
-    sparse_reader *r = NULL;
-    for (int i = 0; i < n; i++) {
-        const char *name = cli_name(paths[i]);
-        FILE *f = xfopen(paths[i], "r");
-        if (!r) {
-            if (!(r = sparse_reader_new(f, name))) die("out of memory");
-        } else if (sparse_reader_next_file(r, f, name) < 0) {
-            die("out of memory");
-        }
-        sparse_row row;
-        int k;
-        while ((k = sparse_next(r, &row)) == 1) {
-            for (size_t e = 0; s && e < row.n; e++)
-                if (!(row.val[e] >= s->lo && row.val[e] <= s->hi)) {
-                    char v[32];
-                    sparse_format_float(v, row.val[e]);
-                    die_at(name, sparse_reader_line(r), "rating %s (index %u) outside the scale [%g, %g]", v,
-                           row.col[e] + 1, s->lo, s->hi);
-                }
-            if (sparse_csr_append(m, &row) < 0) die("out of memory");
-        }
-        if (k < 0) die("%s", sparse_reader_error(r));
-        xfclose(f, paths[i]);
-    }
-    const sparse_header *h = sparse_reader_header(r);
-    if (h->dim > m->dim) m->dim = h->dim;
-    m->header = *h;
-    sparse_reader_free(r);
-    return m;
+    train_input in = {.what = "the input", .keep_comments = keep_comments, .may_be_empty = 1,
+                      .check = s ? cf_check_row : NULL, .check_ctx = s};
+    char vocab[17];
+    return train_read(paths, n, &in, vocab);
 }

@@ -10,8 +10,9 @@
  * senti-center and senti-complete compute m_i with the same function from
  * the same training lines, so the transform is undone exactly.
  *
- * cf_read, like train_read (lib/train), belongs to the programs' layer
- * and dies with file:line on bad input; the rest never exits.
+ * cf_read is train_read (lib/train) with the scale's check: it belongs
+ * to the programs' layer and dies with file:line on bad input; the rest
+ * never exits.
  */
 #ifndef SENTI_CF_H
 #define SENTI_CF_H

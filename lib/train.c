@@ -758,6 +758,7 @@ sparse_csr *train_read(const char *const *paths, int n, const train_input *in, c
 {
     sparse_csr *m = sparse_csr_new();
     if (!m) die("out of memory");
+    m->keep_comments = in->keep_comments;
     sparse_reader *r = NULL;
     for (int i = 0; i < n; i++) {
         const char *name = cli_name(paths[i]);
@@ -778,6 +779,9 @@ sparse_csr *train_read(const char *const *paths, int n, const train_input *in, c
         while ((k = sparse_next(r, &row)) == 1) {
             if (in->labeled && !row.has_label)
                 die_at(name, sparse_reader_line(r), "unlabeled row ('?'): training needs ratings");
+            char msg[256];
+            const char *why = in->check ? in->check(&row, in->check_ctx, msg, sizeof msg) : NULL;
+            if (why) die_at(name, sparse_reader_line(r), "%s", why);
             if (sparse_csr_append(m, &row) < 0) die("out of memory");
         }
         if (k < 0) die("%s", sparse_reader_error(r));
@@ -788,6 +792,6 @@ sparse_csr *train_read(const char *const *paths, int n, const train_input *in, c
     m->header = *h;
     strcpy(vocab, h->vocab);
     sparse_reader_free(r);
-    if (!m->rows) die("%s: no data lines", n == 1 ? cli_name(paths[0]) : "the inputs");
+    if (!m->rows && !in->may_be_empty) die("%s: no data lines", n == 1 ? cli_name(paths[0]) : "the inputs");
     return m;
 }

@@ -130,13 +130,22 @@ typedef struct train_input {
     int labeled;        /* every row must carry a label */
     unsigned flags;     /* reader flags (SPARSE_ZERO_BASED) */
     const char *labels; /* label map "name=number,..." (sparse_reader_labels), NULL for none */
+    int keep_comments;  /* keep '#' lines in the matrix (sparse_csr.keep_comments) */
+    int may_be_empty;   /* a stream without rows is a matrix without rows, not an error */
+    /* one more test of every row (NULL: none): NULL when the row is good,
+     * else the reason it is refused, written into msg[0..size) and
+     * reported at the row's file:line */
+    const char *(*check)(const sparse_row *row, const void *ctx, char *msg, size_t size);
+    const void *check_ctx;
 } train_input;
 
 /* Read sparse lines from paths[0..n) ("-" = stdin) into one matrix, for
- * training: the files are one stream (their headers must agree, lib/sparse)
- * held to *in; the stream's vocabulary digest (or "") goes to vocab; a
- * matrix without rows is refused with the files' name.  Dies with
- * file:line on bad input. */
+ * training and for every program that needs its input whole (lib/cf):
+ * the files are one stream (their headers must agree, lib/sparse) held to
+ * *in; the stream's vocabulary digest (or "") goes to vocab; a matrix
+ * without rows is refused with the files' name unless in->may_be_empty.
+ * The matrix's dim is the header's dim= when larger than its largest
+ * column + 1.  Dies with file:line on bad input. */
 sparse_csr *train_read(const char *const *paths, int n, const train_input *in, char vocab[17]);
 
 /* Writes m to path as a whole (a temporary file renamed into place,

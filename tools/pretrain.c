@@ -231,7 +231,7 @@ int main(int argc, char **argv)
 
     /* data */
     char vocab[SPARSE_DIGEST_LEN + 1], vv[SPARSE_DIGEST_LEN + 1];
-    train_input tin = {0, NULL, "the model", 0, opt.zero_based ? SPARSE_ZERO_BASED : 0, NULL};
+    train_input tin = {.what = "the model", .flags = opt.zero_based ? SPARSE_ZERO_BASED : 0};
     sparse_csr *data = train_read(inputs, nin, &tin, vocab);
     const char *what = nin == 1 ? cli_name(inputs[0]) : "the inputs";
     if (data->dim == 0) die("%s: no non-zero entries and no dim= header", what);
@@ -246,7 +246,7 @@ int main(int argc, char **argv)
     cli_check_memory(4.0 * data->dim * opt.cfg.hidden * (opt.cfg.tied ? 1 : 2) * (opt.to.patience ? 2 : 1), layer);
     sparse_csr *valid = NULL;
     if (opt.valid) {
-        train_input vin = {data->dim, vocab, "the training data", 0, tin.flags, NULL};
+        train_input vin = {.dim = data->dim, .vocab = vocab, .what = "the training data", .flags = tin.flags};
         valid = train_read(&opt.valid, 1, &vin, vv);
     }
 

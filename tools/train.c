@@ -213,12 +213,14 @@ int main(int argc, char **argv)
     buf_t derived = {0};
     int nh = layers(sizes, acts, ml, vocab, &derived);
     uint32_t limit = opt.init ? ml[0]->layers[0].in_dim : 0;
-    train_input tin = {limit, vocab, "the model", 1, opt.zero_based ? SPARSE_ZERO_BASED : 0, opt.labels};
+    train_input tin = {.dim = limit, .vocab = vocab, .what = "the model", .labeled = 1,
+                       .flags = opt.zero_based ? SPARSE_ZERO_BASED : 0, .labels = opt.labels};
     sparse_csr *train = train_read(inputs, nin, &tin, dv);
     const char *tname = nin == 1 ? cli_name(inputs[0]) : "the inputs";
     if (!vocab[0]) memcpy(vocab, dv, sizeof vocab);
     uint32_t in_dim = limit ? limit : train->dim;
-    train_input vin = {in_dim, vocab, opt.init ? "the model" : "the training data", 1, tin.flags, opt.labels};
+    train_input vin = {.dim = in_dim, .vocab = vocab, .what = opt.init ? "the model" : "the training data",
+                       .labeled = 1, .flags = tin.flags, .labels = opt.labels};
     sparse_csr *valid = opt.valid ? train_read(&opt.valid, 1, &vin, vv) : NULL;
 
     /* the output layer: the classes seen in training, or a regression */
